@@ -1,0 +1,87 @@
+// iterate.h — strided loops over tensors of one shape: the engine of every elementwise kernel.
+//
+// `strided_loop` walks N operands that share a shape (broadcast operands have stride 0) and
+// calls `row(offsets, n, inner_strides)` once per innermost row, so the hot inner loop is a
+// plain `for (i < n)` with constant strides. Dimensions that are laid out back to back in
+// every operand are merged first, so a contiguous tensor is a single row of numel elements.
+#pragma once
+
+#include <array>
+#include <cstdint>
+
+#include "tensor/tensor.h"
+
+namespace qkv {
+
+// Merges adjacent dimensions that are contiguous with each other in all operands and drops
+// size-1 dimensions. Modifies `shape` and `strides` in place.
+template <size_t N>
+void coalesce_dims(Shape& shape, std::array<Shape, N>& strides) {
+  Shape out_shape;
+  std::array<Shape, N> out_strides;
+  for (int64_t d = 0; d < shape.size(); ++d) {
+    if (shape[d] == 1) continue;
+    bool merge = !out_shape.empty();
+    for (size_t k = 0; merge && k < N; ++k) {
+      merge = out_strides[k].back() == strides[k][d] * shape[d];
+    }
+    if (merge) {
+      out_shape[out_shape.size() - 1] *= shape[d];
+      for (size_t k = 0; k < N; ++k) out_strides[k][out_strides[k].size() - 1] = strides[k][d];
+    } else {
+      out_shape.push_back(shape[d]);
+      for (size_t k = 0; k < N; ++k) out_strides[k].push_back(strides[k][d]);
+    }
+  }
+  shape = out_shape;
+  strides = out_strides;
+}
+
+// Calls row(offsets, n, inner) for every innermost row; offsets and inner are in elements.
+template <size_t N, class Row>
+void strided_loop(Shape shape, std::array<Shape, N> strides, Row&& row) {
+  if (shape.numel() == 0) return;
+  coalesce_dims(shape, strides);
+  std::array<int64_t, N> offsets{};
+  if (shape.empty()) {  // a single element
+    std::array<int64_t, N> unit{};
+    row(offsets, int64_t{1}, unit);
+    return;
+  }
+  const int64_t rank = shape.size();
+  const int64_t n = shape[rank - 1];
+  std::array<int64_t, N> inner;
+  for (size_t k = 0; k < N; ++k) inner[k] = strides[k][rank - 1];
+  std::array<int64_t, kMaxDims> counter{};
+  while (true) {
+    row(offsets, n, inner);
+    // Advance the outer counter like an odometer, keeping offsets in step.
+    int64_t d = rank - 2;
+    for (; d >= 0; --d) {
+      const auto ud = static_cast<size_t>(d);
+      if (++counter[ud] < shape[d]) {
+        for (size_t k = 0; k < N; ++k) offsets[k] += strides[k][d];
+        break;
+      }
+      for (size_t k = 0; k < N; ++k) offsets[k] -= strides[k][d] * (shape[d] - 1);
+      counter[ud] = 0;
+    }
+    if (d < 0) return;
+  }
+}
+
+// Strides that let `t` be read as if it had the (broadcast) shape `target`: 0 on broadcast dims.
+Shape broadcast_strides(const Tensor& t, const Shape& target);
+
+// Walks two tensors of the same shape: f(pa, pb, n, stride_a, stride_b) once per row.
+template <class A, class B, class F>
+void for_each_pair(const Tensor& a, const Tensor& b, F&& f) {
+  A* pa = a.data<A>();
+  B* pb = b.data<B>();
+  strided_loop<2>(a.shape(), {a.strides(), b.strides()},
+                  [&](const std::array<int64_t, 2>& off, int64_t n, const std::array<int64_t, 2>& in) {
+                    f(pa + off[0], pb + off[1], n, in[0], in[1]);
+                  });
+}
+
+}  // namespace qkv

@@ -1,0 +1,44 @@
+// random.h — a seeded random generator and the random factories that draw from it.
+//
+// The generator is xoshiro256** seeded through splitmix64, and normal variates come from our
+// own Box–Muller transform, so the same seed gives the same numbers on every machine and
+// standard library (std::normal_distribution is not portable across implementations).
+// Pass generators explicitly: there is no hidden global random state in qkv.
+#pragma once
+
+#include <array>
+#include <cstdint>
+
+#include "tensor/tensor.h"
+
+namespace qkv {
+
+class Generator {
+ public:
+  explicit Generator(uint64_t seed = 0);
+  uint64_t next_u64();
+  // Uniform on [0, 1) with 53 random bits.
+  double uniform();
+  // Standard normal.
+  double normal();
+  // Uniform integer in [0, n).
+  uint64_t below(uint64_t n);
+
+  // The full state, so training can save and restore its random position.
+  std::array<uint64_t, 4> state() const { return s_; }
+  void set_state(const std::array<uint64_t, 4>& s) { s_ = s; }
+
+ private:
+  std::array<uint64_t, 4> s_{};
+};
+
+// Uniform on [low, high).
+Tensor rand(const Shape& shape, Generator& gen, Dtype dtype = Dtype::float32, double low = 0, double high = 1);
+// Normal with the given mean and standard deviation.
+Tensor randn(const Shape& shape, Generator& gen, Dtype dtype = Dtype::float32, double mean = 0, double std = 1);
+// 1 with probability p, else 0, in `dtype` (bool_ gives a mask).
+Tensor bernoulli(const Shape& shape, double p, Generator& gen, Dtype dtype = Dtype::float32);
+// Integers uniform on [low, high), int64.
+Tensor randint(int64_t low, int64_t high, const Shape& shape, Generator& gen);
+
+}  // namespace qkv
