@@ -22,6 +22,10 @@ Tensor sigmoid(const Tensor& x);
 // Exact GELU, x·Φ(x) with the normal CDF via erf (PyTorch's default approximate='none').
 Tensor gelu(const Tensor& x);
 Tensor pow(const Tensor& x, double exponent);
+// -1, 0 or 1 (numeric; implemented in activation_grad.cpp).
+Tensor sign(const Tensor& x);
+// dy·GELU'(x) = dy·(Φ(x) + x·φ(x)) for dy and x of one shape (activation_grad.cpp).
+Tensor gelu_backward(const Tensor& dy, const Tensor& x);
 
 // ---- binary (numeric, broadcasting) ----------------------------------------------------
 Tensor add(const Tensor& a, const Tensor& b);

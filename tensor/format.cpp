@@ -35,7 +35,7 @@ struct Printer {
     out += '[';
     for (int64_t i = 0; i < n; ++i) {
       if (summarise && n > 2 * kEdgeItems && i == kEdgeItems) {
-        out += d + 1 == t.dim() ? "..., " : fmt::format("...,\n{:{}}", "", indent + 1);
+        out += d + 1 == t.dim() ? ", ..." : fmt::format(",\n{:{}}...", "", indent + 1);
         i = n - kEdgeItems - 1;
         continue;
       }

@@ -18,4 +18,8 @@ void set_num_threads(int n);
 // 2 * grain. Exceptions thrown by body are rethrown in the caller.
 void parallel_for(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& body);
 
+// True while the calling thread runs a parallel_for body (nested parallel_for calls then run
+// serially, and OpenBLAS should run single-threaded).
+bool in_parallel_region();
+
 }  // namespace qkv

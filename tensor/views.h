@@ -30,7 +30,7 @@ Tensor squeeze(const Tensor& t);
 Tensor unsqueeze(const Tensor& t, int64_t dim);
 // Repeats size-1 dimensions (and new leading ones) to `shape` with stride 0; -1 keeps a size.
 Tensor expand(const Tensor& t, const Shape& shape);
-inline Tensor broadcast_to(const Tensor& t, const Shape& shape) { return expand(t, shape); }
+inline Tensor broadcast_to(const Tensor& t, const Shape& shape) { return raw::expand(t, shape); }
 // t itself when contiguous, else a contiguous copy.
 Tensor contiguous(const Tensor& t);
 

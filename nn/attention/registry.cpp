@@ -1,0 +1,89 @@
+// registry.cpp — the name → factory tables for attention variants and normalisers.
+// The tables are function-local statics, so registration from other files' static
+// initialisers works whatever order those files are initialised in.
+#include <algorithm>
+
+#include "nn/attention/variant.h"
+
+namespace qkv {
+namespace {
+
+struct VariantEntry {
+  std::string description;
+  AttentionFactory factory;
+};
+struct NormaliserEntry {
+  std::string description;
+  Normaliser normalise;
+};
+
+std::map<std::string, VariantEntry>& variant_table() {
+  static std::map<std::string, VariantEntry> table;
+  return table;
+}
+std::map<std::string, NormaliserEntry>& normaliser_table() {
+  static std::map<std::string, NormaliserEntry> table;
+  return table;
+}
+
+template <class Table>
+std::string known_names(const Table& table) {
+  std::string names;
+  for (const auto& [name, entry] : table) names += (names.empty() ? "" : ", ") + name;
+  return names;
+}
+
+}  // namespace
+
+double AttentionConfig::option(const std::string& key, double fallback) const {
+  const auto it = options.find(key);
+  return it == options.end() ? fallback : it->second;
+}
+
+bool register_attention(const std::string& name, const std::string& description, AttentionFactory factory) {
+  check(variant_table().count(name) == 0, "register_attention: '{}' is registered twice", name);
+  variant_table()[name] = {description, std::move(factory)};
+  return true;
+}
+
+bool register_normaliser(const std::string& name, const std::string& description, Normaliser normaliser) {
+  check(normaliser_table().count(name) == 0, "register_normaliser: '{}' is registered twice", name);
+  normaliser_table()[name] = {description, std::move(normaliser)};
+  return true;
+}
+
+Normaliser find_normaliser(const std::string& name) {
+  const auto it = normaliser_table().find(name);
+  check(it != normaliser_table().end(), "attention: unknown normaliser '{}' (known: {})", name,
+        known_names(normaliser_table()));
+  return it->second.normalise;
+}
+
+std::unique_ptr<AttentionVariant> make_attention(const std::string& name, AttentionConfig config) {
+  std::string variant = name;
+  if (const size_t plus = name.find('+'); plus != std::string::npos) {
+    variant = name.substr(0, plus);
+    config.normaliser = name.substr(plus + 1);
+  }
+  const auto it = variant_table().find(variant);
+  check(it != variant_table().end(), "attention: unknown variant '{}' (known: {})", variant,
+        known_names(variant_table()));
+  check(config.num_heads > 0 && config.head_dim > 0, "attention '{}': num_heads {} and head_dim {} must be positive",
+        name, config.num_heads, config.head_dim);
+  if (config.value_dim == 0) config.value_dim = config.head_dim;
+  return it->second.factory(config);
+}
+
+std::vector<RegistryEntry> attention_variants() {
+  std::vector<RegistryEntry> out;
+  for (const auto& [name, entry] : variant_table()) out.push_back({name, entry.description});
+  return out;
+}
+
+std::vector<RegistryEntry> normalisers() {
+  std::vector<RegistryEntry> out;
+  for (const auto& [name, entry] : normaliser_table()) out.push_back({name, entry.description});
+  return out;
+}
+
+}  // namespace qkv

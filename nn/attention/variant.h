@@ -1,0 +1,108 @@
+// variant.h — the attention extension point: every attention variant implements this.
+//
+// ── How to add a variant ──────────────────────────────────────────────────────────────────
+//  1. Create one file, nn/attention/variants/<name>.cpp. In it, derive from ScoredAttention
+//     and write `scores` (most variants: how a query matches a key), or derive from
+//     AttentionVariant and write `forward` (variants that change the structure, e.g. linear
+//     attention). Declare parameters in `visit`, initialise them in `reset_own_parameters`.
+//  2. Register it at the bottom of that file:
+//       const bool registered = register_attention("my_variant", "one-line description",
+//           [](const AttentionConfig& c) { return std::make_unique<MyVariant>(c); });
+//  3. Add one test file, tests/attention/<name>_test.cpp, for what is special about it. The
+//     conformance test (tests/attention/conformance_test.cpp) already runs every registered
+//     variant through shapes, causal and padding masks, fully masked rows, batch
+//     independence and gradchecks — your variant is checked the moment it registers.
+//  4. It is now selectable by name: MultiHeadAttentionConfig::attention = "my_variant", and
+//     `--attention my_variant` wherever the command line takes an attention type. bench/
+//     attention_variants benchmarks every registered variant.
+// ──────────────────────────────────────────────────────────────────────────────────────────
+//
+// Shapes: q (B, H, Tq, Dh), k (B, H, Tk, Dh), v (B, H, Tk, Dv) → out (B, H, Tq, Dv), and when
+// requested the weights (B, H, Tq, Tk). A query row whose keys are all masked must give a zero
+// output and zero gradients, never NaN.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "nn/attention/mask.h"
+#include "nn/layers.h"
+#include "nn/module.h"
+
+namespace qkv {
+
+struct AttentionConfig {
+  int64_t num_heads = 1;
+  int64_t head_dim = 0;        // Dh of queries and keys
+  int64_t value_dim = 0;       // Dv of values (0: same as head_dim)
+  double dropout = 0.0;        // on the attention weights, while training
+  std::string normaliser = "softmax";  // how ScoredAttention turns scores into weights
+  std::map<std::string, double> options;  // variant-specific knobs (e.g. "window": 8)
+  Dtype dtype = Dtype::float32;
+
+  // options[key] if present, else `fallback`.
+  double option(const std::string& key, double fallback) const;
+};
+
+struct AttentionResult {
+  Tensor out;      // (B, H, Tq, Dv)
+  Tensor weights;  // (B, H, Tq, Tk), or undefined when not requested
+};
+
+class AttentionVariant : public Module {
+ public:
+  virtual AttentionResult forward(const Tensor& q, const Tensor& k, const Tensor& v, const AttentionMask& mask,
+                                  bool need_weights) = 0;
+  // False for variants whose backward is a surrogate by design (hard attention's straight-
+  // through estimator): the conformance test then checks that gradients exist and are finite
+  // instead of comparing them with finite differences, and says so in its output.
+  virtual bool has_exact_gradient() const { return true; }
+};
+
+// Turns scores (B, H, Tq, Tk) into weights that are zero where `allowed` (bool, broadcastable)
+// is false; a row with nothing allowed must become all zeros.
+using Normaliser = std::function<Tensor(const Tensor& scores, const Tensor& allowed)>;
+
+// The common shape of attention: weights = normalise(scores(q, k), mask); out = weights·v.
+class ScoredAttention : public AttentionVariant {
+ public:
+  explicit ScoredAttention(const AttentionConfig& config);
+  // (B, H, Tq, Dh) × (B, H, Tk, Dh) → (B, H, Tq, Tk): how well each query matches each key.
+  virtual Tensor scores(const Tensor& q, const Tensor& k) = 0;
+  AttentionResult forward(const Tensor& q, const Tensor& k, const Tensor& v, const AttentionMask& mask,
+                          bool need_weights) override;
+  // Subclasses with parameters or submodules call this from their visit.
+  void visit(ModuleVisitor& v) override { v.module("dropout", dropout_); }
+
+ protected:
+  AttentionConfig config_;
+
+ private:
+  Normaliser normalise_;
+  Dropout dropout_;
+};
+
+// ---- the registries -----------------------------------------------------------------------
+
+using AttentionFactory = std::function<std::unique_ptr<AttentionVariant>(const AttentionConfig&)>;
+
+// Registers a variant under `name`; returns true so it can initialise a file-scope constant.
+bool register_attention(const std::string& name, const std::string& description, AttentionFactory factory);
+// Registers a normaliser for ScoredAttention under `name`.
+bool register_normaliser(const std::string& name, const std::string& description, Normaliser normaliser);
+
+// Builds the variant `name`; the name may carry a normaliser: "cosine+sigmoid".
+std::unique_ptr<AttentionVariant> make_attention(const std::string& name, AttentionConfig config);
+Normaliser find_normaliser(const std::string& name);
+
+struct RegistryEntry {
+  std::string name;
+  std::string description;
+};
+std::vector<RegistryEntry> attention_variants();  // sorted by name
+std::vector<RegistryEntry> normalisers();         // sorted by name
+
+}  // namespace qkv

@@ -1,0 +1,102 @@
+// functional_test.cpp — gradchecks and reference values for the fused nn ops, and dropout.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+
+#include "nn/functional.h"
+#include "nn/layers.h"
+#include "qkv.h"
+
+using namespace qkv;
+using Catch::Contains;
+
+namespace {
+Tensor normal64(Generator& gen, const Shape& shape) { return randn(shape, gen, Dtype::float64).requires_grad_(); }
+}  // namespace
+
+TEST_CASE("layer_norm passes gradcheck for input, weight and bias", "[nn][gradcheck]") {
+  Generator gen(11);
+  Tensor x = normal64(gen, {2, 3, 5});
+  Tensor w = normal64(gen, {5});
+  Tensor b = normal64(gen, {5});
+  gradcheck("layer_norm", [](const std::vector<Tensor>& in) { return layer_norm(in[0], in[1], in[2]); }, {x, w, b});
+  gradcheck("layer_norm_no_affine", [](const std::vector<Tensor>& in) { return layer_norm(in[0], {}, {}); }, {x});
+}
+
+TEST_CASE("layer_norm normalises each row", "[nn]") {
+  Generator gen(12);
+  Tensor x = randn({4, 16}, gen, Dtype::float64, 3.0, 2.0);
+  Tensor y = layer_norm(x, {}, {}, 0.0);
+  for (double m : to_vector<double>(mean(y, {1}))) CHECK(m == Approx(0).margin(1e-12));
+  for (double v : to_vector<double>(var(y, {1}, 0))) CHECK(v == Approx(1).epsilon(1e-12));
+}
+
+TEST_CASE("cross_entropy passes gradcheck in every mode", "[nn][gradcheck]") {
+  Generator gen(13);
+  Tensor logits = normal64(gen, {2, 3, 4});
+  Tensor targets = from_vector(std::vector<int64_t>{0, 3, -100, 1, 2, -100}, Shape{2, 3});
+  for (double smoothing : {0.0, 0.2}) {
+    for (Reduction reduction : {Reduction::mean, Reduction::sum, Reduction::none}) {
+      CrossEntropyOptions o{-100, smoothing, reduction};
+      INFO("smoothing " << smoothing << " reduction " << static_cast<int>(reduction));
+      REQUIRE_NOTHROW(gradcheck(
+          "cross_entropy", [&](const std::vector<Tensor>& in) { return cross_entropy(in[0], targets, o); }, {logits}));
+    }
+  }
+}
+
+TEST_CASE("cross_entropy equals -log softmax at the target, averaged over kept rows", "[nn]") {
+  Tensor logits = from_vector(std::vector<double>{1, 2, 3, 1, 1, 1, 0, 0, 5}, Shape{3, 3});
+  Tensor targets = from_vector(std::vector<int64_t>{2, 0, -100}, Shape{3});
+  const double row0 = -std::log(std::exp(3.0) / (std::exp(1.0) + std::exp(2.0) + std::exp(3.0)));
+  const double row1 = std::log(3.0);
+  CHECK(cross_entropy(logits, targets).item() == Approx((row0 + row1) / 2).epsilon(1e-12));
+  Tensor all_ignored = full({3}, -100, Dtype::int64);
+  CHECK(cross_entropy(logits, all_ignored).item() == 0.0);
+}
+
+TEST_CASE("cross_entropy reports bad targets", "[nn]") {
+  Tensor logits = zeros({2, 3});
+  REQUIRE_THROWS_WITH(cross_entropy(logits, from_vector(std::vector<int64_t>{0, 3})),
+                      Contains("target 3 at position 1 is out of range for 3 classes"));
+  REQUIRE_THROWS_WITH(cross_entropy(logits, from_vector(std::vector<int64_t>{0, 1, 2})),
+                      Contains("need targets of shape [2], got [3]"));
+  REQUIRE_THROWS_WITH(cross_entropy(logits, zeros({2})), Contains("targets must be int64"));
+}
+
+TEST_CASE("mse_loss passes gradcheck", "[nn][gradcheck]") {
+  Generator gen(14);
+  Tensor a = normal64(gen, {3, 2});
+  Tensor b = normal64(gen, {3, 2});
+  gradcheck("mse_loss", [](const std::vector<Tensor>& in) { return mse_loss(in[0], in[1]); }, {a, b});
+  REQUIRE_THROWS_WITH(mse_loss(a, ones({2, 3}, Dtype::float64)), Contains("mse_loss: input [3, 2] and target [2, 3]"));
+}
+
+TEST_CASE("dropout keeps the expectation and is the identity in eval", "[nn]") {
+  Generator gen(15);
+  Tensor x = ones({100000});
+  Tensor y = dropout(x, 0.25, true, gen);
+  const std::vector<float> v = to_vector<float>(y);
+  int64_t zeros_seen = 0;
+  for (float e : v) {
+    if (e == 0) ++zeros_seen;
+    else CHECK(e == Approx(1 / 0.75));
+  }
+  CHECK(static_cast<double>(zeros_seen) / 100000 == Approx(0.25).margin(0.01));
+  CHECK(mean(y).item() == Approx(1.0).margin(0.01));
+  Dropout layer(0.5);
+  layer.eval();
+  CHECK(layer(x).storage() == x.storage());
+}
+
+TEST_CASE("Linear computes x·Wᵀ + b and its gradients pass gradcheck", "[nn][gradcheck]") {
+  Linear lin(3, 2, true, Dtype::float64);
+  Generator gen(16);
+  lin.reset_parameters(gen);
+  Tensor x = normal64(gen, {2, 4, 3});
+  gradcheck("linear",
+            [&](const std::vector<Tensor>& in) { return matmul(in[0], transpose(in[1], 0, 1)) + in[2]; },
+            {x, lin.weight(), lin.bias()});
+  Tensor expected = matmul(x, transpose(lin.weight(), 0, 1)) + lin.bias();
+  CHECK(to_vector<double>(lin(x)) == to_vector<double>(expected));
+}
