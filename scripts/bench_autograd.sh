@@ -47,7 +47,7 @@ for pass in forward_backward forward forward_nograd; do
   printf '%-18s %10.3f %12.3f %14s %11.1fx\n' "$pass" "$q" "$t" "$threads" "$(awk -v t="$t" -v q="$q" 'BEGIN { print t / q }')"
 done
 
-ratio=$(awk -v t="$(result "$torch_out" forward_backward)" -v q="$(result "$qkv_out" forward_backward)" 'BEGIN { print t / q }')
+ratio=$(awk -v t="$(result "$torch_out" forward_backward)" -v q="$(result "$qkv_out" forward_backward)" 'BEGIN { printf "%.1f", t / q }')
 if awk -v r="$ratio" 'BEGIN { exit !(r >= 3) }'; then
   echo "target (qkv >= 3x faster than torch, forward+backward): met (${ratio}x)"
 else
