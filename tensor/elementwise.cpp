@@ -68,14 +68,15 @@ int64_t int_pow(int64_t base, int64_t exponent) {
   return result;
 }
 
-// max/min that propagate NaN like torch.maximum/minimum.
+// max/min that propagate NaN like torch.maximum/minimum: a is taken if it is NaN (a != a) or
+// wins; a NaN b loses every comparison and is taken otherwise. Bitwise | keeps it branch-free.
 template <class T>
 T nan_max(T a, T b) {
-  return (a != a || a > b) ? a : b;  // a != a: a is NaN; a NaN b falls through to b
+  return ((a != a) | (a > b)) ? a : b;
 }
 template <class T>
 T nan_min(T a, T b) {
-  return (a != a || a < b) ? a : b;
+  return ((a != a) | (a < b)) ? a : b;
 }
 
 // ---- argument checks ---------------------------------------------------------------------

@@ -140,18 +140,30 @@ T extreme_start() {
   }
 }
 
-// pick over x[i * sx] for i < n, starting from `best`. With unit stride, eight partial results
-// make the loop branch-free and vectorisable (NaN still sticks: pick keeps it when combining).
+// pick over x[i * sx] for i < n, starting from `best`. With unit stride the row runs as eight
+// independent branch-free chains (a plain compare-select compiles to maxss/minss) and counts
+// NaNs on the side, which is several times faster than the NaN-aware pick on random data.
 template <bool IsMax, class T>
 T row_extreme(const T* x, int64_t sx, int64_t n, T best) {
   int64_t i = 0;
   if (sx == 1 && n >= 16) {
     std::array<T, 8> part;
-    part.fill(best);
+    part.fill(best);  // a NaN best stays NaN: NaN never compares better
+    std::array<int64_t, 8> nans{};
     for (; i + 8 <= n; i += 8) {
-      for (size_t k = 0; k < 8; ++k) part[k] = pick<IsMax>(part[k], x[i + static_cast<int64_t>(k)]);
+      for (size_t k = 0; k < 8; ++k) {
+        const T v = x[i + static_cast<int64_t>(k)];
+        part[k] = (IsMax ? v > part[k] : v < part[k]) ? v : part[k];
+        nans[k] += v != v;
+      }
     }
-    for (T p : part) best = pick<IsMax>(best, p);
+    for (size_t k = 0; k < 8; ++k) {
+      best = pick<IsMax>(best, part[k]);
+      if constexpr (std::is_floating_point_v<T>) {
+        if (nans[k] != 0) best = std::numeric_limits<T>::quiet_NaN();
+      }
+    }
+    if (best != best) return best;
   }
   for (; i < n; ++i) best = pick<IsMax>(best, x[i * sx]);
   return best;

@@ -314,6 +314,31 @@ TEST_CASE("max, min and argmax: ties take the first index, NaN propagates", "[re
   CHECK(std::isnan(values(raw::sum(nan, {1}))[0]));
 }
 
+TEMPLATE_TEST_CASE("NaN propagates through long contiguous rows (the unrolled paths)", "[reduce]", float, double) {
+  // Rows of 40: NaN in the unrolled body, in the tail, at the start, and none.
+  std::vector<double> v(4 * 40);
+  for (size_t i = 0; i < v.size(); ++i) v[i] = std::sin(static_cast<double>(i));
+  v[17] = kNaN;
+  v[40 + 39] = kNaN;
+  v[80] = kNaN;
+  const Tensor x = raw::to_dtype(from_vector(v, {4, 40}), dtype_of<TestType>);
+  for (const Tensor& r : {raw::max(x, 1), raw::min(x, 1), raw::logsumexp(x, {1})}) {
+    const Values got = values(r);
+    CHECK(std::isnan(got[0]));
+    CHECK(std::isnan(got[1]));
+    CHECK(std::isnan(got[2]));
+    CHECK(!std::isnan(got[3]));
+  }
+  CHECK(values(raw::max(x, 1))[3] == Approx(ref_max(Values(v.begin() + 120, v.end()))).epsilon(1e-6));
+  CHECK(values(raw::argmax(x, 1)) == Values{17, 39, 0, ref_argmax(Values(v.begin() + 120, v.end()))});
+  const Values sm = values(raw::softmax(x, 1));
+  CHECK(std::isnan(sm[5]));
+  CHECK(std::isnan(sm[45]));
+  CHECK(!std::isnan(sm[125]));
+  CHECK(std::isnan(raw::max(x).item()));
+  CHECK(!std::isnan(raw::max(raw::narrow(x, 0, 3, 1)).item()));
+}
+
 TEMPLATE_TEST_CASE("softmax and log_softmax match a naive reference along every axis", "[reduce]", float, double) {
   Generator gen(15);
   const double tol = tolerance<TestType>();
