@@ -108,7 +108,7 @@ TEST_CASE("an in-place write to a tensor saved for backward is reported", "[auto
   REQUIRE_THROWS_WITH(loss.backward(), Contains("backward of exp") && Contains("modified in place"));
 }
 
-TEST_CASE("NoGradGuard records nothing; detach cuts the graph", "[autograd]") {
+TEST_CASE("NoGradGuard records nothing and detach cuts the graph", "[autograd]") {
   Tensor x = scalar64(1.0);
   {
     NoGradGuard guard;

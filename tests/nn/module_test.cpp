@@ -74,7 +74,7 @@ TEST_CASE("train and eval reach every submodule", "[nn][module]") {
   CHECK(model.layers[0].norm.training());
 }
 
-TEST_CASE("reset_parameters is reproducible from the seed; moves keep parameters", "[nn][module]") {
+TEST_CASE("reset_parameters is reproducible from the seed and moves keep parameters", "[nn][module]") {
   Tiny a, b;
   Generator ga(7), gb(7);
   a.reset_parameters(ga);

@@ -244,7 +244,7 @@ TEMPLATE_TEST_CASE("sum, mean, var and logsumexp match a naive reference over an
                   ref_logsumexp, make, tol);
 }
 
-TEMPLATE_TEST_CASE("reductions keep floating dtypes; sum of int64 is int64", "[reduce]", float, double) {
+TEMPLATE_TEST_CASE("reductions keep floating dtypes and sum of int64 is int64", "[reduce]", float, double) {
   const Tensor x = ones({2, 3}, dtype_of<TestType>);
   for (const Tensor& r : {raw::sum(x), raw::mean(x, {0}), raw::var(x), raw::logsumexp(x, {1}), raw::max(x, 0),
                           raw::min(x), raw::softmax(x, 1), raw::log_softmax(x, 0)}) {
@@ -367,7 +367,7 @@ TEMPLATE_TEST_CASE("softmax and log_softmax match a naive reference along every 
   }
 }
 
-TEMPLATE_TEST_CASE("softmax of an all -inf row is zeros; log_softmax gives -inf", "[reduce]", float, double) {
+TEMPLATE_TEST_CASE("softmax of an all -inf row is zeros and log_softmax gives -inf", "[reduce]", float, double) {
   const Tensor x = raw::to_dtype(from_vector<double>({-kInf, -kInf, -kInf, 0, -kInf, 1, 1000, 0, -1000}, {3, 3}),
                                  dtype_of<TestType>);
   const Values sm = values(raw::softmax(x, 1));
