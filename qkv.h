@@ -12,8 +12,8 @@
 //   std::cout << to_dot(loss);                                  // the graph, as Graphviz DOT
 //
 // Layers, from the bottom: tensor/ (storage, views, raw kernels in qkv::raw, no gradients),
-// autograd/ (the graph, the backward engine, differentiable ops in qkv::), then nn/, optim/,
-// models/. What is not here: GPUs, higher-order gradients (backward records nothing), and
+// autograd/ (the graph, the backward engine, differentiable ops in qkv::), nn/ (modules,
+// layers, losses, attention), optim/ (optimizers, schedules, clipping), then models/. What is not here: GPUs, higher-order gradients (backward records nothing), and
 // dtypes beyond float32, float64, int64 and bool.
 #pragma once
 
@@ -26,6 +26,20 @@
 #include "autograd/ops/matmul.h"
 #include "autograd/ops/reduce.h"
 #include "autograd/ops/views.h"
+#include "nn/attention/mask.h"
+#include "nn/attention/multi_head_attention.h"
+#include "nn/attention/variant.h"
+#include "nn/embedding.h"
+#include "nn/functional.h"
+#include "nn/init.h"
+#include "nn/layers.h"
+#include "nn/linear.h"
+#include "nn/module.h"
+#include "optim/adam.h"
+#include "optim/clip.h"
+#include "optim/optimizer.h"
+#include "optim/schedule.h"
+#include "optim/sgd.h"
 #include "tensor/factories.h"
 #include "tensor/format.h"
 #include "tensor/parallel.h"

@@ -1,0 +1,94 @@
+// hard.cpp — hard attention: each query takes the value of exactly one key, the best-scoring
+// allowed one, and learns through the straight-through estimator.
+//
+//   s = q·kᵀ/√Dh                                             (B, H, Tq, Tk)
+//   forward:  weights_ij = 1 if j is the first argmax of s_i over allowed keys, else 0
+//             out = weights·v                                (B, H, Tq, Dv)
+//   backward: the gradient reaching the weights is passed to soft = normalise(s, mask)
+//             (softmax by default, "hard+sigmoid" picks another normaliser), as if the weights
+//             had been the soft ones; v's gradient is the exact one, weightsᵀ·dout.
+//
+// A query row with every key masked gets all-zero weights, a zero output and zero gradients.
+// The backward is a surrogate by design, so has_exact_gradient() is false (the conformance test
+// then checks the gradients are finite rather than gradchecking them). What it does not do:
+// sample (no REINFORCE / Gumbel), apply attention dropout, or break ties other than by the
+// lowest key index; NaN scores are never chosen.
+#include <cmath>
+
+#include "autograd/ops/elementwise.h"
+#include "autograd/ops/matmul.h"
+#include "autograd/ops/views.h"
+#include "autograd/record.h"
+#include "nn/attention/variant.h"
+#include "tensor/factories.h"
+#include "tensor/views.h"
+
+namespace qkv {
+namespace {
+
+// One-hot rows (scores' shape and dtype): 1 at the first maximum among the allowed entries
+// (allowed: bool broadcastable to scores, or undefined = all allowed); rows with none stay 0.
+Tensor first_argmax_one_hot(const Tensor& scores_in, const Tensor& allowed_in) {
+  const Tensor scores = raw::contiguous(scores_in);
+  const Tensor allowed = allowed_in.defined() ? raw::contiguous(raw::expand(allowed_in, scores.shape())) : Tensor();
+  Tensor out = zeros(scores.shape(), scores.dtype());
+  const int64_t tk = scores.size(-1);
+  const int64_t rows = tk == 0 ? 0 : scores.numel() / tk;
+  const bool* a = allowed.defined() ? allowed.data<bool>() : nullptr;
+  dispatch_floating("hard attention", scores.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    const T* s = scores.data<T>();
+    T* o = out.data<T>();
+    for (int64_t r = 0; r < rows; ++r) {
+      int64_t best = -1;
+      for (int64_t j = 0; j < tk; ++j) {
+        const int64_t at = r * tk + j;
+        if ((a && !a[at]) || std::isnan(s[at])) continue;
+        if (best < 0 || s[at] > s[r * tk + best]) best = j;
+      }
+      if (best >= 0) o[r * tk + best] = T(1);
+    }
+  });
+  return out;
+}
+
+// Forward: `hard`; backward: the output's gradient goes unchanged to `soft` (and none to hard).
+Tensor straight_through(const Tensor& hard, const Tensor& soft) {
+  Tensor y = raw::contiguous(hard.detach()).clone();
+  if (needs_grad(soft)) {
+    record("straight_through", y, {soft}, [](const Tensor& dy) -> Grads { return {dy}; });
+  }
+  return y;
+}
+
+class HardAttention : public AttentionVariant {
+ public:
+  explicit HardAttention(const AttentionConfig& config) : surrogate_(find_normaliser(config.normaliser)) {}
+  void visit(ModuleVisitor&) override {}
+  bool has_exact_gradient() const override { return false; }
+
+  AttentionResult forward(const Tensor& q, const Tensor& k, const Tensor& v, const AttentionMask& mask,
+                          bool need_weights) override {
+    check(q.dim() == 4 && k.dim() == 4 && v.dim() == 4 && k.size(0) == q.size(0) && v.size(0) == q.size(0) &&
+              k.size(1) == q.size(1) && v.size(1) == q.size(1) && v.size(2) == k.size(2) && k.size(3) == q.size(3),
+          "hard attention: need q (B, H, Tq, Dh), k (B, H, Tk, Dh), v (B, H, Tk, Dv), got {}, {}, {}", q.shape(),
+          k.shape(), v.shape());
+    const int64_t B = q.size(0), H = q.size(1), Tq = q.size(2), Tk = k.size(2);
+    mask.validate("hard attention", B, H, Tq, Tk);
+    const double scale = 1.0 / std::sqrt(static_cast<double>(q.size(-1)));
+    const Tensor s = matmul(q, transpose(k, -1, -2)) * scale;  // (B, H, Tq, Tk)
+    const Tensor allowed = mask.allows_everything() ? Tensor() : mask.materialize(B, H, Tq, Tk);
+    const Tensor hard = first_argmax_one_hot(s, allowed);
+    const Tensor weights = straight_through(hard, surrogate_(s, allowed));
+    return {matmul(weights, v), need_weights ? weights : Tensor()};
+  }
+
+ private:
+  Normaliser surrogate_;
+};
+
+const bool registered = register_attention("hard", "one-hot argmax of q·kᵀ/√Dh; straight-through (softmax) gradient",
+                                           [](const AttentionConfig& c) { return std::make_unique<HardAttention>(c); });
+
+}  // namespace
+}  // namespace qkv
