@@ -31,6 +31,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "nn/functional.h"
 #include "qkv.h"
 #include "tensor/elementwise.h"
 
@@ -157,6 +158,12 @@ using Op = std::function<Values(const Step&)>;
 
 // ---- the op registry: one line per op ----------------------------------------------------
 
+// Reductions as numbered in nn_parity.py: 0 none, 1 mean, 2 sum.
+Reduction reduction(int64_t code) {
+  if (code < 0 || code > 2) throw RequestError("reduction must be 0 (none), 1 (mean) or 2 (sum)");
+  return code == 0 ? Reduction::none : code == 1 ? Reduction::mean : Reduction::sum;
+}
+
 const std::map<std::string, Op>& registry() {
   static const std::map<std::string, Op> ops = {
       // elementwise, binary (broadcasting) and with a scalar
@@ -220,6 +227,16 @@ const std::map<std::string, Op>& registry() {
       // matrix products
       {"matmul", [](const Step& s) { return matmul(s.arg(0), s.arg(1)); }},
       {"bmm", [](const Step& s) { return bmm(s.arg(0), s.arg(1)); }},
+      // nn layers and losses (tests/parity/nn_parity.py)
+      {"linear", [](const Step& s) { return matmul(s.arg(0), transpose(s.arg(1), 0, 1)) + s.arg(2); }},
+      {"layer_norm", [](const Step& s) { return layer_norm(s.arg(0), s.arg(1), s.arg(2), s.number("eps")); }},
+      {"embedding_padded", [](const Step& s) { return embedding(s.arg(0), s.arg(1), s.integer("padding_idx")); }},
+      {"cross_entropy",
+       [](const Step& s) {
+         return cross_entropy(s.arg(0), s.arg(1),
+                              {s.integer("ignore_index"), s.number("label_smoothing"), reduction(s.integer("reduction"))});
+       }},
+      {"mse_loss", [](const Step& s) { return mse_loss(s.arg(0), s.arg(1), reduction(s.integer("reduction"))); }},
   };
   return ops;
 }

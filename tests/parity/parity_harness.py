@@ -61,6 +61,17 @@ class _ContiguousGrad(torch.autograd.Function):
         return grad.contiguous()
 
 
+REDUCTIONS = ["none", "mean", "sum"]
+
+
+def _cross_entropy(logits, targets, k):
+    """torch's cross_entropy with the classes moved from last (qkv) to dimension 1 (torch)."""
+    classes = logits.shape[-1]
+    out = F.cross_entropy(logits.reshape(-1, classes), targets.reshape(-1), ignore_index=k["ignore_index"],
+                          label_smoothing=k["label_smoothing"], reduction=REDUCTIONS[k["reduction"]])
+    return out.reshape(targets.shape) if k["reduction"] == 0 else out
+
+
 def _gelu(x):
     return _ContiguousGrad.apply(F.gelu(x))
 
@@ -128,6 +139,12 @@ TORCH_OPS = {
     # matrix products
     "matmul": lambda a, k: torch.matmul(a[0], a[1]),
     "bmm": lambda a, k: torch.bmm(a[0], a[1]),
+    # nn layers and losses (nn_parity.py); qkv's cross_entropy takes classes LAST
+    "linear": lambda a, k: F.linear(a[0], a[1], a[2]),
+    "layer_norm": lambda a, k: F.layer_norm(a[0], (a[0].shape[-1],), a[1], a[2], k["eps"]),
+    "embedding_padded": lambda a, k: F.embedding(a[1], a[0], padding_idx=k["padding_idx"]),
+    "cross_entropy": lambda a, k: _cross_entropy(a[0], a[1], k),
+    "mse_loss": lambda a, k: F.mse_loss(a[0], a[1], reduction=REDUCTIONS[k["reduction"]]),
 }
 
 
