@@ -1,9 +1,18 @@
 // scaled_dot.cpp — the Transformer's scoring rule, qkv's default: s = q·kᵀ/√Dh.
+//
+// Two paths with one result:
+//   fused     flash_attention (nn/attention/flash_attention.h): tiled, online softmax, never
+//             builds the Tq×Tk weights. Taken when the weights are not requested, the
+//             normaliser is softmax, and there is no dropout on the weights (eval, or p = 0).
+//   composed  ScoredAttention::forward: matmul → scale → masked_fill → softmax → matmul. Taken
+//             otherwise (need_weights, dropout while training, another normaliser), or always
+//             when the option "fused" is 0 (for comparisons).
 #include <cmath>
 
 #include "autograd/ops/elementwise.h"
 #include "autograd/ops/matmul.h"
 #include "autograd/ops/views.h"
+#include "nn/attention/flash_attention.h"
 #include "nn/attention/variant.h"
 
 namespace qkv {
@@ -12,10 +21,23 @@ namespace {
 class ScaledDotAttention : public ScoredAttention {
  public:
   using ScoredAttention::ScoredAttention;
+
   Tensor scores(const Tensor& q, const Tensor& k) override {
-    const double scale = 1.0 / std::sqrt(static_cast<double>(q.size(-1)));
-    return matmul(q, transpose(k, -1, -2)) * scale;  // (B, H, Tq, Tk)
+    return matmul(q, transpose(k, -1, -2)) * scale(q);  // (B, H, Tq, Tk)
   }
+
+  AttentionResult forward(const Tensor& q, const Tensor& k, const Tensor& v, const AttentionMask& mask,
+                          bool need_weights) override {
+    const bool dropout_off = config_.dropout == 0.0 || !training();
+    const bool fused = config_.option("fused", 1.0) != 0.0 && config_.normaliser == "softmax";
+    if (need_weights || !dropout_off || !fused || q.dim() != 4) {
+      return ScoredAttention::forward(q, k, v, mask, need_weights);
+    }
+    return {flash_attention(q, k, v, mask, scale(q)), Tensor()};  // (B, H, Tq, Dv)
+  }
+
+ private:
+  static double scale(const Tensor& q) { return 1.0 / std::sqrt(static_cast<double>(q.size(-1))); }
 };
 
 const bool registered = register_attention("scaled_dot", "q·kᵀ/√Dh (the Transformer's; the default)",
