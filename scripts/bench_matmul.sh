@@ -1,32 +1,46 @@
 #!/usr/bin/env bash
 # bench_matmul.sh — builds the matmul benchmark (Release), runs it and bench/torch_matmul.py, and
-# prints one table: GFLOP/s of qkv, plain cblas_sgemm, a single-threaded sgemm loop (batched
-# shapes) and torch, with qkv's throughput as a ratio of each.
+# prints one markdown table: GFLOP/s of qkv (raw::matmul / raw::bmm), one plain cblas_sgemm call
+# per matrix, the same sgemm loop single-threaded, and torch.matmul / torch.bmm in its best thread
+# setting, with qkv's throughput as a ratio of each.
 #
-#   scripts/bench_matmul.sh                      # build dir: build/ (override with BUILD_DIR=...)
+#   scripts/bench_matmul.sh [--quick]          # --quick: 3 runs per shape, a smoke test only
+#   BUILD_DIR=build-x scripts/bench_matmul.sh  # build dir (default: build)
 #   OPENBLAS_NUM_THREADS=1 scripts/bench_matmul.sh   # any OpenBLAS / qkv env settings pass through
 #
-# Timings are medians over repeated runs; other processes on the machine skew them, so the
-# load average is printed alongside.
+# Shapes: (2048×256)·(256×256), (2048×256)·(256×1024), (2048×1024)·(1024×256),
+# (2048×256)·(256×8000), and 256 batches of (32×64)·(64×32) and (32×32)·(32×64), float32.
+# Timings are medians over repeated runs; other processes on the machine skew them, so the load
+# average is printed alongside. Quick runs are not measurements.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+quick=()
+for arg in "$@"; do
+  case $arg in
+    --quick) quick=(--quick) ;;
+    *) echo "usage: $0 [--quick]" >&2; exit 2 ;;
+  esac
+done
+
 dir=${BUILD_DIR:-build}
+jobs=$(( $(nproc) < 2 ? $(nproc) : 2 ))
 cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=Release > /dev/null
-cmake --build "$dir" -j "$(nproc)" --target matmul_bench > /dev/null
+cmake --build "$dir" -j "$jobs" --target matmul_bench > /dev/null
 
 results=$(mktemp)
 trap 'rm -f "$results"' EXIT
-echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
-"$dir/matmul_bench" | tee -a "$results" | grep '^#' || true
-/usr/bin/python3 bench/torch_matmul.py >> "$results"
-echo "load average after:  $(cut -d' ' -f1-3 /proc/loadavg)"
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+"$dir/matmul_bench" "${quick[@]}" | tee -a "$results" | grep '^#' || true
+/usr/bin/python3 bench/torch_matmul.py "${quick[@]}" >> "$results"
+load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
-/usr/bin/python3 - "$results" <<'EOF'
+/usr/bin/python3 - "$results" "$(nproc)" "$load_before" "$load_after" "${quick[*]:-}" <<'PY'
 import sys
 
+path, cores, load_before, load_after, quick = sys.argv[1:6]
 gflops, setting, order = {}, {}, []
-for line in open(sys.argv[1]):
+for line in open(path):
     if not line.startswith("RESULT"):
         continue
     _, shape, impl, _micros, rate, *rest = line.split()
@@ -37,20 +51,21 @@ for line in open(sys.argv[1]):
         setting[shape] = " ".join(rest)
 
 def cell(shape, impl):
-    return f"{gflops[shape, impl]:8.1f}" if (shape, impl) in gflops else f"{'-':>8}"
+    return f"{gflops[shape, impl]:.1f}" if (shape, impl) in gflops else "-"
 
 def ratio(shape, impl):
-    if (shape, impl) not in gflops:
-        return f"{'-':>7}"
-    return f"{gflops[shape, 'qkv'] / gflops[shape, impl]:6.2f}x"
+    if (shape, impl) not in gflops or (shape, "qkv") not in gflops:
+        return "-"
+    return f"{gflops[shape, 'qkv'] / gflops[shape, impl]:.2f}x"
 
 print()
-print("GFLOP/s (float32, median); ratios are qkv's throughput over the other's (> 1: qkv faster)")
-header = (f"{'shape':<20} {'qkv':>8} {'sgemm':>8} {'sgemm1t':>8} {'torch':>8} "
-          f"{'qkv/sgemm':>10} {'qkv/1t':>7} {'qkv/torch':>10}  torch setting")
-print(header)
-print("-" * len(header))
+print(f"matmul / bmm, float32, median GFLOP/s; {cores} cores; load average {load_before} before, {load_after} after"
+      + (" — QUICK SMOKE RUN, not a measurement" if quick else ""))
+print("Ratios are qkv's throughput over the other's (> 1: qkv faster).")
+print()
+print("| shape | qkv | sgemm | sgemm 1 thread | torch | qkv / sgemm | qkv / sgemm 1t | qkv / torch | torch setting |")
+print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
 for s in order:
-    print(f"{s:<20} {cell(s, 'qkv')} {cell(s, 'sgemm')} {cell(s, 'sgemm_1t')} {cell(s, 'torch')} "
-          f"{ratio(s, 'sgemm'):>10} {ratio(s, 'sgemm_1t')} {ratio(s, 'torch'):>10}  {setting.get(s, '')}")
-EOF
+    print(f"| {s} | {cell(s, 'qkv')} | {cell(s, 'sgemm')} | {cell(s, 'sgemm_1t')} | {cell(s, 'torch')} "
+          f"| {ratio(s, 'sgemm')} | {ratio(s, 'sgemm_1t')} | {ratio(s, 'torch')} | {setting.get(s, '-')} |")
+PY

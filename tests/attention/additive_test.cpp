@@ -5,33 +5,18 @@
 
 #include <cmath>
 
+#include "attention/attention_test_util.h"
 #include "nn/attention/variant.h"
 #include "qkv.h"
 #include "tensor/elementwise.h"
 
 using namespace qkv;
+using namespace qkv::attention_test;
 
 namespace {
 
 std::unique_ptr<AttentionVariant> make(int64_t heads, int64_t dim, std::map<std::string, double> options = {}) {
-  AttentionConfig config;
-  config.num_heads = heads;
-  config.head_dim = dim;
-  config.options = std::move(options);
-  config.dtype = Dtype::float64;
-  auto attn = make_attention("additive", config);
-  Generator gen(4);
-  attn->reset_parameters(gen);
-  attn->eval();
-  return attn;
-}
-
-Tensor parameter(AttentionVariant& attn, const std::string& name) {
-  for (auto& [n, p] : attn.named_parameters()) {
-    if (n == name) return p;
-  }
-  FAIL("no parameter named " << name);
-  return {};
+  return make_variant("additive", heads, dim, 4, std::move(options));
 }
 
 // s[b][h][i][j] = Σ_r v[h][r]·tanh(Σ_a Wq[h][r][a]·q[b][h][i][a] + Σ_a Wk[h][r][a]·k[b][h][j][a]).
@@ -64,9 +49,9 @@ TEST_CASE("additive: a tiny case matches explicit loops and PyTorch", "[attentio
   // One head, Dh = 2, hidden = 3, Tq = 2, Tk = 3.
   auto attn = make(1, 2, {{"hidden", 3}});
   const std::vector<double> wq{0.5, -0.2, 0.1, 0.3, -0.4, 0.6}, wk{0.2, 0.7, -0.3, 0.1, 0.05, -0.5}, v{1.0, -2.0, 0.5};
-  raw::copy_(parameter(*attn, "w_q"), from_vector(wq, Shape{1, 3, 2}));
-  raw::copy_(parameter(*attn, "w_k"), from_vector(wk, Shape{1, 3, 2}));
-  raw::copy_(parameter(*attn, "v"), from_vector(v, Shape{1, 3}));
+  raw::copy_(named_parameter(*attn, "w_q"), from_vector(wq, Shape{1, 3, 2}));
+  raw::copy_(named_parameter(*attn, "w_k"), from_vector(wk, Shape{1, 3, 2}));
+  raw::copy_(named_parameter(*attn, "v"), from_vector(v, Shape{1, 3}));
   const std::vector<double> qv{1, 2, -1, 0.5}, kv{0.3, -1, 2, 0, -0.5, 0.5};
   const Tensor q = from_vector(qv, Shape{1, 1, 2, 2});
   const Tensor k = from_vector(kv, Shape{1, 1, 3, 2});
@@ -92,7 +77,7 @@ TEST_CASE("additive: a tiny case matches explicit loops and PyTorch", "[attentio
 TEST_CASE("additive: per-head parameters and the hidden option against loops", "[attention][additive]") {
   const int64_t H = 2, D = 3, R = 5, B = 2, Tq = 3, Tk = 4;
   auto attn = make(H, D, {{"hidden", R}});
-  const Tensor wq = parameter(*attn, "w_q"), wk = parameter(*attn, "w_k"), v = parameter(*attn, "v");
+  const Tensor wq = named_parameter(*attn, "w_q"), wk = named_parameter(*attn, "w_k"), v = named_parameter(*attn, "v");
   REQUIRE(wq.shape() == Shape{H, R, D});
   REQUIRE(wk.shape() == Shape{H, R, D});
   REQUIRE(v.shape() == Shape{H, R});
@@ -110,7 +95,7 @@ TEST_CASE("additive: per-head parameters and the hidden option against loops", "
 
 TEST_CASE("additive: hidden defaults to Dh and must be positive", "[attention][additive]") {
   auto attn = make(2, 3);
-  CHECK(parameter(*attn, "w_q").shape() == Shape{2, 3, 3});
+  CHECK(named_parameter(*attn, "w_q").shape() == Shape{2, 3, 3});
   CHECK(attn->parameter_count() == 2 * 3 * 3 * 2 + 2 * 3);
   REQUIRE_THROWS_WITH(make(2, 3, {{"hidden", 0}}), Catch::Contains("option 'hidden' must be positive"));
 }

@@ -4,42 +4,26 @@
 
 #include <cmath>
 
+#include "attention/attention_test_util.h"
 #include "nn/attention/variant.h"
 #include "qkv.h"
 #include "tensor/elementwise.h"
 
 using namespace qkv;
+using namespace qkv::attention_test;
 
 namespace {
 
 constexpr int64_t kHeads = 2;
 constexpr int64_t kDim = 3;
 
-std::unique_ptr<AttentionVariant> make(const std::string& name) {
-  AttentionConfig config;
-  config.num_heads = kHeads;
-  config.head_dim = kDim;
-  config.dtype = Dtype::float64;
-  auto attn = make_attention(name, config);
-  Generator gen(3);
-  attn->reset_parameters(gen);
-  attn->eval();
-  return attn;
-}
-
-Tensor parameter(AttentionVariant& attn, const std::string& name) {
-  for (auto& [n, p] : attn.named_parameters()) {
-    if (n == name) return p;
-  }
-  FAIL("no parameter named " << name);
-  return {};
-}
+std::unique_ptr<AttentionVariant> make(const std::string& name) { return make_variant(name, kHeads, kDim, 3); }
 
 }  // namespace
 
 TEST_CASE("bilinear: scores equal Σ_ab q_a W_ab k_b computed with loops", "[attention][bilinear]") {
   auto attn = make("bilinear");
-  const Tensor weight = parameter(*attn, "weight");
+  const Tensor weight = named_parameter(*attn, "weight");
   REQUIRE(weight.shape() == Shape{kHeads, kDim, kDim});
   Generator gen(11);
   const int64_t B = 2, Tq = 3, Tk = 4;
@@ -70,7 +54,7 @@ TEST_CASE("bilinear: W = I for every head gives the dot variant", "[attention][b
   for (int64_t h = 0; h < kHeads; ++h)
     for (int64_t a = 0; a < kDim; ++a)
       for (int64_t c = 0; c < kDim; ++c) identity.push_back(a == c ? 1.0 : 0.0);
-  raw::copy_(parameter(*bilinear, "weight"), from_vector(identity, Shape{kHeads, kDim, kDim}));
+  raw::copy_(named_parameter(*bilinear, "weight"), from_vector(identity, Shape{kHeads, kDim, kDim}));
 
   Generator gen(12);
   const Tensor q = randn({2, kHeads, 4, kDim}, gen, Dtype::float64);
@@ -88,7 +72,7 @@ TEST_CASE("bilinear: W = I for every head gives the dot variant", "[attention][b
 TEST_CASE("bilinear: each head has its own W initialised like a Linear (±1/√Dh)", "[attention][bilinear]") {
   auto attn = make("bilinear");
   REQUIRE(attn->parameter_count() == kHeads * kDim * kDim);
-  const auto w = to_vector<double>(parameter(*attn, "weight"));
+  const auto w = to_vector<double>(named_parameter(*attn, "weight"));
   const double bound = 1.0 / std::sqrt(static_cast<double>(kDim));
   for (double x : w) CHECK(std::fabs(x) <= bound);
   // The two heads' matrices differ, so the heads score differently.

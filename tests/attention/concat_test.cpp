@@ -5,43 +5,27 @@
 
 #include <cmath>
 
+#include "attention/attention_test_util.h"
 #include "nn/attention/variant.h"
 #include "qkv.h"
 #include "tensor/elementwise.h"
 #include "tensor/views.h"
 
 using namespace qkv;
+using namespace qkv::attention_test;
 
 namespace {
 
 constexpr int64_t kHeads = 2;
 constexpr int64_t kDim = 3;
 
-std::unique_ptr<AttentionVariant> make(const std::string& name) {
-  AttentionConfig config;
-  config.num_heads = kHeads;
-  config.head_dim = kDim;
-  config.dtype = Dtype::float64;
-  auto attn = make_attention(name, config);
-  Generator gen(6);
-  attn->reset_parameters(gen);
-  attn->eval();
-  return attn;
-}
-
-Tensor parameter(AttentionVariant& attn, const std::string& name) {
-  for (auto& [n, p] : attn.named_parameters()) {
-    if (n == name) return p;
-  }
-  FAIL("no parameter named " << name);
-  return {};
-}
+std::unique_ptr<AttentionVariant> make(const std::string& name) { return make_variant(name, kHeads, kDim, 6); }
 
 }  // namespace
 
 TEST_CASE("concat: scores equal a linear layer on the literal concatenation of q and k", "[attention][concat]") {
   auto attn = make("concat");
-  const Tensor weight = parameter(*attn, "weight"), bias = parameter(*attn, "bias");
+  const Tensor weight = named_parameter(*attn, "weight"), bias = named_parameter(*attn, "bias");
   REQUIRE(weight.shape() == Shape{kHeads, 2 * kDim});
   REQUIRE(bias.shape() == Shape{kHeads});
   const double bound = 1 / std::sqrt(2.0 * kDim);
@@ -83,11 +67,11 @@ TEST_CASE("concat: under softmax every query gets the same weights (the score is
   Tensor qg = q.clone().requires_grad_();
   const Tensor out = attn->forward(qg, k, v, {}, false).out;
   sum(out * out).backward();
-  const auto w_grad = to_vector<double>(parameter(*attn, "weight").grad());
+  const auto w_grad = to_vector<double>(named_parameter(*attn, "weight").grad());
   for (int64_t h = 0; h < kHeads; ++h) {
     for (int64_t a = 0; a < kDim; ++a) CHECK(std::fabs(w_grad[h * 2 * kDim + a]) < 1e-10);  // w_q
   }
-  for (double g : to_vector<double>(parameter(*attn, "bias").grad())) CHECK(std::fabs(g) < 1e-10);
+  for (double g : to_vector<double>(named_parameter(*attn, "bias").grad())) CHECK(std::fabs(g) < 1e-10);
   for (double g : to_vector<double>(qg.grad())) CHECK(std::fabs(g) < 1e-10);
   double key_grad = 0;  // ... while the key half does get one
   for (int64_t h = 0; h < kHeads; ++h) {

@@ -7,12 +7,14 @@
 
 #include <cmath>
 
+#include "attention/attention_test_util.h"
 #include "nn/attention/variant.h"
 #include "qkv.h"
 #include "tensor/elementwise.h"
 #include "tensor/views.h"
 
 using namespace qkv;
+using namespace qkv::attention_test;
 
 namespace {
 
@@ -20,15 +22,7 @@ constexpr int64_t kHeads = 2;
 constexpr int64_t kDim = 3;
 
 std::unique_ptr<AttentionVariant> make_variant(const std::string& name) {
-  AttentionConfig config;
-  config.num_heads = kHeads;
-  config.head_dim = kDim;
-  config.dtype = Dtype::float64;
-  auto variant = make_attention(name, config);
-  Generator gen(5);
-  variant->reset_parameters(gen);
-  variant->eval();  // deterministic: no dropout, no random key sampling
-  return variant;
+  return attention_test::make_variant(name, kHeads, kDim, 5);  // eval: no dropout, no random key sampling
 }
 
 struct Qkv {
@@ -38,21 +32,6 @@ struct Qkv {
 Qkv random_qkv(Generator& gen, int64_t batch, int64_t tq, int64_t tk) {
   return {randn({batch, kHeads, tq, kDim}, gen, Dtype::float64), randn({batch, kHeads, tk, kDim}, gen, Dtype::float64),
           randn({batch, kHeads, tk, kDim}, gen, Dtype::float64)};
-}
-
-// Largest |a - b| over all elements.
-double max_diff(const Tensor& a, const Tensor& b) {
-  const std::vector<double> x = to_vector<double>(a), y = to_vector<double>(b);
-  double worst = 0;
-  for (size_t i = 0; i < x.size(); ++i) worst = std::max(worst, std::fabs(x[i] - y[i]));
-  return worst;
-}
-
-bool all_finite(const Tensor& t) {
-  for (double v : to_vector<double>(t)) {
-    if (!std::isfinite(v)) return false;
-  }
-  return true;
 }
 
 // A copy of t with positions [from, to) of dimension `dim` replaced by fresh random values.

@@ -7,6 +7,7 @@
 
 #include <cmath>
 
+#include "attention/attention_test_util.h"
 #include "nn/attention/variant.h"
 #include "nn/init.h"
 #include "qkv.h"
@@ -14,40 +15,18 @@
 #include "tensor/views.h"
 
 using namespace qkv;
+using namespace qkv::attention_test;
 
 namespace {
 
 constexpr int64_t kHeads = 2, kDim = 3;
 
 std::unique_ptr<AttentionVariant> make_conv(double kernel, double queries, uint64_t seed = 1) {
-  AttentionConfig config;
-  config.num_heads = kHeads;
-  config.head_dim = kDim;
-  config.dtype = Dtype::float64;
-  config.options["kernel"] = kernel;
-  config.options["queries"] = queries;
-  auto attn = make_attention("conv", config);
-  Generator gen(seed);
-  attn->reset_parameters(gen);
-  return attn;
+  return make_variant("conv", kHeads, kDim, seed, {{"kernel", kernel}, {"queries", queries}});
 }
 
-std::unique_ptr<AttentionVariant> make_scaled_dot() {
-  AttentionConfig config;
-  config.num_heads = kHeads;
-  config.head_dim = kDim;
-  config.dtype = Dtype::float64;
-  config.options["fused"] = 0;  // the composed path, which conv attention shares, so results are bitwise equal
-  return make_attention("scaled_dot", config);
-}
-
-double max_diff(const Tensor& a, const Tensor& b) {
-  REQUIRE(a.shape() == b.shape());
-  const std::vector<double> x = to_vector<double>(a), y = to_vector<double>(b);
-  double worst = 0;
-  for (size_t i = 0; i < x.size(); ++i) worst = std::max(worst, std::fabs(x[i] - y[i]));
-  return worst;
-}
+// The composed path, which conv attention shares, so results are bitwise equal.
+std::unique_ptr<AttentionVariant> make_scaled_dot() { return make_variant("scaled_dot", kHeads, kDim, 1, {{"fused", 0}}); }
 
 // out[b, h, t, c] = Σ_m w[h, m, c]·x[b, h, t + m - left, c] (zero outside), by loops.
 Tensor reference_conv(const Tensor& x_in, const Tensor& w_in, int64_t left) {

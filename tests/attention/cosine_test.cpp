@@ -5,33 +5,18 @@
 
 #include <cmath>
 
+#include "attention/attention_test_util.h"
 #include "nn/attention/variant.h"
 #include "qkv.h"
 #include "tensor/elementwise.h"
 
 using namespace qkv;
+using namespace qkv::attention_test;
 
 namespace {
 
 std::unique_ptr<AttentionVariant> make(int64_t heads, int64_t dim, std::map<std::string, double> options = {}) {
-  AttentionConfig config;
-  config.num_heads = heads;
-  config.head_dim = dim;
-  config.options = std::move(options);
-  config.dtype = Dtype::float64;
-  auto attn = make_attention("cosine", config);
-  Generator gen(7);
-  attn->reset_parameters(gen);
-  attn->eval();
-  return attn;
-}
-
-Tensor parameter(AttentionVariant& attn, const std::string& name) {
-  for (auto& [n, p] : attn.named_parameters()) {
-    if (n == name) return p;
-  }
-  FAIL("no parameter named " << name);
-  return {};
+  return make_variant("cosine", heads, dim, 7, std::move(options));
 }
 
 std::vector<double> scores(AttentionVariant& attn, const Tensor& q, const Tensor& k) {
@@ -42,7 +27,7 @@ std::vector<double> scores(AttentionVariant& attn, const Tensor& q, const Tensor
 
 TEST_CASE("cosine: scores of known vectors are √Dh·cos at initialisation", "[attention][cosine]") {
   auto attn = make(1, 3);
-  const auto log_scale = to_vector<double>(parameter(*attn, "log_scale"));
+  const auto log_scale = to_vector<double>(named_parameter(*attn, "log_scale"));
   REQUIRE(log_scale.size() == 1);
   CHECK(std::exp(log_scale[0]) == Approx(std::sqrt(3.0)).epsilon(1e-14));
 
@@ -70,7 +55,7 @@ TEST_CASE("cosine: scores ignore the lengths of q and k", "[attention][cosine]")
 
 TEST_CASE("cosine: option scale sets 1/τ at initialisation per head and is learnable", "[attention][cosine]") {
   auto attn = make(2, 3, {{"scale", 10}});
-  const Tensor log_scale = parameter(*attn, "log_scale");
+  const Tensor log_scale = named_parameter(*attn, "log_scale");
   REQUIRE(log_scale.shape() == Shape{2});
   REQUIRE(log_scale.requires_grad());
   raw::copy_(log_scale, from_vector(std::vector<double>{std::log(10.0), std::log(2.0)}));
@@ -94,7 +79,7 @@ TEST_CASE("cosine: a zero query or key gives score 0 and finite gradients", "[at
   const auto w = to_vector<double>(r.weights);
   for (int j = 0; j < 3; ++j) CHECK(w[j] == Approx(1.0 / 3));  // the zero query attends uniformly
   sum(r.out * r.out).backward();
-  for (const Tensor& t : {q.grad(), k.grad(), v.grad(), parameter(*attn, "log_scale").grad()}) {
+  for (const Tensor& t : {q.grad(), k.grad(), v.grad(), named_parameter(*attn, "log_scale").grad()}) {
     for (double g : to_vector<double>(t)) CHECK(std::isfinite(g));
   }
 }

@@ -7,6 +7,7 @@
 
 #include <cmath>
 
+#include "attention/attention_test_util.h"
 #include "nn/attention/flash_attention.h"
 #include "nn/attention/multi_head_attention.h"
 #include "nn/attention/variant.h"
@@ -15,6 +16,7 @@
 #include "tensor/views.h"
 
 using namespace qkv;
+using namespace qkv::attention_test;
 
 namespace {
 
@@ -63,25 +65,6 @@ Outcome run(const Inputs& x, F&& attend) {
   return {out.detach(), q.grad(), k.grad(), v.grad()};
 }
 
-// max |a - b| / max(1, max |b|).
-double relative_diff(const Tensor& a, const Tensor& b) {
-  REQUIRE(a.shape() == b.shape());
-  const std::vector<double> x = to_vector<double>(a), y = to_vector<double>(b);
-  double worst = 0, scale = 1;
-  for (size_t i = 0; i < x.size(); ++i) {
-    worst = std::max(worst, std::fabs(x[i] - y[i]));
-    scale = std::max(scale, std::fabs(y[i]));
-  }
-  return worst / scale;
-}
-
-bool all_finite(const Tensor& t) {
-  for (double v : to_vector<double>(t)) {
-    if (!std::isfinite(v)) return false;
-  }
-  return true;
-}
-
 // Runs the fused kernel and the composed path on the same inputs and compares everything.
 void check_agrees(const Case& c, const AttentionMask& mask, uint64_t seed = 1) {
   Generator gen(seed);
@@ -105,15 +88,6 @@ void check_agrees(const Case& c, const AttentionMask& mask, uint64_t seed = 1) {
   CHECK(relative_diff(fused.dq, ref.dq) < tol);
   CHECK(relative_diff(fused.dk, ref.dk) < tol);
   CHECK(relative_diff(fused.dv, ref.dv) < tol);
-}
-
-// Random bool (B, Tk) padding with the given padded tail length per batch element.
-Tensor tail_padding(int64_t tk, const std::vector<int64_t>& pad_lengths) {
-  std::vector<bool> pad;
-  for (int64_t len : pad_lengths) {
-    for (int64_t j = 0; j < tk; ++j) pad.push_back(j >= tk - len);
-  }
-  return from_vector(pad, Shape{static_cast<int64_t>(pad_lengths.size()), tk});
 }
 
 Tensor random_bool(const Shape& shape, double p_true, Generator& gen) {
@@ -156,8 +130,8 @@ TEST_CASE("flash attention agrees with the composed path in float64", "[attentio
       Case c;
       c.tq = 50;
       c.tk = 90;
-      check_agrees(c, AttentionMask::key_padding(tail_padding(c.tk, {20, 0})));
-      check_agrees(c, AttentionMask::key_padding(tail_padding(c.tk, {90, 65})) & AttentionMask::causal());
+      check_agrees(c, AttentionMask::key_padding(padding_mask(c.tk, {20, 0})));
+      check_agrees(c, AttentionMask::key_padding(padding_mask(c.tk, {90, 65})) & AttentionMask::causal());
     }
     SECTION("local window") {
       Case c;
@@ -176,7 +150,7 @@ TEST_CASE("flash attention agrees with the composed path in float64", "[attentio
       check_agrees(c, AttentionMask::allowing(random_bool({c.batch, 1, c.tq, c.tk}, 0.5, gen)) &
                           AttentionMask::causal());
       check_agrees(c, AttentionMask::blocking(random_bool({c.batch, c.heads, c.tq, c.tk}, 0.3, gen)) &
-                          AttentionMask::key_padding(tail_padding(c.tk, {10, 3})));
+                          AttentionMask::key_padding(padding_mask(c.tk, {10, 3})));
     }
     SECTION("small tiles: many tiles per head, partial last tiles") {
       Case c;
@@ -187,7 +161,7 @@ TEST_CASE("flash attention agrees with the composed path in float64", "[attentio
       c.tiles = {8, 5};
       check_agrees(c, {});
       check_agrees(c, AttentionMask::causal());
-      check_agrees(c, AttentionMask::window(4, 6) & AttentionMask::key_padding(tail_padding(c.tk, {7})));
+      check_agrees(c, AttentionMask::window(4, 6) & AttentionMask::key_padding(padding_mask(c.tk, {7})));
       c.tiles = {16, 64};
       check_agrees(c, AttentionMask::causal());
     }
@@ -198,7 +172,7 @@ TEST_CASE("flash attention agrees with the composed path in float64", "[attentio
       c.tk = 290;
       c.tiles = {128, 128};
       check_agrees(c, AttentionMask::causal());
-      check_agrees(c, AttentionMask::window(100, 20) & AttentionMask::key_padding(tail_padding(c.tk, {40})));
+      check_agrees(c, AttentionMask::window(100, 20) & AttentionMask::key_padding(padding_mask(c.tk, {40})));
     }
   }
 }
@@ -214,7 +188,7 @@ TEST_CASE("flash attention agrees with the composed path in float32", "[attentio
     c.dh = c.dv = 32;
     c.tq = c.tk = 200;
     check_agrees(c, AttentionMask::causal());
-    check_agrees(c, AttentionMask::key_padding(tail_padding(c.tk, {30, 199})));
+    check_agrees(c, AttentionMask::key_padding(padding_mask(c.tk, {30, 199})));
     check_agrees(c, AttentionMask::window(16, 16));
     c.tq = 77;
     Generator gen(4);
@@ -240,7 +214,7 @@ TEST_CASE("flash attention: fully masked rows give zero output and zero gradient
     // Batch element 1 is all padding; in element 0, query 4 is blocked from every key.
     Tensor allowed = ones({c.batch, 1, c.tq, c.tk}, Dtype::bool_);
     raw::fill_(raw::select(raw::select(raw::select(allowed, 0, 0), 0, 0), 0, 4), 0.0);
-    const auto mask = AttentionMask::key_padding(tail_padding(c.tk, {0, c.tk})) & AttentionMask::allowing(allowed);
+    const auto mask = AttentionMask::key_padding(padding_mask(c.tk, {0, c.tk})) & AttentionMask::allowing(allowed);
     const Outcome r = run(x, [&](const Tensor& q, const Tensor& k, const Tensor& v) {
       return flash_attention(q, k, v, mask, 0.5);
     });
@@ -269,7 +243,7 @@ TEST_CASE("flash attention: gradcheck in float64", "[attention][flash]") {
       {"causal", 7, 7, AttentionMask::causal()},
       {"causal cross", 4, 9, AttentionMask::causal()},
       {"causal, fewer keys", 6, 4, AttentionMask::causal()},  // rows 0 and 1 see nothing
-      {"window + padding", 8, 9, AttentionMask::window(2, 1) & AttentionMask::key_padding(tail_padding(9, {2, 9}))},
+      {"window + padding", 8, 9, AttentionMask::window(2, 1) & AttentionMask::key_padding(padding_mask(9, {2, 9}))},
       {"allowed", 5, 6, AttentionMask::allowing(random_bool({2, 1, 5, 6}, 0.6, gen))},
   };
   for (const Masked& m : cases) {
@@ -328,7 +302,7 @@ TEST_CASE("scaled_dot takes the fused path exactly when it may", "[attention][fl
   Generator init2(10);
   composed.reset_parameters(init2);
   Tensor x = randn({3, 70, 16}, gen, Dtype::float64);
-  const auto mask = AttentionMask::causal() & AttentionMask::key_padding(tail_padding(70, {0, 5, 69}));
+  const auto mask = AttentionMask::causal() & AttentionMask::key_padding(padding_mask(70, {0, 5, 69}));
   auto grads = [&](MultiHeadAttention& layer, bool need_weights) {
     layer.zero_grad();
     AttentionResult r = layer.forward(x, x, x, mask, need_weights);

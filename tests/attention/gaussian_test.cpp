@@ -6,33 +6,17 @@
 
 #include <cmath>
 
+#include "attention/attention_test_util.h"
 #include "nn/attention/variant.h"
 #include "qkv.h"
 #include "tensor/elementwise.h"
 
 using namespace qkv;
+using namespace qkv::attention_test;
 
 namespace {
 
-std::unique_ptr<AttentionVariant> make(int64_t heads, int64_t dim) {
-  AttentionConfig config;
-  config.num_heads = heads;
-  config.head_dim = dim;
-  config.dtype = Dtype::float64;
-  auto attn = make_attention("gaussian", config);
-  Generator gen(8);
-  attn->reset_parameters(gen);
-  attn->eval();
-  return attn;
-}
-
-Tensor parameter(AttentionVariant& attn, const std::string& name) {
-  for (auto& [n, p] : attn.named_parameters()) {
-    if (n == name) return p;
-  }
-  FAIL("no parameter named " << name);
-  return {};
-}
+std::unique_ptr<AttentionVariant> make(int64_t heads, int64_t dim) { return make_variant("gaussian", heads, dim, 8); }
 
 }  // namespace
 
@@ -44,11 +28,11 @@ TEST_CASE("gaussian: weights and outputs are Nadaraya–Watson kernel regression
   const Tensor k = from_vector(x_train, Shape{1, 1, 6, 1});
   const Tensor v = from_vector(y_train, Shape{1, 1, 6, 1});
   auto attn = make(1, 1);
-  CHECK(to_vector<double>(parameter(*attn, "width")) == std::vector<double>{1.0});
+  CHECK(to_vector<double>(named_parameter(*attn, "width")) == std::vector<double>{1.0});
 
   for (double width : {1.0, 2.5}) {
     INFO("width " << width);
-    raw::fill_(parameter(*attn, "width"), width);
+    raw::fill_(named_parameter(*attn, "width"), width);
     const AttentionResult r = attn->forward(q, k, v, {}, true);
     const auto w = to_vector<double>(r.weights), out = to_vector<double>(r.out);
     for (size_t i = 0; i < x_test.size(); ++i) {
@@ -73,7 +57,7 @@ TEST_CASE("gaussian: scores are -‖q - k‖²·w²/2 per head in several dimens
   const int64_t B = 2, H = 2, Tq = 3, Tk = 4, D = 3;
   auto attn = make(H, D);
   const std::vector<double> width{0.7, 1.6};
-  raw::copy_(parameter(*attn, "width"), from_vector(width));
+  raw::copy_(named_parameter(*attn, "width"), from_vector(width));
   Generator gen(51);
   const Tensor q = randn({B, H, Tq, D}, gen, Dtype::float64), k = randn({B, H, Tk, D}, gen, Dtype::float64);
   const auto s = to_vector<double>(dynamic_cast<ScoredAttention&>(*attn).scores(q, k));

@@ -6,32 +6,20 @@
 
 #include <cmath>
 
+#include "attention/attention_test_util.h"
 #include "nn/attention/variant.h"
 #include "qkv.h"
 #include "tensor/elementwise.h"
 #include "tensor/views.h"
 
 using namespace qkv;
+using namespace qkv::attention_test;
 
 namespace {
 
 constexpr int64_t kHeads = 2, kDim = 3;
 
-std::unique_ptr<AttentionVariant> make_hard() {
-  AttentionConfig config;
-  config.num_heads = kHeads;
-  config.head_dim = kDim;
-  config.dtype = Dtype::float64;
-  return make_attention("hard", config);
-}
-
-double max_diff(const Tensor& a, const Tensor& b) {
-  REQUIRE(a.shape() == b.shape());
-  const std::vector<double> x = to_vector<double>(a), y = to_vector<double>(b);
-  double worst = 0;
-  for (size_t i = 0; i < x.size(); ++i) worst = std::max(worst, std::fabs(x[i] - y[i]));
-  return worst;
-}
+std::unique_ptr<AttentionVariant> make_hard() { return make_variant("hard", kHeads, kDim, 1); }
 
 Tensor masked_scores(const Tensor& q, const Tensor& k, const Tensor& allowed) {
   const Tensor s = matmul(q, transpose(k, -1, -2)) * (1.0 / std::sqrt(static_cast<double>(kDim)));

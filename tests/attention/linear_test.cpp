@@ -6,30 +6,18 @@
 
 #include <cmath>
 
+#include "attention/attention_test_util.h"
 #include "nn/attention/variant.h"
 #include "qkv.h"
 #include "tensor/elementwise.h"
 #include "tensor/views.h"
 
 using namespace qkv;
+using namespace qkv::attention_test;
 
 namespace {
 
-std::unique_ptr<AttentionVariant> make_linear() {
-  AttentionConfig config;
-  config.num_heads = 2;
-  config.head_dim = 3;
-  config.dtype = Dtype::float64;
-  return make_attention("linear", config);
-}
-
-double max_diff(const Tensor& a, const Tensor& b) {
-  REQUIRE(a.shape() == b.shape());
-  const std::vector<double> x = to_vector<double>(a), y = to_vector<double>(b);
-  double worst = 0;
-  for (size_t i = 0; i < x.size(); ++i) worst = std::max(worst, std::fabs(x[i] - y[i]));
-  return worst;
-}
+std::unique_ptr<AttentionVariant> make_linear() { return make_variant("linear", 2, 3, 1); }
 
 // φ(x) = elu(x) + 1, elementwise, without autograd.
 Tensor phi(const Tensor& x) {

@@ -5,31 +5,20 @@
 
 #include <cmath>
 
+#include "attention/attention_test_util.h"
 #include "nn/attention/variant.h"
 #include "qkv.h"
 #include "tensor/elementwise.h"
 #include "tensor/views.h"
 
 using namespace qkv;
+using namespace qkv::attention_test;
 
 namespace {
 
+// scaled_dot as the reference takes its composed (unfused) path.
 std::unique_ptr<AttentionVariant> make_local(const std::string& name, double window) {
-  AttentionConfig config;
-  config.num_heads = 2;
-  config.head_dim = 4;
-  config.dtype = Dtype::float64;
-  config.options["window"] = window;
-  config.options["fused"] = 0;  // scaled_dot as the reference: its composed (unfused) path
-  return make_attention(name, config);
-}
-
-double max_diff(const Tensor& a, const Tensor& b) {
-  REQUIRE(a.shape() == b.shape());
-  const std::vector<double> x = to_vector<double>(a), y = to_vector<double>(b);
-  double worst = 0;
-  for (size_t i = 0; i < x.size(); ++i) worst = std::max(worst, std::fabs(x[i] - y[i]));
-  return worst;
+  return make_variant(name, 2, 4, 1, {{"window", window}, {"fused", 0}});
 }
 
 // weights (B, H, Tq, Tk): 0 exactly outside [p - left, p + right], > 0 inside, rows summing to 1.

@@ -6,32 +6,20 @@
 
 #include <cmath>
 
+#include "attention/attention_test_util.h"
 #include "nn/attention/variant.h"
 #include "qkv.h"
 #include "tensor/elementwise.h"
 #include "tensor/views.h"
 
 using namespace qkv;
+using namespace qkv::attention_test;
 
 namespace {
 
+// scaled_dot as the reference takes its composed (unfused) path.
 std::unique_ptr<AttentionVariant> make_strided(const std::string& name, double stride, double band) {
-  AttentionConfig config;
-  config.num_heads = 2;
-  config.head_dim = 4;
-  config.dtype = Dtype::float64;
-  config.options["stride"] = stride;
-  config.options["band"] = band;
-  config.options["fused"] = 0;  // scaled_dot as the reference: its composed (unfused) path
-  return make_attention(name, config);
-}
-
-double max_diff(const Tensor& a, const Tensor& b) {
-  REQUIRE(a.shape() == b.shape());
-  const std::vector<double> x = to_vector<double>(a), y = to_vector<double>(b);
-  double worst = 0;
-  for (size_t i = 0; i < x.size(); ++i) worst = std::max(worst, std::fabs(x[i] - y[i]));
-  return worst;
+  return make_variant(name, 2, 4, 1, {{"stride", stride}, {"band", band}, {"fused", 0}});
 }
 
 bool in_pattern(int64_t p, int64_t j, int64_t stride, int64_t band, bool causal) {

@@ -1,0 +1,161 @@
+// mha_driver.cpp — runs JSON-described MultiHeadAttention cases through qkv for mha_parity.py.
+//
+// Reads one request on stdin, {"cases": [case, ...]}, and writes {"results": [reply, ...]}. A case:
+//
+//   {"dtype": "float64", "embed_dim": E, "num_heads": H, "kdim": K, "vdim": V,
+//    "fused": true,            // scaled_dot may take the fused kernel (false: always composed)
+//    "need_weights": true,     // also return the per-head weights (B, H, Tq, Tk)
+//    "self": true,             // key and value are the query itself (one input, one gradient)
+//    "query": tensor, "key": tensor, "value": tensor,          // key/value absent when self
+//    "params": {"q_proj.weight": tensor, ...},                  // every parameter, qkv's names
+//    "causal": true,           // AttentionMask::causal()
+//    "key_is_pad": tensor,     // bool (B, Tk), true = padding: AttentionMask::key_padding
+//    "allowed": tensor,        // bool, true = may attend: AttentionMask::allowing
+//    "grad_output": tensor, "grad_weights": tensor}             // grad_weights with need_weights
+//
+// Masks arrive in qkv's convention (true = may attend, or true = padding for key_is_pad); the
+// Python side translates torch's (true = may NOT attend) explicitly. The driver backpropagates
+// Σ out·grad_output + Σ weights·grad_weights and replies
+//
+//   {"output": tensor, "weights": tensor or null,
+//    "grads": {"query": ..., "key": ..., "value": ..., "q_proj.weight": ..., ...}}
+//
+// Tensors are {"shape", "dtype", "data"}; non-finite numbers are "inf", "-inf", "nan" (as in
+// parity_driver.cpp). A malformed request exits 2, a qkv error 1.
+#include <cmath>
+#include <iostream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "qkv.h"
+#include "tensor/elementwise.h"
+
+using json = nlohmann::json;
+using namespace qkv;
+
+namespace {
+
+class RequestError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+double number_from_json(const json& j) {
+  if (j.is_number()) return j.get<double>();
+  if (j == "inf") return INFINITY;
+  if (j == "-inf") return -INFINITY;
+  if (j == "nan") return NAN;
+  throw RequestError("expected a number or \"inf\", \"-inf\", \"nan\", got " + j.dump());
+}
+
+json number_to_json(double v) {
+  if (std::isnan(v)) return "nan";
+  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
+  return v;
+}
+
+const json& field(const json& object, const std::string& name) {
+  if (!object.is_object() || !object.contains(name)) throw RequestError("missing field '" + name + "'");
+  return object.at(name);
+}
+
+Dtype dtype_from_name(const std::string& name) {
+  for (Dtype d : {Dtype::float32, Dtype::float64, Dtype::bool_}) {
+    if (dtype_name(d) == name) return d;
+  }
+  throw RequestError("unsupported dtype '" + name + "' (expected float32, float64 or bool)");
+}
+
+Tensor tensor_from_json(const json& j) {
+  const Shape shape(field(j, "shape").get<std::vector<int64_t>>());
+  const Dtype dtype = dtype_from_name(field(j, "dtype").get<std::string>());
+  std::vector<double> values;
+  for (const json& v : field(j, "data")) values.push_back(number_from_json(v));
+  if (dtype == Dtype::float32) return from_vector(std::vector<float>(values.begin(), values.end()), shape);
+  if (dtype == Dtype::float64) return from_vector(values, shape);
+  std::vector<bool> flags;
+  for (double v : values) flags.push_back(v != 0);
+  return from_vector(flags, shape);
+}
+
+json tensor_to_json(const Tensor& t) {
+  if (!t.defined()) return nullptr;
+  json data = json::array();
+  for (double v : to_vector<double>(t)) data.push_back(number_to_json(v));
+  return {{"shape", t.shape().to_vector()}, {"dtype", std::string(dtype_name(t.dtype()))}, {"data", data}};
+}
+
+json run_case(const json& c) {
+  MultiHeadAttentionConfig config;
+  config.dtype = dtype_from_name(field(c, "dtype").get<std::string>());
+  config.embed_dim = field(c, "embed_dim").get<int64_t>();
+  config.num_heads = field(c, "num_heads").get<int64_t>();
+  config.kdim = field(c, "kdim").get<int64_t>();
+  config.vdim = field(c, "vdim").get<int64_t>();
+  if (!field(c, "fused").get<bool>()) config.options["fused"] = 0;
+  MultiHeadAttention mha(config);
+  mha.eval();
+
+  // Parameters: every one must be given, and every given one must exist.
+  const json& params = field(c, "params");
+  size_t matched = 0;
+  for (auto& [name, p] : mha.named_parameters()) {
+    const Tensor value = tensor_from_json(field(params, name));
+    if (value.shape() != p.shape()) {
+      throw RequestError("parameter " + name + " has shape " + fmt::format("{}", p.shape()) + ", got " +
+                         fmt::format("{}", value.shape()));
+    }
+    raw::copy_(p, value);
+    ++matched;
+  }
+  if (matched != params.size()) throw RequestError("the request names parameters the module does not have");
+
+  const bool self = field(c, "self").get<bool>();
+  const Tensor query = tensor_from_json(field(c, "query")).requires_grad_();
+  const Tensor key = self ? query : tensor_from_json(field(c, "key")).requires_grad_();
+  const Tensor value = self ? query : tensor_from_json(field(c, "value")).requires_grad_();
+
+  AttentionMask mask;
+  if (field(c, "causal").get<bool>()) mask = mask & AttentionMask::causal();
+  if (c.contains("key_is_pad")) mask = mask & AttentionMask::key_padding(tensor_from_json(c.at("key_is_pad")));
+  if (c.contains("allowed")) mask = mask & AttentionMask::allowing(tensor_from_json(c.at("allowed")));
+
+  const bool need_weights = field(c, "need_weights").get<bool>();
+  const AttentionResult r = mha.forward(query, key, value, mask, need_weights);
+  Tensor loss = sum(r.out * tensor_from_json(field(c, "grad_output")));
+  if (need_weights) loss = loss + sum(r.weights * tensor_from_json(field(c, "grad_weights")));
+  loss.backward();
+
+  json grads = json::object();
+  grads["query"] = tensor_to_json(query.grad());
+  if (!self) {
+    grads["key"] = tensor_to_json(key.grad());
+    grads["value"] = tensor_to_json(value.grad());
+  }
+  for (auto& [name, p] : mha.named_parameters()) grads[name] = tensor_to_json(p.grad());
+  return {{"output", tensor_to_json(r.out)}, {"weights", tensor_to_json(r.weights)}, {"grads", grads}};
+}
+
+}  // namespace
+
+int main() {
+  try {
+    const json request = json::parse(std::cin);
+    json results = json::array();
+    for (const json& c : field(request, "cases")) results.push_back(run_case(c));
+    std::cout << json{{"results", results}}.dump() << "\n";
+    return 0;
+  } catch (const qkv::Error& e) {
+    std::cerr << "mha_driver: qkv error: " << e.what() << "\n";
+    return 1;
+  } catch (const RequestError& e) {
+    std::cerr << "mha_driver: bad request: " << e.what() << "\n";
+    return 2;
+  } catch (const json::exception& e) {
+    std::cerr << "mha_driver: bad JSON: " << e.what() << "\n";
+    return 2;
+  }
+}
