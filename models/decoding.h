@@ -1,0 +1,50 @@
+// decoding.h — turning a source batch into target token ids with a trained Transformer:
+// greedy decoding and batched beam search, both incremental (each step feeds one new token per
+// hypothesis through the decoder, reusing cached keys/values: decoder.h).
+//
+//   DecodeOptions opts;  opts.beam_size = 5;
+//   std::vector<std::vector<int64_t>> ids = translate(model, src, src_padding, opts);
+//
+// Both run under NoGradGuard and in eval mode (the model's mode is restored afterwards), and
+// return per sentence the generated ids without bos and eos. A sentence's result does not
+// depend on the other sentences in the batch. Step limit per sentence: max_length, or when it
+// is 0 the sentence's own (unpadded) source length + 50; never more than config.max_positions.
+//
+// Beam search keeps beam_size live hypotheses per sentence. Each step every live hypothesis is
+// extended by every token; of the best 2·beam_size candidates (ties: lower beam, then lower
+// token id) an eos candidate ranked within the first beam_size finishes its hypothesis, with the
+// score log P / ((5 + len) / 6)^α (GNMT's length penalty, len counting the eos); the best
+// non-eos candidates become the next live beams. A sentence is done when it has beam_size
+// finished hypotheses or reaches its step limit (its live hypotheses are then scored as
+// finished); the best-scoring finished hypothesis wins. With beam_size 1 this is exactly greedy
+// decoding (tested). Finished sentences leave the batch, so late steps run on fewer rows.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "models/transformer.h"
+
+namespace qkv::models {
+
+struct DecodeOptions {
+  int64_t beam_size = 1;
+  double length_penalty = 0.6;  // GNMT alpha: score / ((5+len)/6)^alpha
+  int64_t max_length = 0;       // 0: source length + 50
+  int64_t bos = 2, eos = 3, pad = 0;
+};
+
+// src (B, S) int64, src_padding (B, S) bool (true = pad; may be undefined) → B id lists.
+std::vector<std::vector<int64_t>> greedy_decode(Transformer& model, const Tensor& src, const Tensor& src_padding,
+                                                const DecodeOptions& options);
+std::vector<std::vector<int64_t>> beam_search(Transformer& model, const Tensor& src, const Tensor& src_padding,
+                                              const DecodeOptions& options);
+// greedy_decode if beam_size == 1, else beam_search.
+std::vector<std::vector<int64_t>> translate(Transformer& model, const Tensor& src, const Tensor& src_padding,
+                                            const DecodeOptions& options);
+
+// The per-sentence step limits described above (checks src and src_padding).
+std::vector<int64_t> decode_length_limits(const Transformer& model, const Tensor& src, const Tensor& src_padding,
+                                          const DecodeOptions& options);
+
+}  // namespace qkv::models

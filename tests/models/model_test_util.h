@@ -1,0 +1,56 @@
+// model_test_util.h — tiny Transformer configs and random batches shared by the [models] tests.
+#pragma once
+
+#include <vector>
+
+#include "models/transformer.h"
+#include "tensor/factories.h"
+#include "tensor/random.h"
+
+namespace qkv::models::testing {
+
+inline TransformerConfig tiny_config(bool pre_norm, Dtype dtype = Dtype::float64) {
+  TransformerConfig c;
+  c.source_vocab = 11;
+  c.target_vocab = 13;
+  c.d_model = 8;
+  c.num_heads = 2;
+  c.encoder_layers = 2;
+  c.decoder_layers = 2;
+  c.ffn_dim = 12;
+  c.dropout = 0.0;
+  c.pre_norm = pre_norm;
+  c.max_positions = 64;
+  c.dtype = dtype;
+  return c;
+}
+
+struct Batch {
+  Tensor src;          // (B, S) int64, pad = 0 at the end of shorter rows
+  Tensor src_padding;  // (B, S) bool
+  Tensor tgt_in;       // (B, T) int64
+  Tensor tgt_out;      // (B, T) int64
+};
+
+// Row b of the source has lengths[b] real tokens (ids 4..vocab-1) then padding; the target is random.
+inline Batch random_batch(const std::vector<int64_t>& lengths, int64_t S, int64_t T, int64_t src_vocab,
+                          int64_t tgt_vocab, Generator& gen) {
+  const int64_t B = static_cast<int64_t>(lengths.size());
+  std::vector<int64_t> src, tgt_in, tgt_out;
+  std::vector<bool> pad;
+  for (int64_t b = 0; b < B; ++b) {
+    for (int64_t s = 0; s < S; ++s) {
+      const bool is_pad = s >= lengths[static_cast<size_t>(b)];
+      pad.push_back(is_pad);
+      src.push_back(is_pad ? 0 : 4 + static_cast<int64_t>(gen.below(static_cast<uint64_t>(src_vocab - 4))));
+    }
+    for (int64_t t = 0; t < T; ++t) {
+      tgt_in.push_back(t == 0 ? 2 : 4 + static_cast<int64_t>(gen.below(static_cast<uint64_t>(tgt_vocab - 4))));
+      tgt_out.push_back(4 + static_cast<int64_t>(gen.below(static_cast<uint64_t>(tgt_vocab - 4))));
+    }
+  }
+  return {from_vector(src, {B, S}), from_vector(pad, {B, S}), from_vector(tgt_in, {B, T}),
+          from_vector(tgt_out, {B, T})};
+}
+
+}  // namespace qkv::models::testing
