@@ -7,7 +7,7 @@
 # Idempotent: a second run installs nothing. Needs root, or sudo for a normal user.
 set -euo pipefail
 
-packages=(g++ cmake make pkg-config libopenblas-dev libfmt-dev nlohmann-json3-dev catch2)
+packages=(g++ cmake make pkg-config libopenblas-dev libfmt-dev nlohmann-json3-dev libcli11-dev catch2)
 if [[ "${1:-}" == "--test" ]]; then
   packages+=(python3 python3-torch python3-numpy)
 fi

@@ -1,0 +1,58 @@
+// cmd_eval.cpp — `qkv eval`: corpus BLEU and chrF of a hypothesis file, or of a model's
+// translations of a source file, against a reference file.
+#include <fmt/format.h>
+
+#include <chrono>
+#include <memory>
+
+#include "apps/qkv/commands.h"
+#include "apps/qkv/model_loader.h"
+#include "data/corpus.h"
+#include "metrics/bleu.h"
+#include "metrics/chrf.h"
+#include "tensor/error.h"
+#include "train/evaluate.h"
+
+namespace qkv::cli {
+
+struct EvalOptions {
+  std::string hypotheses, references, model, source;
+  models::DecodeOptions decode;
+};
+
+Command add_eval(CLI::App& app) {
+  auto o = std::make_shared<EvalOptions>();
+  app.add_option("--reference,-r", o->references, "reference translations, one per line")->required();
+  auto* hyp = app.add_option("--hypothesis", o->hypotheses, "translations to score, one per line");
+  auto* model = app.add_option("--model,-m", o->model, "translate --source with this checkpoint and score that");
+  app.add_option("--source,-s", o->source, "source sentences (with --model)");
+  app.add_option("--beam", o->decode.beam_size, "beam size with --model (1: greedy)")->capture_default_str();
+  app.add_option("--length-penalty", o->decode.length_penalty, "beam length penalty alpha")->capture_default_str();
+  hyp->excludes(model);
+  return [o]() {
+    const auto references = data::read_lines(o->references, {.allow_empty = true});
+    std::vector<std::string> hypotheses;
+    if (!o->model.empty()) {
+      if (o->source.empty()) throw Error("qkv eval: --model needs --source, the sentences to translate");
+      LoadedModel m = load_model(o->model);
+      const auto start = std::chrono::steady_clock::now();
+      hypotheses = train::translate_lines(*m.model, *m.source, *m.target,
+                                          data::read_lines(o->source, {.allow_empty = true}), o->decode);
+      fmt::print("translated {} sentences in {:.1f} s (beam {})\n", hypotheses.size(),
+                 std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), o->decode.beam_size);
+    } else if (!o->hypotheses.empty()) {
+      hypotheses = data::read_lines(o->hypotheses, {.allow_empty = true});
+    } else {
+      throw Error("qkv eval: give --hypothesis (a file of translations) or --model with --source");
+    }
+    if (hypotheses.size() != references.size()) {
+      throw Error(fmt::format("qkv eval: {} hypotheses but {} references in '{}'", hypotheses.size(), references.size(),
+                              o->references));
+    }
+    fmt::print("{}\n", metrics::corpus_bleu(hypotheses, references).summary());
+    fmt::print("chrF2 = {:.2f}\n", metrics::corpus_chrf(hypotheses, references).score);
+    return 0;
+  };
+}
+
+}  // namespace qkv::cli

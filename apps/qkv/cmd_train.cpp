@@ -1,0 +1,82 @@
+// cmd_train.cpp — `qkv train`: flags (or a config file) into TrainOptions, then train or resume.
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <memory>
+
+#include "apps/qkv/commands.h"
+#include "train/trainer.h"
+
+namespace qkv::cli {
+
+Command add_train(CLI::App& app) {
+  auto o = std::make_shared<train::TrainOptions>();
+  auto resume = std::make_shared<std::string>();
+  app.set_config("--config", "", "read options from a TOML/INI file (keys are the long flag names, e.g. lr = 0.001)");
+  app.add_option("--resume", *resume, "continue the run saved in this checkpoint (usually <out-dir>/last.safetensors)");
+  // Data
+  app.add_option("--train-source", o->train_source, "training source sentences, one per line")->capture_default_str();
+  app.add_option("--train-target", o->train_target, "training target sentences, aligned")->capture_default_str();
+  app.add_option("--valid-source", o->valid_source, "validation source sentences")->capture_default_str();
+  app.add_option("--valid-target", o->valid_target, "validation target sentences")->capture_default_str();
+  app.add_option("--train-tsv", o->train_tsv, "training pairs as source<TAB>target lines (instead of two files)");
+  app.add_option("--valid-tsv", o->valid_tsv, "validation pairs as source<TAB>target lines");
+  app.add_option("--tokenizer", o->tokenizer, "whitespace or bpe")->capture_default_str();
+  app.add_option("--bpe-merges", o->bpe_merges, "BPE merges learned per language")->capture_default_str();
+  app.add_option("--min-freq", o->min_freq, "rarer tokens become <unk>")->capture_default_str();
+  app.add_option("--max-length", o->max_length, "drop training pairs longer than this (tokens)")->capture_default_str();
+  // Model
+  auto& m = o->model;
+  app.add_option("--d-model", m.d_model, "model width")->capture_default_str();
+  app.add_option("--heads", m.num_heads, "attention heads")->capture_default_str();
+  app.add_option("--encoder-layers", m.encoder_layers, "encoder layers")->capture_default_str();
+  app.add_option("--decoder-layers", m.decoder_layers, "decoder layers")->capture_default_str();
+  app.add_option("--ffn-dim", m.ffn_dim, "position-wise feed-forward width")->capture_default_str();
+  app.add_option("--dropout", m.dropout, "residual and embedding dropout")->capture_default_str();
+  app.add_option("--attention-dropout", m.attention_dropout, "dropout on attention weights")->capture_default_str();
+  app.add_flag("--pre-norm,!--post-norm", m.pre_norm, "LayerNorm before each sublayer (default: after, as in the paper)");
+  app.add_flag("--learned-positions", m.learned_positions, "learned position embeddings instead of sinusoids");
+  app.add_flag("--share-embeddings", m.share_embeddings, "one embedding matrix for source, target and output");
+  app.add_flag("--tie-output,!--no-tie-output", m.tie_output, "output projection shares the target embedding")
+      ->capture_default_str();
+  app.add_option("--self-attention", m.self_attention, "attention variant for self-attention (qkv variants)")
+      ->capture_default_str();
+  app.add_option("--cross-attention", m.cross_attention, "attention variant for encoder-decoder attention")
+      ->capture_default_str();
+  app.add_option("--activation", m.activation, "feed-forward activation")->capture_default_str();
+  // Recipe
+  app.add_option("--max-tokens", o->max_tokens, "tokens per batch")->capture_default_str();
+  app.add_option("--lr", o->lr, "peak learning rate")->capture_default_str();
+  app.add_option("--warmup", o->warmup_steps, "linear warmup steps, then 1/sqrt decay")->capture_default_str();
+  app.add_option("--beta2", o->beta2, "Adam beta2")->capture_default_str();
+  app.add_option("--weight-decay", o->weight_decay, "AdamW decoupled weight decay (0: Adam)")->capture_default_str();
+  app.add_option("--label-smoothing", o->label_smoothing, "label smoothing")->capture_default_str();
+  app.add_option("--clip-norm", o->clip_norm, "clip gradients to this global norm (0: off)")->capture_default_str();
+  app.add_option("--seed", o->seed, "seed for initialisation, batching and dropout")->capture_default_str();
+  // Run control
+  app.add_option("--epochs", o->epochs, "epochs")->capture_default_str();
+  app.add_option("--max-minutes", o->max_minutes, "stop after this much wall time (0: none)")->capture_default_str();
+  app.add_option("--max-steps", o->max_steps, "stop after this many updates (0: none)")->capture_default_str();
+  app.add_option("--patience", o->patience, "early stopping: epochs without a better BLEU (0: off)")->capture_default_str();
+  app.add_option("--valid-beam", o->valid_beam, "beam size for validation BLEU")->capture_default_str();
+  app.add_option("--valid-sentences", o->valid_sentences, "validation BLEU on the first N sentences (0: all)")
+      ->capture_default_str();
+  auto* out_dir = app.add_option("--out-dir", o->out_dir, "checkpoints, metrics.jsonl and curves go here")
+                      ->capture_default_str();
+  app.add_flag("--progress,!--no-progress", o->progress, "show the progress bar")->capture_default_str();
+
+  return [o, resume, out_dir]() {
+    if (!o->train_tsv.empty()) o->train_source = o->train_target = "";
+    if (!o->valid_tsv.empty()) o->valid_source = o->valid_target = "";
+    if (resume->empty()) {
+      train::train(*o);
+    } else {
+      if (out_dir->count() == 0) o->out_dir = std::filesystem::path(*resume).parent_path().string();
+      if (o->out_dir.empty()) o->out_dir = ".";
+      train::resume(*resume, *o);
+    }
+    return 0;
+  };
+}
+
+}  // namespace qkv::cli

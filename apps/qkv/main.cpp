@@ -1,0 +1,47 @@
+// main.cpp — the `qkv` command line: train, translate, eval, attention, variants.
+//
+//   qkv train --out-dir runs/en-de                       # train on the bundled Multi30k en→de
+//   echo "a dog runs on the beach ." | qkv translate --model runs/en-de/best.safetensors
+//   qkv eval --model runs/en-de/best.safetensors --source data/multi30k/test_2016_flickr.en \
+//            --reference data/multi30k/test_2016_flickr.de --beam 5
+//   qkv attention --model runs/en-de/best.safetensors --source "a dog runs ." --out-dir maps
+//
+// Errors (bad flags, unreadable files, corrupt checkpoints) print one message and exit 1.
+#include <cstdio>
+
+#include <fmt/format.h>
+
+#include "apps/qkv/commands.h"
+#include "tensor/error.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"qkv: train and use sequence-to-sequence Transformers on a CPU"};
+  app.require_subcommand(1);
+  std::vector<std::pair<CLI::App*, qkv::cli::Command>> commands;
+  auto add = [&](const char* name, const char* help, qkv::cli::Command (*adder)(CLI::App&)) {
+    CLI::App* sub = app.add_subcommand(name, help);
+    commands.emplace_back(sub, adder(*sub));
+  };
+  add("train", "train a translation model on a parallel corpus", qkv::cli::add_train);
+  add("translate", "translate lines (stdin or --input) with a trained model", qkv::cli::add_translate);
+  add("eval", "BLEU and chrF against references", qkv::cli::add_eval);
+  add("attention", "write attention heatmaps for a sentence pair", qkv::cli::add_attention);
+  add("variants", "list the registered attention variants and normalisers", qkv::cli::add_variants);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  try {
+    for (const auto& [sub, run] : commands) {
+      if (sub->parsed()) return run();
+    }
+  } catch (const qkv::Error& e) {
+    fmt::print(stderr, "qkv: {}\n", e.what());
+    return 1;
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "qkv: unexpected error: {}\n", e.what());
+    return 1;
+  }
+  return 1;
+}

@@ -1,0 +1,105 @@
+// evaluate.cpp — batched translation and the validation figures.
+#include "train/evaluate.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+#include "autograd/grad_mode.h"
+#include "data/vocab.h"
+#include "metrics/bleu.h"
+#include "metrics/chrf.h"
+#include "nn/functional.h"
+#include "tensor/elementwise.h"
+#include "tensor/factories.h"
+
+namespace qkv::train {
+namespace {
+
+// Puts a module in eval mode for a scope and restores its mode after.
+class EvalScope {
+ public:
+  explicit EvalScope(Module& m) : module_(m), was_training_(m.training()) { m.eval(); }
+  ~EvalScope() { module_.train(was_training_); }
+  EvalScope(const EvalScope&) = delete;
+  EvalScope& operator=(const EvalScope&) = delete;
+
+ private:
+  Module& module_;
+  bool was_training_;
+};
+
+}  // namespace
+
+SourceBatch make_source_batch(const std::vector<std::vector<int64_t>>& ids) {
+  const auto batch = static_cast<int64_t>(ids.size());
+  int64_t length = 1;
+  for (const auto& s : ids) length = std::max<int64_t>(length, static_cast<int64_t>(s.size()) + 1);
+  std::vector<int64_t> flat(static_cast<size_t>(batch * length), data::Vocab::kPad);
+  for (int64_t b = 0; b < batch; ++b) {
+    const auto& s = ids[static_cast<size_t>(b)];
+    std::copy(s.begin(), s.end(), flat.begin() + b * length);
+    flat[static_cast<size_t>(b * length + static_cast<int64_t>(s.size()))] = data::Vocab::kEos;
+  }
+  Tensor source = from_vector(flat, Shape{batch, length});
+  Tensor padding = raw::eq(source, full(Shape{batch, length}, data::Vocab::kPad, Dtype::int64));
+  return {source, padding};
+}
+
+std::vector<std::string> translate_lines(models::Transformer& model, const TextCodec& source, const TextCodec& target,
+                                         const std::vector<std::string>& lines, const models::DecodeOptions& options,
+                                         int64_t max_batch_tokens) {
+  std::vector<std::vector<int64_t>> ids;
+  ids.reserve(lines.size());
+  for (const auto& line : lines) ids.push_back(source.encode(line));
+  std::vector<size_t> order(lines.size());
+  std::iota(order.begin(), order.end(), size_t{0});
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return ids[a].size() < ids[b].size(); });
+
+  std::vector<std::string> out(lines.size());
+  size_t i = 0;
+  while (i < order.size()) {
+    // Sorted ascending: the last sentence taken is the longest, so the batch is n × its length.
+    std::vector<std::vector<int64_t>> group;
+    std::vector<size_t> members;
+    while (i < order.size()) {
+      const auto len = static_cast<int64_t>(ids[order[i]].size()) + 1;
+      if (!group.empty() && len * static_cast<int64_t>(group.size() + 1) > max_batch_tokens) break;
+      group.push_back(ids[order[i]]);
+      members.push_back(order[i]);
+      ++i;
+    }
+    const SourceBatch batch = make_source_batch(group);
+    const auto hyps = models::translate(model, batch.source, batch.source_padding, options);
+    for (size_t k = 0; k < members.size(); ++k) out[members[k]] = target.decode(hyps[k]);
+  }
+  return out;
+}
+
+Validation validate(models::Transformer& model, const std::vector<data::Example>& examples, const TextCodec& source,
+                    const TextCodec& target, const std::vector<std::string>& source_lines,
+                    const std::vector<std::string>& reference_lines, const models::DecodeOptions& options,
+                    int64_t max_tokens) {
+  EvalScope eval(model);
+  NoGradGuard no_grad;
+  Validation v;
+  data::BatchOptions plan_options{.max_tokens = max_tokens, .shuffle = false};
+  double total_loss = 0;
+  int64_t total_tokens = 0;
+  for (const auto& indices : data::plan_epoch(examples, plan_options, 0)) {
+    const data::Batch batch = data::make_batch(examples, indices);
+    const Tensor logits = model.forward(batch.source, batch.source_padding, batch.target_in);  // (B, T, V)
+    const Tensor loss = cross_entropy(logits, batch.target_out,
+                                      {.ignore_index = data::Vocab::kPad, .reduction = Reduction::sum});
+    total_loss += loss.item();
+    total_tokens += batch.target_tokens;
+  }
+  v.loss = total_tokens > 0 ? total_loss / static_cast<double>(total_tokens) : 0;
+  v.ppl = std::exp(v.loss);
+  const auto hypotheses = translate_lines(model, source, target, source_lines, options);
+  v.bleu = metrics::corpus_bleu(hypotheses, reference_lines).score;
+  v.chrf = metrics::corpus_chrf(hypotheses, reference_lines).score;
+  return v;
+}
+
+}  // namespace qkv::train

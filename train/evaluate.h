@@ -1,0 +1,43 @@
+// evaluate.h — using a model on text: translate lines in length-sorted batches, and the
+// validation figures the trainer reports each epoch (loss, perplexity, BLEU, chrF).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "data/batching.h"
+#include "models/decoding.h"
+#include "models/transformer.h"
+#include "train/text_codec.h"
+
+namespace qkv::train {
+
+// Source id sequences as a padded batch: ids + <eos>, then <pad>.
+struct SourceBatch {
+  Tensor source;          // (B, S) int64
+  Tensor source_padding;  // (B, S) bool, true = pad
+};
+SourceBatch make_source_batch(const std::vector<std::vector<int64_t>>& ids);
+
+// Translates every line (in the source tokenizer's format) and returns the target lines, in
+// the input order. Lines are sorted by length and decoded in batches of about
+// `max_batch_tokens` source tokens, so little time goes into padding.
+std::vector<std::string> translate_lines(models::Transformer& model, const TextCodec& source, const TextCodec& target,
+                                         const std::vector<std::string>& lines, const models::DecodeOptions& options,
+                                         int64_t max_batch_tokens = 3000);
+
+struct Validation {
+  double loss = 0;  // mean cross-entropy per target token (no label smoothing), nats
+  double ppl = 0;   // exp(loss)
+  double bleu = 0;  // corpus BLEU of the decoded sentences against the references
+  double chrf = 0;
+};
+
+// Loss over all `examples` (teacher forcing), then BLEU/chrF of translating `source_lines`
+// against `reference_lines`. Runs in eval mode without recording gradients; restores the mode.
+Validation validate(models::Transformer& model, const std::vector<data::Example>& examples, const TextCodec& source,
+                    const TextCodec& target, const std::vector<std::string>& source_lines,
+                    const std::vector<std::string>& reference_lines, const models::DecodeOptions& options,
+                    int64_t max_tokens);
+
+}  // namespace qkv::train

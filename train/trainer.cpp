@@ -1,0 +1,308 @@
+// trainer.cpp — the training loop and everything around it (see trainer.h).
+#include "train/trainer.h"
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <memory>
+
+#include <fmt/format.h>
+
+#include "autograd/engine.h"
+#include "data/batching.h"
+#include "data/bpe.h"
+#include "data/corpus.h"
+#include "nn/functional.h"
+#include "optim/adam.h"
+#include "optim/clip.h"
+#include "optim/schedule.h"
+#include "train/evaluate.h"
+#include "train/interrupt.h"
+#include "train/metrics_log.h"
+#include "train/progress_bar.h"
+
+namespace qkv::train {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+data::ParallelCorpus read_corpus(const std::string& tsv, const std::string& source, const std::string& target) {
+  return tsv.empty() ? data::read_parallel(source, target) : data::read_parallel_tsv(tsv);
+}
+
+std::vector<std::vector<std::string>> tokenize_all(const data::Tokenizer& tok, const std::vector<std::string>& lines) {
+  std::vector<std::vector<std::string>> out;
+  out.reserve(lines.size());
+  for (const auto& line : lines) out.push_back(tok.encode(line));
+  return out;
+}
+
+// Learns one side's text pipeline from its training sentences.
+std::shared_ptr<TextCodec> learn_codec(const TrainOptions& o, const std::vector<std::string>& lines) {
+  auto tokenizer = o.tokenizer == "bpe" ? data::learn_bpe(lines, o.bpe_merges) : data::make_whitespace_tokenizer();
+  data::Vocab vocab = data::Vocab::build(tokenize_all(*tokenizer, lines), o.min_freq);
+  return std::make_shared<TextCodec>(std::move(tokenizer), std::move(vocab));
+}
+
+std::vector<data::Example> encode(const data::ParallelCorpus& corpus, const TextCodec& source, const TextCodec& target) {
+  return data::encode_corpus(corpus, source.tokenizer(), target.tokenizer(), source.vocab(), target.vocab());
+}
+
+// Everything one run holds while it trains.
+class Run {
+ public:
+  Run(TrainOptions options, TrainingState state, std::shared_ptr<TextCodec> source, std::shared_ptr<TextCodec> target,
+      const LoadedCheckpoint* checkpoint)
+      : o_(std::move(options)), state_(state), source_(std::move(source)), target_(std::move(target)) {
+    std::filesystem::create_directories(o_.out_dir);
+    const data::ParallelCorpus train = read_corpus(o_.train_tsv, o_.train_source, o_.train_target);
+    const data::ParallelCorpus valid = read_corpus(o_.valid_tsv, o_.valid_source, o_.valid_target);
+    train_examples_ = encode(train, *source_, *target_);
+    valid_examples_ = encode(valid, *source_, *target_);
+    const size_t n = o_.valid_sentences > 0 ? std::min(valid.size(), static_cast<size_t>(o_.valid_sentences)) : valid.size();
+    valid_source_.assign(valid.source.begin(), valid.source.begin() + static_cast<std::ptrdiff_t>(n));
+    valid_reference_.assign(valid.target.begin(), valid.target.begin() + static_cast<std::ptrdiff_t>(n));
+
+    o_.model.source_vocab = source_->vocab().size();
+    o_.model.target_vocab = target_->vocab().size();
+    model_ = std::make_unique<models::Transformer>(o_.model);
+    Generator init(o_.seed);
+    model_->reset_parameters(init);
+    params_ = model_->parameters();
+    if (o_.weight_decay > 0) {
+      optimizer_ = std::make_unique<AdamW>(params_, AdamWOptions{.lr = o_.lr, .beta2 = o_.beta2, .eps = 1e-9,
+                                                                 .weight_decay = o_.weight_decay});
+    } else {
+      optimizer_ = std::make_unique<Adam>(params_, AdamOptions{.lr = o_.lr, .beta2 = o_.beta2, .eps = 1e-9});
+    }
+    schedule_ = warmup_inverse_sqrt_lr(o_.lr, o_.warmup_steps);
+    if (checkpoint != nullptr) {
+      restore_model(*checkpoint, *model_);
+      restore_optimizer(*checkpoint, *optimizer_);
+      restore_generators(*checkpoint, *model_);
+    }
+    log_ = std::make_unique<MetricsLog>(o_.out_dir + "/metrics.jsonl", checkpoint != nullptr ? state_.step : -1);
+    fmt::print("qkv train: {} training pairs ({} dropped as longer than {}), {} validation pairs\n",
+               train_examples_.size(), dropped_count(), o_.max_length, valid_examples_.size());
+    fmt::print("qkv train: vocabularies {} (source) and {} (target); model {} parameters; out {}\n",
+               source_->vocab().size(), target_->vocab().size(), model_->parameter_count(), o_.out_dir);
+  }
+
+  TrainResult run() {
+    watch_for_interrupt();
+    session_start_ = Clock::now();
+    saved_seconds_ = state_.train_seconds;
+    TrainResult result;
+    while (state_.epoch < o_.epochs) {
+      const auto stop = train_epoch();
+      if (stop) {
+        result.stop = *stop;
+        if (*stop != TrainResult::Stop::interrupted) end_of_training_validation();
+        save_last();
+        break;
+      }
+      validate_and_checkpoint();
+      if (o_.patience > 0 && state_.epochs_without_improvement >= o_.patience) {
+        result.stop = TrainResult::Stop::early_stopping;
+        break;
+      }
+    }
+    result.state = state_;
+    result.last_checkpoint = last_path();
+    result.best_checkpoint = std::filesystem::exists(best_path()) ? best_path() : "";
+    fmt::print("qkv train: stopped ({}) after {} steps, {} epochs, {}; best validation BLEU {:.2f} (epoch {})\n",
+               to_string(result.stop), state_.step, state_.epoch, format_duration(state_.train_seconds),
+               std::max(0.0, state_.best_bleu), state_.best_epoch + 1);
+    return result;
+  }
+
+ private:
+  std::string last_path() const { return o_.out_dir + "/last.safetensors"; }
+  std::string best_path() const { return o_.out_dir + "/best.safetensors"; }
+  double elapsed() const { return saved_seconds_ + std::chrono::duration<double>(Clock::now() - session_start_).count(); }
+
+  data::BatchOptions batch_options() const {
+    return {.max_tokens = o_.max_tokens, .max_length = o_.max_length, .shuffle = true, .seed = o_.seed};
+  }
+  size_t dropped_count() const {
+    size_t kept = 0;
+    for (const auto& b : data::plan_epoch(train_examples_, batch_options(), 0)) kept += b.size();
+    return train_examples_.size() - kept;
+  }
+
+  // Trains the rest of the current epoch; returns why it stopped early, if it did.
+  std::optional<TrainResult::Stop> train_epoch() {
+    const auto plan = data::plan_epoch(train_examples_, batch_options(), state_.epoch);
+    ProgressBar bar(fmt::format("epoch {}/{}", state_.epoch + 1, o_.epochs), static_cast<int64_t>(plan.size()), o_.progress);
+    model_->train();
+    auto window_start = Clock::now();
+    double window_tokens = 0;
+    while (state_.batch_in_epoch < static_cast<int64_t>(plan.size())) {
+      const data::Batch batch = data::make_batch(train_examples_, plan[static_cast<size_t>(state_.batch_in_epoch)]);
+      const double lr = schedule_(state_.step);
+      optimizer_->set_lr(lr);
+      const Tensor logits = model_->forward(batch.source, batch.source_padding, batch.target_in);  // (B, T, V)
+      const Tensor loss = cross_entropy(logits, batch.target_out,
+                                        {.ignore_index = data::Vocab::kPad, .label_smoothing = o_.label_smoothing});
+      optimizer_->zero_grad();
+      loss.backward();
+      const double norm = o_.clip_norm > 0 ? clip_grad_norm_(params_, o_.clip_norm, false) : grad_norm(params_);
+      const double loss_value = loss.item();
+      if (!std::isfinite(norm) || !std::isfinite(loss_value)) {
+        if (++nonfinite_in_a_row_ >= 5) {
+          throw Error(fmt::format("qkv train: loss {} / gradient norm {} not finite for 5 steps in a row at step {} "
+                                  "(try a lower --lr or more --warmup); the last checkpoint is {}",
+                                  loss_value, norm, state_.step, last_path()));
+        }
+        fmt::print(stderr, "\nqkv train: step {} skipped: loss {} / gradient norm {} is not finite\n", state_.step,
+                   loss_value, norm);
+      } else {
+        nonfinite_in_a_row_ = 0;
+        optimizer_->step();
+      }
+      ++state_.step;
+      ++state_.batch_in_epoch;
+      state_.target_tokens += batch.target_tokens;
+      window_tokens += static_cast<double>(batch.target_tokens + batch.source_tokens);
+      state_.train_seconds = elapsed();
+      const double window_seconds = std::chrono::duration<double>(Clock::now() - window_start).count();
+      const double tokens_per_s = window_seconds > 0 ? window_tokens / window_seconds : 0;
+      if (window_seconds > 10) {
+        window_start = Clock::now();
+        window_tokens = 0;
+      }
+      log_->append({.kind = "train", .epoch = state_.epoch, .step = state_.step, .loss = loss_value, .lr = lr,
+                    .grad_norm = norm, .tokens = static_cast<double>(batch.target_tokens),
+                    .tokens_per_s = tokens_per_s, .elapsed = state_.train_seconds});
+      bar.update(state_.batch_in_epoch, fmt::format("loss {:.3f}  lr {:.1e}  {:.1f}k tok/s  {} elapsed", loss_value,
+                                                    lr, tokens_per_s / 1000, format_duration(state_.train_seconds)));
+      if (interrupt_requested()) {
+        bar.finish();
+        fmt::print("\nqkv train: interrupted; saving {}\n", last_path());
+        return TrainResult::Stop::interrupted;
+      }
+      if (o_.max_steps > 0 && state_.step >= o_.max_steps) {
+        bar.finish();
+        return TrainResult::Stop::step_limit;
+      }
+      if (o_.max_minutes > 0 && state_.train_seconds >= o_.max_minutes * 60) {
+        bar.finish();
+        return TrainResult::Stop::time_limit;
+      }
+      if (state_.train_seconds - last_save_seconds_ > kSaveEverySeconds) {
+        save_last();  // bounds the work a crash can lose
+        last_save_seconds_ = state_.train_seconds;
+      }
+    }
+    bar.finish();
+    ++state_.epoch;
+    state_.batch_in_epoch = 0;
+    return std::nullopt;
+  }
+
+  void validate_and_checkpoint() {
+    const Validation v = run_validation();
+    const bool better = v.bleu > state_.best_bleu;
+    if (better) {
+      state_.best_bleu = v.bleu;
+      state_.best_epoch = state_.epoch - 1;
+      state_.epochs_without_improvement = 0;
+    } else {
+      ++state_.epochs_without_improvement;
+    }
+    save_last();
+    if (better) save_checkpoint(best_path(), o_, state_, *source_, *target_, *model_, optimizer_.get());
+  }
+
+  // After a time or step limit part-way through an epoch: validate what we have.
+  void end_of_training_validation() {
+    const Validation v = run_validation();
+    if (v.bleu > state_.best_bleu) {
+      state_.best_bleu = v.bleu;
+      state_.best_epoch = state_.epoch;
+      save_checkpoint(best_path(), o_, state_, *source_, *target_, *model_, optimizer_.get());
+    }
+  }
+
+  Validation run_validation() {
+    const auto start = Clock::now();
+    const models::DecodeOptions decode{.beam_size = o_.valid_beam};
+    const Validation v = validate(*model_, valid_examples_, *source_, *target_, valid_source_, valid_reference_,
+                                  decode, o_.max_tokens);
+    state_.train_seconds = elapsed();
+    log_->append({.kind = "valid", .epoch = state_.epoch, .step = state_.step, .loss = v.loss, .ppl = v.ppl,
+                  .bleu = v.bleu, .chrf = v.chrf, .elapsed = state_.train_seconds});
+    log_->save_plots(o_.out_dir);
+    const bool partial = state_.batch_in_epoch > 0;  // a time or step limit stopped the epoch part-way
+    fmt::print("epoch {:>3}{} step {:>6}  valid loss {:.3f}  ppl {:.2f}  BLEU {:.2f}  chrF {:.2f}  ({:.0f} s to validate, "
+               "{} elapsed)\n",
+               partial ? state_.epoch + 1 : state_.epoch, partial ? "~" : " ", state_.step, v.loss, v.ppl, v.bleu, v.chrf,
+               std::chrono::duration<double>(Clock::now() - start).count(), format_duration(state_.train_seconds));
+    std::fflush(stdout);
+    return v;
+  }
+
+  void save_last() {
+    state_.train_seconds = elapsed();
+    save_checkpoint(last_path(), o_, state_, *source_, *target_, *model_, optimizer_.get());
+  }
+
+  static constexpr double kSaveEverySeconds = 600;
+
+  TrainOptions o_;
+  TrainingState state_;
+  std::shared_ptr<TextCodec> source_, target_;
+  std::vector<data::Example> train_examples_, valid_examples_;
+  std::vector<std::string> valid_source_, valid_reference_;
+  std::unique_ptr<models::Transformer> model_;
+  std::vector<Tensor> params_;
+  std::unique_ptr<Optimizer> optimizer_;
+  Schedule schedule_;
+  std::unique_ptr<MetricsLog> log_;
+  Clock::time_point session_start_;
+  double saved_seconds_ = 0;
+  double last_save_seconds_ = 0;
+  int nonfinite_in_a_row_ = 0;
+};
+
+}  // namespace
+
+const char* to_string(TrainResult::Stop stop) {
+  switch (stop) {
+    case TrainResult::Stop::finished: return "all epochs done";
+    case TrainResult::Stop::early_stopping: return "early stopping";
+    case TrainResult::Stop::time_limit: return "time limit";
+    case TrainResult::Stop::step_limit: return "step limit";
+    case TrainResult::Stop::interrupted: return "interrupted";
+  }
+  return "?";
+}
+
+TrainResult train(const TrainOptions& options) {
+  options.validate();
+  const data::ParallelCorpus corpus = read_corpus(options.train_tsv, options.train_source, options.train_target);
+  auto source = learn_codec(options, corpus.source);
+  auto target = learn_codec(options, corpus.target);
+  Run run(options, TrainingState{}, std::move(source), std::move(target), nullptr);
+  return run.run();
+}
+
+TrainResult resume(const std::string& checkpoint_path, const TrainOptions& control) {
+  const LoadedCheckpoint checkpoint = load_checkpoint(checkpoint_path);
+  TrainOptions o = checkpoint.options;
+  o.epochs = control.epochs;
+  o.max_minutes = control.max_minutes;
+  o.max_steps = control.max_steps;
+  o.patience = control.patience;
+  o.valid_beam = control.valid_beam;
+  o.valid_sentences = control.valid_sentences;
+  o.out_dir = control.out_dir;
+  o.progress = control.progress;
+  o.validate();
+  fmt::print("qkv train: resuming {} at epoch {}, batch {}, step {}\n", checkpoint_path, checkpoint.state.epoch + 1,
+             checkpoint.state.batch_in_epoch, checkpoint.state.step);
+  Run run(o, checkpoint.state, checkpoint.source, checkpoint.target, &checkpoint);
+  return run.run();
+}
+
+}  // namespace qkv::train

@@ -1,0 +1,39 @@
+// trainer.h — train(): the whole `qkv train` run, from text files to checkpoints.
+//
+//   read the parallel corpus → learn tokenizers (whitespace or BPE) and vocabularies → encode
+//   → for each epoch: batches by token budget (data/batching.h) → forward, label-smoothed
+//     cross-entropy, backward, clip, Adam with warmup + inverse-sqrt schedule
+//   → each epoch: validation loss, perplexity, BLEU and chrF; metrics.jsonl; curves;
+//     last.safetensors always, best.safetensors when BLEU improves; early stopping.
+//
+// A run stops at the end of its epochs, at --max-minutes of wall time or --max-steps updates
+// (validating and saving first), at early stopping, or at Ctrl-C (saving last.safetensors).
+// resume() loads last.safetensors and continues exactly where it stopped: the same batches,
+// dropout masks and optimizer state, so the loss curve equals an uninterrupted run's.
+#pragma once
+
+#include <string>
+
+#include "train/checkpoint.h"
+#include "train/train_options.h"
+
+namespace qkv::train {
+
+struct TrainResult {
+  enum class Stop { finished, early_stopping, time_limit, step_limit, interrupted };
+  Stop stop = Stop::finished;
+  TrainingState state;
+  std::string last_checkpoint, best_checkpoint;  // paths ("" if never written)
+};
+const char* to_string(TrainResult::Stop stop);
+
+// A fresh run.
+TrainResult train(const TrainOptions& options);
+
+// Continues the run saved in `checkpoint`. Data, model and recipe come from the checkpoint;
+// the run-control options (epochs, max_minutes, max_steps, patience, valid_beam,
+// valid_sentences, out_dir, progress) from `control`. max_minutes and max_steps count the
+// whole run, including the part before the checkpoint.
+TrainResult resume(const std::string& checkpoint, const TrainOptions& control);
+
+}  // namespace qkv::train
