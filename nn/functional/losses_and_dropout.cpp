@@ -1,5 +1,8 @@
-// losses_and_dropout.cpp — mse_loss and dropout, composed from differentiable ops.
+// losses_and_dropout.cpp — mse_loss, composed from differentiable ops, and dropout, one fused
+// pass (mask and output together) with its backward beside it.
 #include "autograd/ops/elementwise.h"
+#include "autograd/record.h"
+#include "tensor/views.h"
 #include "nn/functional.h"
 #include "tensor/elementwise.h"
 #include "tensor/factories.h"
@@ -19,13 +22,39 @@ Tensor mse_loss(const Tensor& input, const Tensor& target, Reduction reduction) 
   return mean(squared);
 }
 
+// y = x·m with m = 1/(1-p) with probability 1-p, else 0.                 dx = dy·m
+// One 64-bit draw decides two elements (each compares 32 random bits with (1-p)·2^32), so the
+// mask costs half a generator call per element; forward writes the mask and the output in one
+// pass. The mask is saved for backward in x's dtype (it already holds the 1/(1-p) scale).
 Tensor dropout(const Tensor& x, double p, bool training, Generator& gen) {
   check(p >= 0 && p <= 1, "dropout: probability {} is outside [0, 1]", p);
   if (!training || p == 0) return x;
   if (p == 1) return x * 0.0;
-  // keep ~ Bernoulli(1-p), scaled so the expectation is unchanged.
-  const Tensor mask = raw::mul(bernoulli(x.shape(), 1 - p, gen, x.dtype()), 1.0 / (1 - p));
-  return x * mask;
+  check(x.dtype() == Dtype::float32 || x.dtype() == Dtype::float64, "dropout: expects a float tensor, got {}",
+        x.dtype());
+  const Tensor xc = raw::contiguous(x);
+  Tensor mask = Tensor::empty(x.shape(), x.dtype());
+  Tensor y = Tensor::empty(x.shape(), x.dtype());
+  const auto threshold = static_cast<uint64_t>((1 - p) * 4294967296.0);  // keep if 32 random bits < this
+  const double scale = 1 / (1 - p);
+  dispatch_floating("dropout", x.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    const T* in = xc.data<T>();
+    T* m = mask.data<T>();
+    T* out = y.data<T>();
+    const T keep = static_cast<T>(scale);
+    const int64_t n = x.numel();
+    for (int64_t i = 0; i < n; i += 2) {
+      const uint64_t bits = gen.next_u64();
+      m[i] = (bits & 0xffffffffu) < threshold ? keep : T(0);
+      if (i + 1 < n) m[i + 1] = (bits >> 32) < threshold ? keep : T(0);
+    }
+    for (int64_t i = 0; i < n; ++i) out[i] = in[i] * m[i];
+  });
+  if (needs_grad(x)) {
+    record("dropout", y, {x}, [mask](const Tensor& dy) -> Grads { return {raw::mul(dy, mask)}; });
+  }
+  return y;
 }
 
 }  // namespace qkv

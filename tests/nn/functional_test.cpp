@@ -100,3 +100,19 @@ TEST_CASE("Linear computes x·Wᵀ + b and its gradients pass gradcheck", "[nn][
   Tensor expected = matmul(x, transpose(lin.weight(), 0, 1)) + lin.bias();
   CHECK(to_vector<double>(lin(x)) == to_vector<double>(expected));
 }
+
+TEST_CASE("dropout's backward multiplies by the same mask (gradcheck with a fixed generator)", "[nn][gradcheck]") {
+  Generator data(17);
+  Tensor x = normal64(data, {5, 7});
+  gradcheck("dropout",
+            [](const std::vector<Tensor>& in) {
+              Generator gen(3);  // the same mask at every evaluation
+              return dropout(in[0], 0.3, true, gen);
+            },
+            {x});
+  Generator a(3), b(3);
+  const Tensor ya = dropout(x, 0.3, true, a);
+  const Tensor yb = dropout(x, 0.3, true, b);
+  CHECK(to_vector<double>(ya) == to_vector<double>(yb));
+  CHECK_THROWS_WITH(dropout(ones({2}, Dtype::int64), 0.5, true, a), Contains("dropout: expects a float tensor"));
+}
