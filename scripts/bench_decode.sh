@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# bench_decode.sh — batched greedy decoding of 64 source sentences, qkv against PyTorch, in one
+# run on this machine (bench/decode_bench.cpp and bench/torch_decode_bench.py): the same model
+# shape (d=256, 8 heads, 3+3 layers, FFN 512, vocab 8000, random weights — their parameter
+# counts are compared), the same 64 sources of 10–20 tokens (one shared LCG), the same number of
+# steps. qkv decodes incrementally with cached keys/values (models/decoding.h); PyTorch re-runs
+# nn.Transformer's decoder on the growing prefix each step, as its users do. Target: qkv at
+# least 2x PyTorch's speed.
+#
+# Equal work: both sides decode exactly STEPS tokens for every sentence on the full batch of 64.
+# qkv is given eos = -1, an id argmax never returns, so no sentence finishes early (decode_bench
+# checks that every output has STEPS tokens); PyTorch runs STEPS steps with no eos check. The
+# time covers encoding and decoding, and the whole batch.
+#
+#   scripts/bench_decode.sh                  # 5 timed repeats (medians), 30 steps
+#   scripts/bench_decode.sh --quick          # smoke test: 1 repeat, torch threads=1 only — not a measurement
+#   REPEATS=10 STEPS=30 ...
+#   TORCH_SETTINGS="threads=1" ...           # torch thread settings to try (default: all three)
+#   BUILD_DIR=build-x ...                    # where qkv's benchmark is built (default: build)
+#
+# PyTorch runs under threads=1 (torch.set_num_threads(1), OPENBLAS_NUM_THREADS=<cores>),
+# default (its default threads, OMP_WAIT_POLICY=PASSIVE) and threads=N (set_num_threads(<cores>),
+# OMP_WAIT_POLICY=PASSIVE), and its fastest is compared; qkv runs with its defaults. Each run is
+# its own process. A benchmark, not a test: it exits 0 once both sides ran.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+quick=0
+for arg in "$@"; do
+  case $arg in
+    --quick) quick=1 ;;
+    *) echo "usage: $0 [--quick]" >&2; exit 2 ;;
+  esac
+done
+
+dir=${BUILD_DIR:-build}
+cores=$(nproc)
+jobs=$(( cores < 2 ? cores : 2 ))
+steps=${STEPS:-30}
+if [ "$quick" = 1 ]; then
+  repeats=${REPEATS:-1}
+  settings=${TORCH_SETTINGS:-threads=1}
+else
+  repeats=${REPEATS:-5}
+  settings=${TORCH_SETTINGS:-threads=1 default threads=$cores}
+fi
+
+cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=Release > /dev/null
+cmake --build "$dir" -j "$jobs" --target decode_bench > /dev/null
+
+results=$(mktemp)
+trap 'rm -f "$results"' EXIT
+machine="$cores cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo)"
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+echo "qkv (load $(cut -d' ' -f1 /proc/loadavg))" >&2
+"$dir/decode_bench" "$repeats" "$steps" | sed "s/^RESULT/RESULT qkv default/" | tee -a "$results" >&2
+for s in $settings; do
+  echo "torch $s (load $(cut -d' ' -f1 /proc/loadavg))" >&2
+  case $s in
+    threads=1) OPENBLAS_NUM_THREADS=$cores /usr/bin/python3 bench/torch_decode_bench.py 1 "$repeats" "$steps" ;;
+    default) OMP_WAIT_POLICY=PASSIVE /usr/bin/python3 bench/torch_decode_bench.py 0 "$repeats" "$steps" ;;
+    threads=*) OMP_WAIT_POLICY=PASSIVE /usr/bin/python3 bench/torch_decode_bench.py "${s#threads=}" "$repeats" "$steps" ;;
+    *) echo "unknown torch setting $s" >&2; exit 2 ;;
+  esac | sed "s/^RESULT/RESULT torch $s/" | tee -a "$results" >&2
+done
+load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+
+/usr/bin/python3 - "$results" "$machine" "$load_before" "$load_after" "$quick" "$repeats" "$steps" <<'PY'
+import sys
+
+path, machine, load_before, load_after, quick, repeats, steps = sys.argv[1:8]
+runs = {}  # (side, setting) -> {key: value}
+for line in open(path):
+    f = line.split()
+    if len(f) == 5 and f[0] == "RESULT":
+        runs.setdefault((f[1], f[2]), {})[f[3]] = float(f[4])
+q = runs.get(("qkv", "default"))
+torch_runs = [(k[1], v) for k, v in runs.items() if k[0] == "torch" and "ms" in v]
+if q is None or not torch_runs:
+    sys.exit("bench_decode: a side produced no result")
+setting, t = min(torch_runs, key=lambda r: r[1]["ms"])
+
+print()
+print(f"greedy decoding, 64 sentences, {steps} steps each (no early stop), d=256 8 heads 3+3 layers FFN 512 "
+      f"vocab 8000; medians of {repeats}")
+print(f"{machine}; load average {load_before} before, {load_after} after"
+      + ("; QUICK SMOKE RUN, not a measurement" if quick == "1" else ""))
+print("speed = torch ms / qkv ms (> 1: qkv faster); MB = process peak RSS")
+print()
+params = f"{int(q['params'])}"
+if any(int(v["params"]) != int(q["params"]) for _, v in torch_runs):
+    params += f" (torch {int(t['params'])}: MISMATCH)"
+    print(f"WARNING: qkv has {int(q['params'])} parameters, torch {int(t['params'])}", file=sys.stderr)
+if any(int(v["generated"]) != int(q["generated"]) for _, v in torch_runs):
+    print(f"WARNING: the sides generated different numbers of tokens", file=sys.stderr)
+speed = t["ms"] / q["ms"]
+print("| params | tokens generated | qkv ms | torch ms | speed | qkv cpu ms | torch cpu ms | qkv MB | torch MB "
+      "| target (>= 2x) | torch setting |")
+print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |")
+print(f"| {params} | {int(q['generated'])} | {q['ms']:.1f} | {t['ms']:.1f} | {speed:.2f}x | {q['cpu_ms']:.1f} "
+      f"| {t['cpu_ms']:.1f} | {q['peak_mb']:.0f} | {t['peak_mb']:.0f} | {'met' if speed >= 2 else 'MISSED'} | {setting} |")
+PY

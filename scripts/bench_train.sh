@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# bench_train.sh — training-step throughput of the seq2seq Transformer, qkv against PyTorch, in
+# one run on this machine, at the issue's three sizes (bench/train_step_bench.cpp and
+# bench/torch_train_step.py: the same architecture — their parameter counts are compared —,
+# random full-length batches; a step is forward, label-smoothed cross-entropy, backward, Adam):
+#
+#   tiny   d=64,  4 heads, 2+2 layers, FFN 256,  batch 32, length 16, vocab 1000
+#   small  d=256, 8 heads, 3+3 layers, FFN 1024, batch 64, length 24, vocab 8000
+#   base   d=512, 8 heads, 6+6 layers, FFN 2048, batch 16, length 32, vocab 8000
+#
+#   scripts/bench_train.sh                   # 10 timed steps per run (medians), all sizes
+#   scripts/bench_train.sh --quick           # smoke test: tiny only, 2 steps — not a measurement
+#   SIZES="tiny small" scripts/bench_train.sh
+#   STEPS=20 ...                             # timed steps per run
+#   TORCH_SETTINGS="threads=1" ...           # torch thread settings to try (default: all three)
+#   BUILD_DIR=build-x ...                    # where qkv's benchmark is built (default: build)
+#
+# Every (size, side, setting) runs in its own process, one after another. PyTorch runs under
+#   threads=1    torch.set_num_threads(1), OPENBLAS_NUM_THREADS=<cores>
+#   default      torch's default threads, OMP_WAIT_POLICY=PASSIVE
+#   threads=N    torch.set_num_threads(<cores>), OMP_WAIT_POLICY=PASSIVE
+# and its fastest (by wall time) is compared; qkv runs with its defaults (its pool and OpenBLAS
+# on every core). speed = torch ms / qkv ms (> 1: qkv faster). A benchmark, not a test: it
+# exits 0 once both sides ran, but warns loudly if the two models' parameter counts differ.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+quick=0
+for arg in "$@"; do
+  case $arg in
+    --quick) quick=1 ;;
+    *) echo "usage: $0 [--quick]" >&2; exit 2 ;;
+  esac
+done
+
+dir=${BUILD_DIR:-build}
+cores=$(nproc)
+jobs=$(( cores < 2 ? cores : 2 ))
+if [ "$quick" = 1 ]; then
+  sizes=${SIZES:-tiny}
+  steps=${STEPS:-2}
+else
+  sizes=${SIZES:-tiny small base}
+  steps=${STEPS:-10}
+fi
+settings=${TORCH_SETTINGS:-threads=1 default threads=$cores}
+
+cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=Release > /dev/null
+cmake --build "$dir" -j "$jobs" --target train_step_bench > /dev/null
+
+results=$(mktemp)
+trap 'rm -f "$results"' EXIT
+machine="$cores cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo)"
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+for size in $sizes; do
+  echo "$size: qkv (load $(cut -d' ' -f1 /proc/loadavg))" >&2
+  "$dir/train_step_bench" "$size" "$steps" | sed "s/^RESULT/RESULT $size qkv default/" | tee -a "$results" >&2
+  for s in $settings; do
+    echo "$size: torch $s (load $(cut -d' ' -f1 /proc/loadavg))" >&2
+    case $s in
+      threads=1) OPENBLAS_NUM_THREADS=$cores /usr/bin/python3 bench/torch_train_step.py "$size" 1 "$steps" ;;
+      default) OMP_WAIT_POLICY=PASSIVE /usr/bin/python3 bench/torch_train_step.py "$size" 0 "$steps" ;;
+      threads=*) OMP_WAIT_POLICY=PASSIVE /usr/bin/python3 bench/torch_train_step.py "$size" "${s#threads=}" "$steps" ;;
+      *) echo "unknown torch setting $s" >&2; exit 2 ;;
+    esac | sed "s/^RESULT/RESULT $size torch $s/" | tee -a "$results" >&2
+  done
+done
+load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+
+/usr/bin/python3 - "$results" "$machine" "$load_before" "$load_after" "$quick" "$steps" <<'PY'
+import sys
+
+path, machine, load_before, load_after, quick, steps = sys.argv[1:7]
+runs = {}  # (size, side, setting) -> {key: value}
+for line in open(path):
+    f = line.split()
+    if len(f) == 6 and f[0] == "RESULT":
+        runs.setdefault((f[1], f[2], f[3]), {})[f[4]] = float(f[5])
+sizes = list(dict.fromkeys(k[0] for k in runs))
+tokens = {"tiny": 32 * 16, "small": 64 * 24, "base": 16 * 32}
+
+print()
+print(f"training step (forward + backward + Adam), seq2seq Transformer; medians of {steps} steps")
+print(f"{machine}; load average {load_before} before, {load_after} after"
+      + ("; QUICK SMOKE RUN, not a measurement" if quick == "1" else ""))
+print("speed = torch ms / qkv ms (> 1: qkv faster); tok/s = target tokens per second; MB = process peak RSS")
+print()
+print("| size | params | qkv ms | qkv tok/s | torch ms | torch tok/s | speed | qkv cpu ms | torch cpu ms "
+      "| qkv MB | torch MB | torch setting |")
+print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
+for size in sizes:
+    q = runs.get((size, "qkv", "default"))
+    torch_runs = [(k[2], v) for k, v in runs.items() if k[0] == size and k[1] == "torch" and "ms" in v]
+    if q is None or not torch_runs:
+        print(f"| {size} | - | missing run(s) | | | | | | | | | |")
+        continue
+    setting, t = min(torch_runs, key=lambda r: r[1]["ms"])
+    params = f"{int(q['params'])}"
+    if any(int(v["params"]) != int(q["params"]) for _, v in torch_runs):
+        params += f" (torch {int(t['params'])}: MISMATCH)"
+        print(f"WARNING: {size}: qkv has {int(q['params'])} parameters, torch {int(t['params'])}", file=sys.stderr)
+    n = tokens.get(size, 0)
+    print(f"| {size} | {params} | {q['ms']:.1f} | {n / q['ms'] * 1000:.0f} | {t['ms']:.1f} | {n / t['ms'] * 1000:.0f} "
+          f"| {t['ms'] / q['ms']:.2f}x | {q['cpu_ms']:.1f} | {t['cpu_ms']:.1f} | {q['peak_mb']:.0f} | {t['peak_mb']:.0f} "
+          f"| {setting} |")
+PY
