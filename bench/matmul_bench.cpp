@@ -1,8 +1,9 @@
 // matmul_bench.cpp — times qkv::raw::matmul / bmm against plain cblas_sgemm on the same buffers
 // (and, for batches, against a loop of single-threaded sgemm calls), float32.
 //
-// Implementations: qkv (raw::matmul, or raw::bmm for batches), sgemm (one cblas_sgemm call per
-// matrix with OpenBLAS's own threads), sgemm_1t (the same loop with OpenBLAS forced to one thread).
+// Implementations: qkv (raw::matmul, or raw::bmm for batches: OpenBLAS single-threaded, the work
+// split over qkv's threads), sgemm (one cblas_sgemm call per matrix with OpenBLAS's own threads), sgemm_1t (the same
+// loop with OpenBLAS forced to one thread).
 //
 //   matmul_bench [--quick]        --quick: a few runs per shape, for smoke tests only
 //
@@ -36,7 +37,8 @@ struct Case {
 
 using Clock = std::chrono::steady_clock;
 
-bool quick = false;  // --quick: few runs, for smoke tests
+bool quick = false;        // --quick: few runs, for smoke tests
+int openblas_threads = 1;  // OpenBLAS's own thread count at start (OPENBLAS_NUM_THREADS or cores)
 
 // Median wall time of f() in seconds, over enough runs to fill about 0.6 s (15 to 3000 runs;
 // with --quick 3 runs).
@@ -84,11 +86,11 @@ void run_case(const Case& c, Generator& gen) {
   const float* pb = b.data<float>();
 
   report(c, "qkv", median_seconds([&] { return batched ? raw::bmm(a, b) : raw::matmul(a, b); }));
+  // qkv keeps OpenBLAS single-threaded (tensor/blas.h); the reference gets its own threads back.
+  openblas_set_num_threads(openblas_threads);
   report(c, "sgemm", median_seconds([&] { sgemm_loop(c, pa, pb, out.data()); }));
-  const int blas_threads = openblas_get_num_threads();
   openblas_set_num_threads(1);
   report(c, "sgemm_1t", median_seconds([&] { sgemm_loop(c, pa, pb, out.data()); }));
-  openblas_set_num_threads(blas_threads);
 }
 
 }  // namespace
@@ -102,7 +104,8 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  fmt::print("# {} | OpenBLAS threads {} | qkv threads {}\n", openblas_get_config(), openblas_get_num_threads(),
+  openblas_threads = openblas_get_num_threads();
+  fmt::print("# {} | OpenBLAS threads (sgemm column) {} | qkv threads {}\n", openblas_get_config(), openblas_threads,
              num_threads());
   const std::vector<Case> cases = {
       {"2048x256@256x256", 0, 2048, 256, 256},    {"2048x256@256x1024", 0, 2048, 256, 1024},

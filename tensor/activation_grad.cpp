@@ -1,7 +1,9 @@
-// activation_grad.cpp — elementwise kernels that exist for backward passes: sign and the
-// derivative of GELU, fused with the incoming gradient.
+// activation_grad.cpp — elementwise kernels that exist for backward passes: sign, and the
+// derivatives of GELU, ReLU, tanh and sigmoid fused with the incoming gradient (one pass over
+// memory instead of three or four, which matters in small models where these dominate).
 #include <cmath>
 #include <numbers>
+#include <string_view>
 
 #include "tensor/elementwise.h"
 #include "tensor/iterate.h"
@@ -19,28 +21,53 @@ Tensor sign(const Tensor& x) {
   return out;
 }
 
-Tensor gelu_backward(const Tensor& dy, const Tensor& x) {
-  check(dy.shape() == x.shape() && dy.dtype() == x.dtype(),
-        "gelu_backward: gradient {} {} and input {} {} must match", dy.shape(), dy.dtype(), x.shape(), x.dtype());
-  Tensor out = Tensor::empty(x.shape(), x.dtype());
-  dispatch_floating("gelu_backward", x.dtype(), [&](auto tag) {
+namespace {
+
+// out = grad(dy, v) elementwise, for dy and the saved tensor v (the op's input or output) of
+// one shape and dtype: one pass, no temporaries.
+template <class Grad>
+Tensor fused_backward(std::string_view op, const Tensor& dy, const Tensor& v, Grad grad) {
+  check(dy.shape() == v.shape() && dy.dtype() == v.dtype(), "{}: gradient {} {} and saved tensor {} {} must match", op,
+        dy.shape(), dy.dtype(), v.shape(), v.dtype());
+  Tensor out = Tensor::empty(v.shape(), v.dtype());
+  dispatch_floating(op, v.dtype(), [&](auto tag) {
     using T = decltype(tag);
     const T* pg = dy.data<T>();
-    const T* px = x.data<T>();
+    const T* pv = v.data<T>();
     T* po = out.data<T>();
-    constexpr T kInvSqrt2 = static_cast<T>(1.0 / std::numbers::sqrt2);
-    const T kInvSqrt2Pi = static_cast<T>(1.0 / std::sqrt(2.0 * std::numbers::pi));
-    strided_loop<3>(x.shape(), {dy.strides(), x.strides(), out.strides()},
-                    [&](const std::array<int64_t, 3>& off, int64_t n, const std::array<int64_t, 3>& in) {
-                      for (int64_t i = 0; i < n; ++i) {
-                        const T v = px[off[1] + i * in[1]];
-                        const T cdf = T(0.5) * (T(1) + std::erf(v * kInvSqrt2));
-                        const T pdf = kInvSqrt2Pi * std::exp(T(-0.5) * v * v);
-                        po[off[2] + i * in[2]] = pg[off[0] + i * in[0]] * (cdf + v * pdf);
-                      }
-                    });
+    parallel_strided_loop<3>(v.shape(), {dy.strides(), v.strides(), out.strides()},
+                             [&](const std::array<int64_t, 3>& off, int64_t n, const std::array<int64_t, 3>& in) {
+                               for (int64_t i = 0; i < n; ++i) {
+                                 po[off[2] + i * in[2]] = grad(pg[off[0] + i * in[0]], pv[off[1] + i * in[1]]);
+                               }
+                             });
   });
   return out;
+}
+
+}  // namespace
+
+Tensor gelu_backward(const Tensor& dy, const Tensor& x) {
+  return fused_backward("gelu_backward", dy, x, [](auto g, auto v) {
+    using T = decltype(v);
+    constexpr T kInvSqrt2 = static_cast<T>(1.0 / std::numbers::sqrt2);
+    const T kInvSqrt2Pi = static_cast<T>(1.0 / std::sqrt(2.0 * std::numbers::pi));
+    const T cdf = T(0.5) * (T(1) + std::erf(v * kInvSqrt2));
+    const T pdf = kInvSqrt2Pi * std::exp(T(-0.5) * v * v);
+    return g * (cdf + v * pdf);
+  });
+}
+
+Tensor relu_backward(const Tensor& dy, const Tensor& y) {
+  return fused_backward("relu_backward", dy, y, [](auto g, auto v) { return v > 0 ? g : decltype(g)(0); });
+}
+
+Tensor tanh_backward(const Tensor& dy, const Tensor& y) {
+  return fused_backward("tanh_backward", dy, y, [](auto g, auto v) { return g * (1 - v * v); });
+}
+
+Tensor sigmoid_backward(const Tensor& dy, const Tensor& y) {
+  return fused_backward("sigmoid_backward", dy, y, [](auto g, auto v) { return g * v * (1 - v); });
 }
 
 }  // namespace qkv::raw

@@ -38,23 +38,31 @@ To convert(From v) {
 // int64 arithmetic wraps around on overflow (as in PyTorch) instead of being undefined.
 template <class T>
 T wrap_add(T a, T b) {
-  if constexpr (std::is_integral_v<T>) return static_cast<T>(static_cast<uint64_t>(a) + static_cast<uint64_t>(b));
-  else return a + b;
+  if constexpr (std::is_integral_v<T>)
+    return static_cast<T>(static_cast<uint64_t>(a) + static_cast<uint64_t>(b));
+  else
+    return a + b;
 }
 template <class T>
 T wrap_sub(T a, T b) {
-  if constexpr (std::is_integral_v<T>) return static_cast<T>(static_cast<uint64_t>(a) - static_cast<uint64_t>(b));
-  else return a - b;
+  if constexpr (std::is_integral_v<T>)
+    return static_cast<T>(static_cast<uint64_t>(a) - static_cast<uint64_t>(b));
+  else
+    return a - b;
 }
 template <class T>
 T wrap_mul(T a, T b) {
-  if constexpr (std::is_integral_v<T>) return static_cast<T>(static_cast<uint64_t>(a) * static_cast<uint64_t>(b));
-  else return a * b;
+  if constexpr (std::is_integral_v<T>)
+    return static_cast<T>(static_cast<uint64_t>(a) * static_cast<uint64_t>(b));
+  else
+    return a * b;
 }
 template <class T>
 T wrap_neg(T a) {
-  if constexpr (std::is_integral_v<T>) return wrap_sub(T(0), a);
-  else return -a;  // keeps the sign of zero: neg(0.0) is -0.0
+  if constexpr (std::is_integral_v<T>)
+    return wrap_sub(T(0), a);
+  else
+    return -a;  // keeps the sign of zero: neg(0.0) is -0.0
 }
 
 // a ** b for int64 by repeated squaring (wrapping); b >= 0 was checked by the caller.
@@ -81,9 +89,7 @@ T nan_min(T a, T b) {
 
 // ---- argument checks ---------------------------------------------------------------------
 
-void check_defined(std::string_view op, const Tensor& t) {
-  check(t.defined(), "{}: the tensor is undefined", op);
-}
+void check_defined(std::string_view op, const Tensor& t) { check(t.defined(), "{}: the tensor is undefined", op); }
 
 void check_same_dtype(std::string_view op, const Tensor& a, const Tensor& b) {
   check_defined(op, a);
@@ -143,20 +149,21 @@ Tensor map_unary(const Tensor& x, Dtype out_dtype, F f) {
   Out* po = out.data<Out>();
   const In* px = x.data<In>();
   if (x.is_contiguous()) {
-    const int64_t n = x.numel();
-    for (int64_t i = 0; i < n; ++i) po[i] = f(px[i]);
+    parallel_range(x.numel(), [&](int64_t begin, int64_t end) {
+      for (int64_t i = begin; i < end; ++i) po[i] = f(px[i]);
+    });
     return out;
   }
-  strided_loop<2>(x.shape(), {out.strides(), x.strides()},
-                  [&](const std::array<int64_t, 2>& off, int64_t n, const std::array<int64_t, 2>& s) {
-                    Out* o = po + off[0];
-                    const In* a = px + off[1];
-                    if (s[0] == 1 && s[1] == 1) {
-                      for (int64_t i = 0; i < n; ++i) o[i] = f(a[i]);
-                    } else {
-                      for (int64_t i = 0; i < n; ++i) o[i * s[0]] = f(a[i * s[1]]);
-                    }
-                  });
+  parallel_strided_loop<2>(x.shape(), {out.strides(), x.strides()},
+                           [&](const std::array<int64_t, 2>& off, int64_t n, const std::array<int64_t, 2>& s) {
+                             Out* o = po + off[0];
+                             const In* a = px + off[1];
+                             if (s[0] == 1 && s[1] == 1) {
+                               for (int64_t i = 0; i < n; ++i) o[i] = f(a[i]);
+                             } else {
+                               for (int64_t i = 0; i < n; ++i) o[i * s[0]] = f(a[i * s[1]]);
+                             }
+                           });
   return out;
 }
 
@@ -186,14 +193,15 @@ Tensor map_binary(std::string_view op, const Tensor& a, const Tensor& b, Dtype o
   const A* pa = a.data<A>();
   const B* pb = b.data<B>();
   if (same_shape && a.is_contiguous() && b.is_contiguous()) {
-    const int64_t n = out.numel();
-    for (int64_t i = 0; i < n; ++i) po[i] = f(pa[i], pb[i]);
+    parallel_range(out.numel(), [&](int64_t begin, int64_t end) {
+      for (int64_t i = begin; i < end; ++i) po[i] = f(pa[i], pb[i]);
+    });
     return out;
   }
-  strided_loop<3>(shape, {out.strides(), broadcast_strides(a, shape), broadcast_strides(b, shape)},
-                  [&](const std::array<int64_t, 3>& off, int64_t n, const std::array<int64_t, 3>& s) {
-                    binary_row(po + off[0], pa + off[1], pb + off[2], n, s, f);
-                  });
+  parallel_strided_loop<3>(shape, {out.strides(), broadcast_strides(a, shape), broadcast_strides(b, shape)},
+                           [&](const std::array<int64_t, 3>& off, int64_t n, const std::array<int64_t, 3>& s) {
+                             binary_row(po + off[0], pa + off[1], pb + off[2], n, s, f);
+                           });
   return out;
 }
 
@@ -206,19 +214,19 @@ Tensor map_ternary(std::string_view op, const Tensor& c, const Tensor& a, const 
   const C* pc = c.data<C>();
   const T* pa = a.data<T>();
   const T* pb = b.data<T>();
-  strided_loop<4>(shape,
-                  {out.strides(), broadcast_strides(c, shape), broadcast_strides(a, shape), broadcast_strides(b, shape)},
-                  [&](const std::array<int64_t, 4>& off, int64_t n, const std::array<int64_t, 4>& s) {
-                    T* o = po + off[0];
-                    const C* cr = pc + off[1];
-                    const T* ar = pa + off[2];
-                    const T* br = pb + off[3];
-                    if (s[0] == 1 && s[1] == 1 && s[2] == 1 && s[3] == 1) {
-                      for (int64_t i = 0; i < n; ++i) o[i] = f(cr[i], ar[i], br[i]);
-                    } else {
-                      for (int64_t i = 0; i < n; ++i) o[i * s[0]] = f(cr[i * s[1]], ar[i * s[2]], br[i * s[3]]);
-                    }
-                  });
+  parallel_strided_loop<4>(
+      shape, {out.strides(), broadcast_strides(c, shape), broadcast_strides(a, shape), broadcast_strides(b, shape)},
+      [&](const std::array<int64_t, 4>& off, int64_t n, const std::array<int64_t, 4>& s) {
+        T* o = po + off[0];
+        const C* cr = pc + off[1];
+        const T* ar = pa + off[2];
+        const T* br = pb + off[3];
+        if (s[0] == 1 && s[1] == 1 && s[2] == 1 && s[3] == 1) {
+          for (int64_t i = 0; i < n; ++i) o[i] = f(cr[i], ar[i], br[i]);
+        } else {
+          for (int64_t i = 0; i < n; ++i) o[i * s[0]] = f(cr[i * s[1]], ar[i * s[2]], br[i * s[3]]);
+        }
+      });
   return out;
 }
 
@@ -227,19 +235,20 @@ template <class T, class F>
 void update(const Tensor& dst, F f) {
   T* pd = dst.data<T>();
   if (dst.is_contiguous()) {
-    const int64_t n = dst.numel();
-    for (int64_t i = 0; i < n; ++i) pd[i] = f(pd[i]);
+    parallel_range(dst.numel(), [&](int64_t begin, int64_t end) {
+      for (int64_t i = begin; i < end; ++i) pd[i] = f(pd[i]);
+    });
     return;
   }
-  strided_loop<1>(dst.shape(), {dst.strides()},
-                  [&](const std::array<int64_t, 1>& off, int64_t n, const std::array<int64_t, 1>& s) {
-                    T* d = pd + off[0];
-                    if (s[0] == 1) {
-                      for (int64_t i = 0; i < n; ++i) d[i] = f(d[i]);
-                    } else {
-                      for (int64_t i = 0; i < n; ++i) d[i * s[0]] = f(d[i * s[0]]);
-                    }
-                  });
+  parallel_strided_loop<1>(dst.shape(), {dst.strides()},
+                           [&](const std::array<int64_t, 1>& off, int64_t n, const std::array<int64_t, 1>& s) {
+                             T* d = pd + off[0];
+                             if (s[0] == 1) {
+                               for (int64_t i = 0; i < n; ++i) d[i] = f(d[i]);
+                             } else {
+                               for (int64_t i = 0; i < n; ++i) d[i * s[0]] = f(d[i * s[0]]);
+                             }
+                           });
 }
 
 // In place: every element of dst = v. Never reads dst, which may be uninitialised (factories).
@@ -247,14 +256,14 @@ template <class T>
 void fill_with(const Tensor& dst, T v) {
   T* pd = dst.data<T>();
   if (dst.is_contiguous()) {
-    std::fill(pd, pd + dst.numel(), v);
+    parallel_range(dst.numel(), [&](int64_t begin, int64_t end) { std::fill(pd + begin, pd + end, v); });
     return;
   }
-  strided_loop<1>(dst.shape(), {dst.strides()},
-                  [&](const std::array<int64_t, 1>& off, int64_t n, const std::array<int64_t, 1>& s) {
-                    T* d = pd + off[0];
-                    for (int64_t i = 0; i < n; ++i) d[i * s[0]] = v;
-                  });
+  parallel_strided_loop<1>(dst.shape(), {dst.strides()},
+                           [&](const std::array<int64_t, 1>& off, int64_t n, const std::array<int64_t, 1>& s) {
+                             T* d = pd + off[0];
+                             for (int64_t i = 0; i < n; ++i) d[i * s[0]] = v;
+                           });
 }
 
 // In place: f(dst[i], src[i]) with dst[i] passed by reference and src broadcast to dst's shape
@@ -264,23 +273,24 @@ void update_with(const Tensor& dst, const Tensor& src, F f) {
   D* pd = dst.data<D>();
   const S* ps = src.data<S>();
   if (dst.shape() == src.shape() && dst.is_contiguous() && src.is_contiguous()) {
-    const int64_t n = dst.numel();
-    for (int64_t i = 0; i < n; ++i) f(pd[i], ps[i]);
+    parallel_range(dst.numel(), [&](int64_t begin, int64_t end) {
+      for (int64_t i = begin; i < end; ++i) f(pd[i], ps[i]);
+    });
     return;
   }
-  strided_loop<2>(dst.shape(), {dst.strides(), broadcast_strides(src, dst.shape())},
-                  [&](const std::array<int64_t, 2>& off, int64_t n, const std::array<int64_t, 2>& s) {
-                    D* d = pd + off[0];
-                    const S* r = ps + off[1];
-                    if (s[0] == 1 && s[1] == 1) {
-                      for (int64_t i = 0; i < n; ++i) f(d[i], r[i]);
-                    } else if (s[0] == 1 && s[1] == 0) {
-                      const S rv = *r;
-                      for (int64_t i = 0; i < n; ++i) f(d[i], rv);
-                    } else {
-                      for (int64_t i = 0; i < n; ++i) f(d[i * s[0]], r[i * s[1]]);
-                    }
-                  });
+  parallel_strided_loop<2>(dst.shape(), {dst.strides(), broadcast_strides(src, dst.shape())},
+                           [&](const std::array<int64_t, 2>& off, int64_t n, const std::array<int64_t, 2>& s) {
+                             D* d = pd + off[0];
+                             const S* r = ps + off[1];
+                             if (s[0] == 1 && s[1] == 1) {
+                               for (int64_t i = 0; i < n; ++i) f(d[i], r[i]);
+                             } else if (s[0] == 1 && s[1] == 0) {
+                               const S rv = *r;
+                               for (int64_t i = 0; i < n; ++i) f(d[i], rv);
+                             } else {
+                               for (int64_t i = 0; i < n; ++i) f(d[i * s[0]], r[i * s[1]]);
+                             }
+                           });
 }
 
 // ---- op families -------------------------------------------------------------------------
@@ -347,8 +357,10 @@ Tensor abs(const Tensor& x) {
   return numeric_unary("abs", x, [](auto tag) {
     using T = decltype(tag);
     return [](T v) {
-      if constexpr (std::is_floating_point_v<T>) return std::abs(v);
-      else return v < 0 ? wrap_neg(v) : v;
+      if constexpr (std::is_floating_point_v<T>)
+        return std::abs(v);
+      else
+        return v < 0 ? wrap_neg(v) : v;
     };
   });
 }
@@ -446,8 +458,10 @@ Tensor div(const Tensor& a, const Tensor& b) {
   return numeric_binary("div", a, b, [](auto tag) {
     using T = decltype(tag);
     return [](T x, T y) {
-      if constexpr (std::is_integral_v<T>) return y == -1 ? wrap_neg(x) : x / y;  // INT64_MIN / -1 wraps
-      else return x / y;
+      if constexpr (std::is_integral_v<T>)
+        return y == -1 ? wrap_neg(x) : x / y;  // INT64_MIN / -1 wraps
+      else
+        return x / y;
     };
   });
 }
@@ -461,8 +475,10 @@ Tensor pow(const Tensor& a, const Tensor& b) {
   return numeric_binary("pow", a, b, [](auto tag) {
     using T = decltype(tag);
     return [](T x, T y) {
-      if constexpr (std::is_integral_v<T>) return int_pow(x, y);
-      else return std::pow(x, y);
+      if constexpr (std::is_integral_v<T>)
+        return int_pow(x, y);
+      else
+        return std::pow(x, y);
     };
   });
 }
@@ -500,10 +516,12 @@ Tensor mul(const Tensor& a, double b) {
 // ---- comparisons -------------------------------------------------------------------------
 
 Tensor eq(const Tensor& a, const Tensor& b) {
-  return compare("eq", a, b, [](auto x, auto y) { return x == y; }, true);
+  return compare(
+      "eq", a, b, [](auto x, auto y) { return x == y; }, true);
 }
 Tensor ne(const Tensor& a, const Tensor& b) {
-  return compare("ne", a, b, [](auto x, auto y) { return x != y; }, true);
+  return compare(
+      "ne", a, b, [](auto x, auto y) { return x != y; }, true);
 }
 Tensor lt(const Tensor& a, const Tensor& b) {
   return compare("lt", a, b, [](auto x, auto y) { return x < y; });

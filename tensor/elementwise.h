@@ -26,6 +26,10 @@ Tensor pow(const Tensor& x, double exponent);
 Tensor sign(const Tensor& x);
 // dy·GELU'(x) = dy·(Φ(x) + x·φ(x)) for dy and x of one shape (activation_grad.cpp).
 Tensor gelu_backward(const Tensor& dy, const Tensor& x);
+// Fused backward passes given the op's output y (same shape as dy; activation_grad.cpp):
+Tensor relu_backward(const Tensor& dy, const Tensor& y);     // dy·[y > 0]
+Tensor tanh_backward(const Tensor& dy, const Tensor& y);     // dy·(1 − y²)
+Tensor sigmoid_backward(const Tensor& dy, const Tensor& y);  // dy·y·(1 − y)
 
 // ---- binary (numeric, broadcasting) ----------------------------------------------------
 Tensor add(const Tensor& a, const Tensor& b);

@@ -4,11 +4,14 @@
 // calls `row(offsets, n, inner_strides)` once per innermost row, so the hot inner loop is a
 // plain `for (i < n)` with constant strides. Dimensions that are laid out back to back in
 // every operand are merged first, so a contiguous tensor is a single row of numel elements.
+// `parallel_strided_loop` and `parallel_range` split the same loops across qkv's threads.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 
+#include "tensor/parallel.h"
 #include "tensor/tensor.h"
 
 namespace qkv {
@@ -37,12 +40,13 @@ void coalesce_dims(Shape& shape, std::array<Shape, N>& strides) {
   strides = out_strides;
 }
 
-// Calls row(offsets, n, inner) for every innermost row; offsets and inner are in elements.
+// Calls row(offsets, n, inner) for every innermost row; offsets and inner are in elements,
+// offsets counted from `base`.
 template <size_t N, class Row>
-void strided_loop(Shape shape, std::array<Shape, N> strides, Row&& row) {
+void strided_loop(Shape shape, std::array<Shape, N> strides, Row&& row, std::array<int64_t, N> base = {}) {
   if (shape.numel() == 0) return;
   coalesce_dims(shape, strides);
-  std::array<int64_t, N> offsets{};
+  std::array<int64_t, N> offsets = base;
   if (shape.empty()) {  // a single element
     std::array<int64_t, N> unit{};
     row(offsets, int64_t{1}, unit);
@@ -70,18 +74,54 @@ void strided_loop(Shape shape, std::array<Shape, N> strides, Row&& row) {
   }
 }
 
+// Elementwise loops with at least twice this many elements are split across qkv's threads.
+constexpr int64_t kElementwiseGrain = int64_t{1} << 15;
+
+// strided_loop, split across qkv's threads when there are at least 2·grain elements: the
+// outermost (coalesced) dimension is cut into ranges, or a single long row into pieces. `row`
+// must be safe to call concurrently on disjoint elements (every elementwise kernel is).
+template <size_t N, class Row>
+void parallel_strided_loop(Shape shape, std::array<Shape, N> strides, Row&& row, int64_t grain = kElementwiseGrain) {
+  coalesce_dims(shape, strides);
+  const int64_t numel = shape.numel();
+  if (numel < 2 * grain || shape.empty()) {
+    strided_loop<N>(shape, strides, row);
+    return;
+  }
+  const int64_t inner = numel / shape[0];  // elements per index of the outer dimension
+  parallel_for(shape[0], std::max<int64_t>(1, grain / inner), [&](int64_t begin, int64_t end) {
+    std::array<int64_t, N> base;
+    for (size_t k = 0; k < N; ++k) base[k] = begin * strides[k][0];
+    Shape part = shape;
+    part[0] = end - begin;
+    strided_loop<N>(part, strides, row, base);
+  });
+}
+
+// Calls body(begin, end) on ranges covering [0, n), split across qkv's threads when n is at
+// least 2·kElementwiseGrain: the contiguous fast paths of elementwise kernels.
+template <class Body>
+void parallel_range(int64_t n, const Body& body) {
+  if (n < 2 * kElementwiseGrain) {
+    body(int64_t{0}, n);
+    return;
+  }
+  parallel_for(n, kElementwiseGrain, body);
+}
+
 // Strides that let `t` be read as if it had the (broadcast) shape `target`: 0 on broadcast dims.
 Shape broadcast_strides(const Tensor& t, const Shape& target);
 
-// Walks two tensors of the same shape: f(pa, pb, n, stride_a, stride_b) once per row.
+// Walks two tensors of the same shape: f(pa, pb, n, stride_a, stride_b) once per row, rows
+// split across qkv's threads when there are many (f must only touch its own row).
 template <class A, class B, class F>
 void for_each_pair(const Tensor& a, const Tensor& b, F&& f) {
   A* pa = a.data<A>();
   B* pb = b.data<B>();
-  strided_loop<2>(a.shape(), {a.strides(), b.strides()},
-                  [&](const std::array<int64_t, 2>& off, int64_t n, const std::array<int64_t, 2>& in) {
-                    f(pa + off[0], pb + off[1], n, in[0], in[1]);
-                  });
+  parallel_strided_loop<2>(a.shape(), {a.strides(), b.strides()},
+                           [&](const std::array<int64_t, 2>& off, int64_t n, const std::array<int64_t, 2>& in) {
+                             f(pa + off[0], pb + off[1], n, in[0], in[1]);
+                           });
 }
 
 }  // namespace qkv

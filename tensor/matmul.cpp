@@ -1,7 +1,9 @@
 // matmul.cpp — matmul and bmm through cblas_sgemm / cblas_dgemm.
 //
-// THREADING (measured with Debian's OpenBLAS 0.3.21, pthreads build, on 2 cores):
-//   THREADING_NOTES
+// THREADS. Every product goes through tensor/blas.h, which keeps OpenBLAS single-threaded and
+// splits one large product over qkv's threads. A batch of many (or small) products is spread
+// over the threads whole, one product per call; a batch of a few large products runs them one
+// after another, each split.
 //
 // LAYOUT. Each operand's matrices (its last two dimensions) go to BLAS without a copy when
 // they are row-major (unit column stride, row stride >= cols) or column-major (a transposed
@@ -11,22 +13,17 @@
 // batch and row dimensions flatten is a single (B·n, k) @ (k, m) product.
 #include "tensor/matmul.h"
 
-#include <cblas.h>
-
 #include <algorithm>
 #include <climits>
-#include <mutex>
 #include <vector>
 
+#include "tensor/blas.h"
 #include "tensor/parallel.h"
 #include "tensor/views.h"
 
 namespace qkv::raw {
 namespace {
 
-// Products with at most this many multiply-adds (m·n·k) count as small: in a batch, they are
-// spread over qkv's threads with OpenBLAS single-threaded (see the threading notes above).
-constexpr int64_t kSmallProduct = int64_t{1} << 18;
 // Each qkv thread gets at least about this many multiply-adds, so tiny batches stay serial.
 constexpr int64_t kMinWorkPerThread = int64_t{1} << 16;
 
@@ -111,46 +108,18 @@ void check_blas_size(std::string_view op, int64_t value) {
   check(value <= INT_MAX, "{}: size {} is too large for BLAS (32-bit indices)", op, value);
 }
 
-// C (m x n, row-major, ld n) = op(A) (m x k) · op(B) (k x n).
-void gemm(const BlasMatrix& a, const BlasMatrix& b, int64_t m, int64_t n, int64_t k, const float* pa,
-          const float* pb, float* pc) {
-  cblas_sgemm(CblasRowMajor, a.transposed ? CblasTrans : CblasNoTrans, b.transposed ? CblasTrans : CblasNoTrans,
-              static_cast<int>(m), static_cast<int>(n), static_cast<int>(k), 1.0f, pa, static_cast<int>(a.ld), pb,
-              static_cast<int>(b.ld), 0.0f, pc, static_cast<int>(std::max<int64_t>(n, 1)));
-}
-void gemm(const BlasMatrix& a, const BlasMatrix& b, int64_t m, int64_t n, int64_t k, const double* pa,
-          const double* pb, double* pc) {
-  cblas_dgemm(CblasRowMajor, a.transposed ? CblasTrans : CblasNoTrans, b.transposed ? CblasTrans : CblasNoTrans,
-              static_cast<int>(m), static_cast<int>(n), static_cast<int>(k), 1.0, pa, static_cast<int>(a.ld), pb,
-              static_cast<int>(b.ld), 0.0, pc, static_cast<int>(std::max<int64_t>(n, 1)));
-}
-
-// While an active one of these is alive, OpenBLAS runs single-threaded. Guards held at the
-// same time (by several threads calling matmul) share one saved setting, restored by the last.
-class SingleThreadedBlas {
- public:
-  explicit SingleThreadedBlas(bool active) : active_(active) {
-    if (!active_) return;
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (holders_++ == 0) {
-      saved_ = openblas_get_num_threads();
-      if (saved_ > 1) openblas_set_num_threads(1);
-    }
+// C (m x n, row-major, ld n) = op(A) (m x k) · op(B) (k x n), on this thread, or split over
+// qkv's threads when `split`.
+template <class T>
+void gemm(const BlasMatrix& a, const BlasMatrix& b, int64_t m, int64_t n, int64_t k, const T* pa, const T* pb, T* pc,
+          bool split) {
+  const int64_t ldc = std::max<int64_t>(n, 1);
+  if (split) {
+    blas::parallel_gemm(a.transposed, b.transposed, m, n, k, T(1), pa, a.ld, pb, b.ld, T(0), pc, ldc);
+  } else {
+    blas::gemm(a.transposed, b.transposed, m, n, k, T(1), pa, a.ld, pb, b.ld, T(0), pc, ldc);
   }
-  ~SingleThreadedBlas() {
-    if (!active_) return;
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (--holders_ == 0 && saved_ > 1) openblas_set_num_threads(saved_);
-  }
-  SingleThreadedBlas(const SingleThreadedBlas&) = delete;
-  SingleThreadedBlas& operator=(const SingleThreadedBlas&) = delete;
-
- private:
-  bool active_;
-  static inline std::mutex mutex_;
-  static inline int holders_ = 0;
-  static inline int saved_ = 1;
-};
+}
 
 // out (batch..., m, n) = a (..., m, k) @ b (..., k, n), batch dims broadcast to `batch`.
 template <class T>
@@ -169,35 +138,32 @@ void batched_gemm(std::string_view op, const BlasMatrix& a, const BlasMatrix& b,
   for (int64_t v : {m, n, k, a.ld, b.ld}) check_blas_size(op, v);
   const T* pa = a.t.data<T>();
   const T* pb = b.t.data<T>();
-  // Inside a parallel_for body this thread is one of several qkv threads, so OpenBLAS must
-  // not start threads of its own.
-  const bool nested = in_parallel_region();
 
   // Several left matrices against one right matrix: one tall product.
   if (count > 1 && batch_shape(b.t).numel() == 1) {
     if (const int64_t row_stride = stacked_row_stride(a)) {
       check_blas_size(op, count * m);
-      SingleThreadedBlas single_threaded(nested);
-      gemm(BlasMatrix{a.t, false, row_stride}, b, count * m, n, k, pa, pb, pc);
+      gemm(BlasMatrix{a.t, false, row_stride}, b, count * m, n, k, pa, pb, pc, true);
       return;
     }
   }
 
   const std::vector<int64_t> a_offsets = batch_offsets(a.t, batch);
   const std::vector<int64_t> b_offsets = batch_offsets(b.t, batch);
+  const int64_t product = m * n * k;
+  // Many products, or small ones: whole products per thread. A few large ones: one at a
+  // time, each split across the threads.
+  const bool per_product = count >= 2 * num_threads() || product < blas::kParallelMinWork;
   auto run = [&](int64_t begin, int64_t end) {
     for (int64_t i = begin; i < end; ++i) {
       const auto u = static_cast<size_t>(i);
-      gemm(a, b, m, n, k, pa + a_offsets[u], pb + b_offsets[u], pc + i * m * n);
+      gemm(a, b, m, n, k, pa + a_offsets[u], pb + b_offsets[u], pc + i * m * n, !per_product);
     }
   };
-  const int64_t product = m * n * k;
-  const bool spread = !nested && count > 1 && product <= kSmallProduct && num_threads() > 1;
-  SingleThreadedBlas single_threaded(nested || spread);
-  if (spread) {
-    parallel_for(count, std::max<int64_t>(1, kMinWorkPerThread / product), run);
+  if (per_product) {
+    parallel_for(count, std::max<int64_t>(1, kMinWorkPerThread / std::max<int64_t>(product, 1)), run);
   } else {
-    run(0, count);  // one product at a time (each with all of OpenBLAS's threads unless nested)
+    run(0, count);
   }
 }
 

@@ -14,8 +14,6 @@ uint64_t splitmix64(uint64_t& x) {
   return z ^ (z >> 31);
 }
 
-uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
-
 // Fills a fresh tensor element by element from draw(), converted to its dtype.
 template <class Draw>
 Tensor fill_random(const Shape& shape, Dtype dtype, Draw&& draw) {
@@ -32,18 +30,6 @@ Tensor fill_random(const Shape& shape, Dtype dtype, Draw&& draw) {
 
 Generator::Generator(uint64_t seed) {
   for (auto& word : s_) word = splitmix64(seed);
-}
-
-uint64_t Generator::next_u64() {
-  const uint64_t result = rotl(s_[1] * 5, 7) * 9;
-  const uint64_t t = s_[1] << 17;
-  s_[2] ^= s_[0];
-  s_[3] ^= s_[1];
-  s_[1] ^= s_[2];
-  s_[0] ^= s_[3];
-  s_[2] ^= t;
-  s_[3] = rotl(s_[3], 45);
-  return result;
 }
 
 double Generator::uniform() { return static_cast<double>(next_u64() >> 11) * 0x1.0p-53; }

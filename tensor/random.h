@@ -16,7 +16,18 @@ namespace qkv {
 class Generator {
  public:
   explicit Generator(uint64_t seed = 0);
-  uint64_t next_u64();
+  // The next 64 random bits (xoshiro256**; inline, so bulk draws keep the state in registers).
+  uint64_t next_u64() {
+    const uint64_t result = rotl(s_[1] * 5, 7) * 9;
+    const uint64_t t = s_[1] << 17;
+    s_[2] ^= s_[0];
+    s_[3] ^= s_[1];
+    s_[1] ^= s_[2];
+    s_[0] ^= s_[3];
+    s_[2] ^= t;
+    s_[3] = rotl(s_[3], 45);
+    return result;
+  }
   // Uniform on [0, 1) with 53 random bits.
   double uniform();
   // Standard normal.
@@ -29,6 +40,7 @@ class Generator {
   void set_state(const std::array<uint64_t, 4>& s) { s_ = s; }
 
  private:
+  static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
   std::array<uint64_t, 4> s_{};
 };
 

@@ -1,19 +1,13 @@
-// storage.cpp — aligned allocation for Storage.
+// storage.cpp — Storage's buffer comes from, and goes back to, the allocator (allocator.h).
 #include "tensor/storage.h"
 
-#include <cstdlib>
-#include <new>
+#include "tensor/allocator.h"
 
 namespace qkv {
 
-void Storage::AlignedFree::operator()(std::byte* p) const { std::free(p); }
+void Storage::Free::operator()(std::byte* p) const { allocator::release(p, nbytes); }
 
-Storage::Storage(size_t nbytes) : nbytes_(nbytes) {
-  constexpr size_t kAlign = 64;
-  const size_t rounded = (nbytes + kAlign - 1) / kAlign * kAlign;
-  void* p = std::aligned_alloc(kAlign, rounded == 0 ? kAlign : rounded);
-  if (p == nullptr) throw std::bad_alloc();
-  data_.reset(static_cast<std::byte*>(p));
-}
+Storage::Storage(size_t nbytes)
+    : data_(static_cast<std::byte*>(allocator::allocate(nbytes)), Free{nbytes}), nbytes_(nbytes) {}
 
 }  // namespace qkv

@@ -1,4 +1,5 @@
 // storage.h — Storage: one 64-byte-aligned buffer that tensors view, plus a version counter.
+// The buffer comes from tensor/allocator.h, which recycles large buffers.
 //
 // Tensors share a Storage through std::shared_ptr; views (transpose, slice, ...) share it too.
 // Every in-place write bumps `version`, so autograd can detect that a tensor it saved for
@@ -25,10 +26,11 @@ class Storage {
   void bump_version() { ++version_; }
 
  private:
-  struct AlignedFree {
+  struct Free {
+    size_t nbytes;
     void operator()(std::byte* p) const;
   };
-  std::unique_ptr<std::byte[], AlignedFree> data_;
+  std::unique_ptr<std::byte[], Free> data_;
   size_t nbytes_ = 0;
   uint64_t version_ = 0;
 };

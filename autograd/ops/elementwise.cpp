@@ -57,14 +57,14 @@ Tensor div(const Tensor& a, const Tensor& b) {
 Tensor pow(const Tensor& a, const Tensor& b) {
   Tensor y = raw::pow(a, b);
   if (needs_grad(a, b)) {
-    record("pow", y, {a, b},
-           [sa = save("pow", a), sb = save("pow", b), sy = save("pow", y)](const Tensor& dy) -> Grads {
-             const Tensor& base = sa.get();
-             const Tensor& exponent = sb.get();
-             const Tensor da = raw::mul(dy, raw::mul(exponent, raw::pow(base, raw::sub(exponent, ones_like(exponent)))));
-             const Tensor db = raw::mul(dy, raw::mul(sy.get(), raw::log(base)));
-             return {da, db};
-           });
+    record(
+        "pow", y, {a, b}, [sa = save("pow", a), sb = save("pow", b), sy = save("pow", y)](const Tensor& dy) -> Grads {
+          const Tensor& base = sa.get();
+          const Tensor& exponent = sb.get();
+          const Tensor da = raw::mul(dy, raw::mul(exponent, raw::pow(base, raw::sub(exponent, ones_like(exponent)))));
+          const Tensor db = raw::mul(dy, raw::mul(sy.get(), raw::log(base)));
+          return {da, db};
+        });
   }
   return y;
 }
@@ -149,9 +149,8 @@ Tensor log(const Tensor& x) {
 Tensor sqrt(const Tensor& x) {
   Tensor y = raw::sqrt(x);
   if (needs_grad(x)) {
-    record("sqrt", y, {x}, [sy = save("sqrt", y)](const Tensor& dy) -> Grads {
-      return {raw::div(raw::mul(dy, 0.5), sy.get())};
-    });
+    record("sqrt", y, {x},
+           [sy = save("sqrt", y)](const Tensor& dy) -> Grads { return {raw::div(raw::mul(dy, 0.5), sy.get())}; });
   }
   return y;
 }
@@ -159,9 +158,8 @@ Tensor sqrt(const Tensor& x) {
 Tensor abs(const Tensor& x) {
   Tensor y = raw::abs(x);
   if (needs_grad(x)) {
-    record("abs", y, {x}, [sx = save("abs", x)](const Tensor& dy) -> Grads {
-      return {raw::mul(dy, raw::sign(sx.get()))};
-    });
+    record("abs", y, {x},
+           [sx = save("abs", x)](const Tensor& dy) -> Grads { return {raw::mul(dy, raw::sign(sx.get()))}; });
   }
   return y;
 }
@@ -169,10 +167,8 @@ Tensor abs(const Tensor& x) {
 Tensor tanh(const Tensor& x) {
   Tensor y = raw::tanh(x);
   if (needs_grad(x)) {
-    record("tanh", y, {x}, [sy = save("tanh", y)](const Tensor& dy) -> Grads {
-      const Tensor& t = sy.get();
-      return {raw::mul(dy, raw::add(raw::neg(raw::mul(t, t)), 1.0))};
-    });
+    record("tanh", y, {x},
+           [sy = save("tanh", y)](const Tensor& dy) -> Grads { return {raw::tanh_backward(dy, sy.get())}; });
   }
   return y;
 }
@@ -180,10 +176,8 @@ Tensor tanh(const Tensor& x) {
 Tensor sigmoid(const Tensor& x) {
   Tensor y = raw::sigmoid(x);
   if (needs_grad(x)) {
-    record("sigmoid", y, {x}, [sy = save("sigmoid", y)](const Tensor& dy) -> Grads {
-      const Tensor& s = sy.get();
-      return {raw::mul(dy, raw::mul(s, raw::add(raw::neg(s), 1.0)))};
-    });
+    record("sigmoid", y, {x},
+           [sy = save("sigmoid", y)](const Tensor& dy) -> Grads { return {raw::sigmoid_backward(dy, sy.get())}; });
   }
   return y;
 }
@@ -191,9 +185,8 @@ Tensor sigmoid(const Tensor& x) {
 Tensor relu(const Tensor& x) {
   Tensor y = raw::relu(x);
   if (needs_grad(x)) {
-    record("relu", y, {x}, [sy = save("relu", y)](const Tensor& dy) -> Grads {
-      return {raw::masked_fill(dy, raw::le(sy.get(), zeros({}, sy.get().dtype())), 0.0)};
-    });
+    record("relu", y, {x},
+           [sy = save("relu", y)](const Tensor& dy) -> Grads { return {raw::relu_backward(dy, sy.get())}; });
   }
   return y;
 }
@@ -201,9 +194,8 @@ Tensor relu(const Tensor& x) {
 Tensor gelu(const Tensor& x) {
   Tensor y = raw::gelu(x);
   if (needs_grad(x)) {
-    record("gelu", y, {x}, [sx = save("gelu", x)](const Tensor& dy) -> Grads {
-      return {raw::gelu_backward(dy, sx.get())};
-    });
+    record("gelu", y, {x},
+           [sx = save("gelu", x)](const Tensor& dy) -> Grads { return {raw::gelu_backward(dy, sx.get())}; });
   }
   return y;
 }

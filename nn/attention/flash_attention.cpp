@@ -23,8 +23,8 @@
 //     dK_j += dSᵀ·Q_i·scale                               (Bc, Dh)   BLAS
 //
 // PARALLELISM. Work is split into tasks handed out dynamically (an atomic counter) to qkv's
-// threads through parallel_for, heaviest first; OpenBLAS runs single-threaded meanwhile, so the
-// cores are never oversubscribed. Forward tasks are (b, h, query block). Backward tasks are
+// threads through parallel_for, heaviest first; OpenBLAS is always single-threaded (tensor/blas.h),
+// so the cores are never oversubscribed. Forward tasks are (b, h, query block). Backward tasks are
 // (b, h): a task owns all of dQ, dK, dV of its head, so nothing is shared. When there are too
 // few heads to keep the threads busy, the backward runs in two passes instead: (b, h, key
 // block) tasks accumulate dK_j, dV_j, then (b, h, query block) tasks accumulate dQ_i (S, P and
@@ -36,8 +36,6 @@
 // (B, H, D, Tk) copies, D (B, H, Tq), and two Br×Bc tiles per thread. Never anything Tq×Tk.
 #include "nn/attention/flash_attention.h"
 
-#include <cblas.h>
-
 #include <algorithm>
 #include <atomic>
 #include <bit>
@@ -45,10 +43,10 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
-#include <mutex>
 #include <vector>
 
 #include "autograd/record.h"
+#include "tensor/blas.h"
 #include "tensor/factories.h"
 #include "tensor/parallel.h"
 #include "tensor/views.h"
@@ -58,46 +56,8 @@ namespace {
 
 // ---- BLAS -----------------------------------------------------------------------------------
 
-// C (m, n; ldc) = alpha·op(A)·op(B) + beta·C, row-major; op(A) is (m, k), op(B) is (k, n).
-void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda,
-          const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {
-  cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans,
-              static_cast<int>(m), static_cast<int>(n), static_cast<int>(k), alpha, a, static_cast<int>(lda), b,
-              static_cast<int>(ldb), beta, c, static_cast<int>(ldc));
-}
-void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, double alpha, const double* a, int64_t lda,
-          const double* b, int64_t ldb, double beta, double* c, int64_t ldc) {
-  cblas_dgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans,
-              static_cast<int>(m), static_cast<int>(n), static_cast<int>(k), alpha, a, static_cast<int>(lda), b,
-              static_cast<int>(ldb), beta, c, static_cast<int>(ldc));
-}
-
-// While an active guard is alive, OpenBLAS runs single-threaded (qkv's threads call it in
-// parallel). Guards alive at once share one saved setting, restored by the last to go.
-class SingleThreadedBlas {
- public:
-  explicit SingleThreadedBlas(bool active) : active_(active) {
-    if (!active_) return;
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (holders_++ == 0) {
-      saved_ = openblas_get_num_threads();
-      if (saved_ > 1) openblas_set_num_threads(1);
-    }
-  }
-  ~SingleThreadedBlas() {
-    if (!active_) return;
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (--holders_ == 0 && saved_ > 1) openblas_set_num_threads(saved_);
-  }
-  SingleThreadedBlas(const SingleThreadedBlas&) = delete;
-  SingleThreadedBlas& operator=(const SingleThreadedBlas&) = delete;
-
- private:
-  bool active_;
-  static inline std::mutex mutex_;
-  static inline int holders_ = 0;
-  static inline int saved_ = 1;
-};
+// C (m, n; ldc) = alpha·op(A)·op(B) + beta·C, row-major, on this thread (tensor/blas.h).
+using blas::gemm;
 
 // ---- exp ------------------------------------------------------------------------------------
 
@@ -347,17 +307,18 @@ template <class T>
 struct Scratch {
   std::vector<T> s, dp, m, l;
   Scratch(int64_t br, int64_t bc)
-      : s(static_cast<size_t>(br * bc)), dp(static_cast<size_t>(br * bc)), m(static_cast<size_t>(br)),
+      : s(static_cast<size_t>(br * bc)),
+        dp(static_cast<size_t>(br * bc)),
+        m(static_cast<size_t>(br)),
         l(static_cast<size_t>(br)) {}
 };
 
 // Runs work(task, scratch) for task in [0, count), handing tasks out dynamically to qkv's
-// threads (each with its own scratch), OpenBLAS single-threaded meanwhile.
+// threads (each with its own scratch).
 template <class T, class Work>
 void run_tasks(int64_t count, int64_t br, int64_t bc, const Work& work) {
   if (count <= 0) return;
   const int64_t workers = std::min<int64_t>(num_threads(), count);
-  SingleThreadedBlas single_threaded(workers > 1 || in_parallel_region());
   std::atomic<int64_t> next{0};
   parallel_for(workers, 1, [&](int64_t, int64_t) {
     Scratch<T> scratch(br, bc);
@@ -453,9 +414,8 @@ struct FlashKernel {
   // ---- backward: one tile -------------------------------------------------------------------
   // Adds the tile's share to dQ_i (if dq) and to dK_j, dV_j (if dkv). lse and delta are the
   // head's L and D (Tq).
-  void backward_tile(int64_t b, int64_t h, int64_t qb, int64_t jb, const Operand<T>& dout, const T* lse,
-                     const T* delta, const Operand<T>* dq, const Operand<T>* dk, const Operand<T>* dv,
-                     Scratch<T>& sc) const {
+  void backward_tile(int64_t b, int64_t h, int64_t qb, int64_t jb, const Operand<T>& dout, const T* lse, const T* delta,
+                     const Operand<T>* dq, const Operand<T>* dk, const Operand<T>* dv, Scratch<T>& sc) const {
     const int64_t i0 = qb * br, j0 = jb * bc;
     const int64_t rows = std::min(br, Tq - i0), cols = std::min(bc, Tk - j0);
     T* p = sc.s.data();
@@ -474,7 +434,8 @@ struct FlashKernel {
     }
     const T* dO = dout.rows(b, h, i0);
     // dV_j += Pᵀ·dO_i   (cols, rows)·(rows, Dv)
-    if (dv != nullptr && Dv > 0) gemm(true, false, cols, Dv, rows, T(1), p, bc, dO, dout.ld, T(1), dv->rows(b, h, j0), dv->ld);
+    if (dv != nullptr && Dv > 0)
+      gemm(true, false, cols, Dv, rows, T(1), p, bc, dO, dout.ld, T(1), dv->rows(b, h, j0), dv->ld);
     // dP = dO_i·V_jᵀ   (rows, Dv)·(Dv, cols), with V_jᵀ read from Vᵀ
     if (Dv > 0) {
       gemm(false, false, rows, cols, Dv, T(1), dO, dout.ld, vt.rows(b, h, 0) + j0, vt.ld, T(0), ds, bc);
@@ -490,9 +451,11 @@ struct FlashKernel {
     }
     if (Dh == 0) return;
     // dQ_i += dS·K_j·scale   (rows, cols)·(cols, Dh)
-    if (dq != nullptr) gemm(false, false, rows, Dh, cols, scale, ds, bc, k.rows(b, h, j0), k.ld, T(1), dq->rows(b, h, i0), dq->ld);
+    if (dq != nullptr)
+      gemm(false, false, rows, Dh, cols, scale, ds, bc, k.rows(b, h, j0), k.ld, T(1), dq->rows(b, h, i0), dq->ld);
     // dK_j += dSᵀ·Q_i·scale   (cols, rows)·(rows, Dh)
-    if (dk != nullptr) gemm(true, false, cols, Dh, rows, scale, ds, bc, q.rows(b, h, i0), q.ld, T(1), dk->rows(b, h, j0), dk->ld);
+    if (dk != nullptr)
+      gemm(true, false, cols, Dh, rows, scale, ds, bc, q.rows(b, h, i0), q.ld, T(1), dk->rows(b, h, j0), dk->ld);
   }
 };
 
@@ -507,12 +470,12 @@ Sizes checked_sizes(const Tensor& q, const Tensor& k, const Tensor& v, const Att
         "flash_attention: expected q (B, H, Tq, Dh), k (B, H, Tk, Dh), v (B, H, Tk, Dv), got {}, {}, {}", q.shape(),
         k.shape(), v.shape());
   const int64_t B = q.size(0), H = q.size(1), Tq = q.size(2), Tk = k.size(2);
-  check(k.size(0) == B && v.size(0) == B && k.size(1) == H && v.size(1) == H && v.size(2) == Tk &&
-            k.size(3) == q.size(3),
-        "flash_attention: q {}, k {} and v {} disagree (need q (B, H, Tq, Dh), k (B, H, Tk, Dh), v (B, H, Tk, Dv))",
-        q.shape(), k.shape(), v.shape());
-  check(q.dtype() == k.dtype() && q.dtype() == v.dtype(), "flash_attention: dtypes differ: q {}, k {}, v {}",
-        q.dtype(), k.dtype(), v.dtype());
+  check(
+      k.size(0) == B && v.size(0) == B && k.size(1) == H && v.size(1) == H && v.size(2) == Tk && k.size(3) == q.size(3),
+      "flash_attention: q {}, k {} and v {} disagree (need q (B, H, Tq, Dh), k (B, H, Tk, Dh), v (B, H, Tk, Dv))",
+      q.shape(), k.shape(), v.shape());
+  check(q.dtype() == k.dtype() && q.dtype() == v.dtype(), "flash_attention: dtypes differ: q {}, k {}, v {}", q.dtype(),
+        k.dtype(), v.dtype());
   check(is_floating(q.dtype()), "flash_attention: needs float32 or float64, got {}", q.dtype());
   check(tiles.query_block >= 0 && tiles.key_block >= 0, "flash_attention: tile sizes {}×{} must not be negative",
         tiles.query_block, tiles.key_block);
@@ -522,10 +485,23 @@ Sizes checked_sizes(const Tensor& q, const Tensor& k, const Tensor& v, const Att
 }
 
 template <class T>
-FlashKernel<T> make_kernel(const Sizes& z, const Tensor& q, const Tensor& k, const Tensor& v,
-                           const AttentionMask& mask, double scale, const FlashAttentionTiles& tiles) {
-  return FlashKernel<T>{z.B, z.H, z.Tq, z.Tk, z.Dh, z.Dv, static_cast<T>(scale), tiles.query_block, tiles.key_block,
-                        MaskView(mask, z.B, z.H, z.Tq, z.Tk), operand<T>(q), operand<T>(k), operand<T>(v), {}, {}};
+FlashKernel<T> make_kernel(const Sizes& z, const Tensor& q, const Tensor& k, const Tensor& v, const AttentionMask& mask,
+                           double scale, const FlashAttentionTiles& tiles) {
+  return FlashKernel<T>{z.B,
+                        z.H,
+                        z.Tq,
+                        z.Tk,
+                        z.Dh,
+                        z.Dv,
+                        static_cast<T>(scale),
+                        tiles.query_block,
+                        tiles.key_block,
+                        MaskView(mask, z.B, z.H, z.Tq, z.Tk),
+                        operand<T>(q),
+                        operand<T>(k),
+                        operand<T>(v),
+                        {},
+                        {}};
 }
 
 // x (B, H, T, D) → xᵀ (B, H, D, T), contiguous, one head per task.
@@ -621,16 +597,16 @@ Tensor flash_attention(const Tensor& q_in, const Tensor& k_in, const Tensor& v_i
   // BLAS-ready operands: the inputs themselves unless their rows are not contiguous.
   const Tensor q_blas = blas_ready(q_in), k_blas = blas_ready(k_in), v_blas = blas_ready(v_in);
   Tensor out = heads_last(z.B, z.H, z.Tq, z.Dv, q_in.dtype(), false);  // (B, H, Tq, Dv) view of (B, Tq, H, Dv)
-  const Tensor lse = Tensor::empty({z.B, z.H, z.Tq}, q_in.dtype());      // L = m + log l per query row
+  const Tensor lse = Tensor::empty({z.B, z.H, z.Tq}, q_in.dtype());    // L = m + log l per query row
   dispatch_floating("flash_attention", q_in.dtype(), [&](auto tag) {
     using T = decltype(tag);
     forward(make_kernel<T>(z, q_blas, k_blas, v_blas, mask, scale, tiles), out, lse);
   });
   if (needs_grad(q_in, k_in, v_in)) {
     record("flash_attention", out, {q_in, k_in, v_in},
-           [sq = save("flash_attention", q_blas), sk = save("flash_attention", k_blas), sv = save("flash_attention", v_blas),
-            so = save("flash_attention", out), sl = save("flash_attention", lse), mask, scale, tiles,
-            z](const Tensor& grad_out) -> Grads {
+           [sq = save("flash_attention", q_blas), sk = save("flash_attention", k_blas),
+            sv = save("flash_attention", v_blas), so = save("flash_attention", out), sl = save("flash_attention", lse),
+            mask, scale, tiles, z](const Tensor& grad_out) -> Grads {
              const Tensor& q = sq.get();
              const Tensor& k = sk.get();
              const Tensor& v = sv.get();

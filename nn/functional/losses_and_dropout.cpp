@@ -2,10 +2,11 @@
 // pass (mask and output together) with its backward beside it.
 #include "autograd/ops/elementwise.h"
 #include "autograd/record.h"
-#include "tensor/views.h"
 #include "nn/functional.h"
 #include "tensor/elementwise.h"
 #include "tensor/factories.h"
+#include "tensor/iterate.h"
+#include "tensor/views.h"
 
 namespace qkv {
 
@@ -15,9 +16,12 @@ Tensor mse_loss(const Tensor& input, const Tensor& target, Reduction reduction) 
   const Tensor diff = input - target;
   const Tensor squared = diff * diff;
   switch (reduction) {
-    case Reduction::none: return squared;
-    case Reduction::sum: return sum(squared);
-    case Reduction::mean: break;
+    case Reduction::none:
+      return squared;
+    case Reduction::sum:
+      return sum(squared);
+    case Reduction::mean:
+      break;
   }
   return mean(squared);
 }
@@ -44,12 +48,16 @@ Tensor dropout(const Tensor& x, double p, bool training, Generator& gen) {
     T* out = y.data<T>();
     const T keep = static_cast<T>(scale);
     const int64_t n = x.numel();
+    Generator local = gen;  // a copy the compiler can keep in registers through the loop
     for (int64_t i = 0; i < n; i += 2) {
-      const uint64_t bits = gen.next_u64();
+      const uint64_t bits = local.next_u64();
       m[i] = (bits & 0xffffffffu) < threshold ? keep : T(0);
       if (i + 1 < n) m[i + 1] = (bits >> 32) < threshold ? keep : T(0);
     }
-    for (int64_t i = 0; i < n; ++i) out[i] = in[i] * m[i];
+    gen = local;
+    parallel_range(n, [&](int64_t begin, int64_t end) {
+      for (int64_t i = begin; i < end; ++i) out[i] = in[i] * m[i];
+    });
   });
   if (needs_grad(x)) {
     record("dropout", y, {x}, [mask](const Tensor& dy) -> Grads { return {raw::mul(dy, mask)}; });

@@ -63,7 +63,8 @@ Expected naive_matmul(const Tensor& a, const Tensor& b) {
         double sum = 0;
         double scale = 0;
         for (int64_t l = 0; l < k; ++l) {
-          const double term = av[static_cast<size_t>((p * m + i) * k + l)] * bv[static_cast<size_t>((p * k + l) * n + j)];
+          const double term =
+              av[static_cast<size_t>((p * m + i) * k + l)] * bv[static_cast<size_t>((p * k + l) * n + j)];
           sum += term;
           scale += std::abs(term);
         }
@@ -95,17 +96,23 @@ void require_product(const Tensor& got, const Tensor& a, const Tensor& b) {
 
 // Ways to lay out an operand whose last two dimensions are rows x cols.
 enum class Layout { contiguous, transposed, rows_step2, cols_step2, narrowed, transposed_narrowed };
-const Layout kLayouts[] = {Layout::contiguous, Layout::transposed,  Layout::rows_step2,
-                           Layout::cols_step2, Layout::narrowed,    Layout::transposed_narrowed};
+const Layout kLayouts[] = {Layout::contiguous, Layout::transposed, Layout::rows_step2,
+                           Layout::cols_step2, Layout::narrowed,   Layout::transposed_narrowed};
 
 std::string layout_name(Layout l) {
   switch (l) {
-    case Layout::contiguous: return "contiguous";
-    case Layout::transposed: return "transposed";
-    case Layout::rows_step2: return "rows_step2";
-    case Layout::cols_step2: return "cols_step2";
-    case Layout::narrowed: return "narrowed";
-    case Layout::transposed_narrowed: return "transposed_narrowed";
+    case Layout::contiguous:
+      return "contiguous";
+    case Layout::transposed:
+      return "transposed";
+    case Layout::rows_step2:
+      return "rows_step2";
+    case Layout::cols_step2:
+      return "cols_step2";
+    case Layout::narrowed:
+      return "narrowed";
+    case Layout::transposed_narrowed:
+      return "transposed_narrowed";
   }
   return "?";
 }
@@ -273,30 +280,34 @@ TEST_CASE("bmm matches the naive product in every layout", "[matmul]") {
   }
 }
 
-TEST_CASE("batched products run on qkv's threads and leave OpenBLAS's setting as it was", "[matmul]") {
+TEST_CASE("products run on qkv's threads with OpenBLAS single-threaded", "[matmul]") {
   Generator gen(6);
-  const int blas_threads = openblas_get_num_threads();
+  openblas_set_num_threads(2);  // as OPENBLAS_NUM_THREADS=2 would: qkv must take it back to 1
   for (int threads : {1, 2, 3}) {
     ThreadCount scope(threads);
     for (Dtype dtype : kFloatDtypes) {
       INFO(fmt::format("{} threads, {}", threads, dtype));
-      // Many small products: spread over the threads.
+      // Many small products: whole products spread over the threads.
       const Tensor a = randn({37, 16, 24}, gen, dtype);
       const Tensor b = raw::transpose(randn({37, 8, 24}, gen, dtype), 1, 2);
       require_product(raw::bmm(a, b), a, b);
       const Tensor shared = raw::expand(randn({8, 24}, gen, dtype), {37, 8, 24});
       const Tensor a_t = raw::transpose(a, 1, 2);
       require_product(raw::matmul(shared, a_t), shared, a_t);
-      // A few larger products (m·n·k > 2^18): one after another.
-      const Tensor big_a = randn({3, 70, 80}, gen, dtype);
-      const Tensor big_b = randn({3, 80, 60}, gen, dtype);
+      // A few large products (m·n·k > blas::kParallelMinWork): one after another, each split.
+      const Tensor big_a = randn({3, 130, 140}, gen, dtype);
+      const Tensor big_b = randn({3, 140, 120}, gen, dtype);
       require_product(raw::bmm(big_a, big_b), big_a, big_b);
-      // One large 2-D product.
-      const Tensor x = randn({150, 120}, gen, dtype);
-      const Tensor y = raw::transpose(randn({90, 120}, gen, dtype), 0, 1);
+      // One large product split by rows (tall), with a transposed left operand.
+      const Tensor x = raw::transpose(randn({150, 200}, gen, dtype), 0, 1);
+      const Tensor y = randn({150, 100}, gen, dtype);
       require_product(raw::matmul(x, y), x, y);
+      // One split by columns (wide), with a transposed right operand.
+      const Tensor u = randn({40, 300}, gen, dtype);
+      const Tensor w = raw::transpose(randn({410, 300}, gen, dtype), 0, 1);
+      require_product(raw::matmul(u, w), u, w);
+      CHECK(openblas_get_num_threads() == 1);
     }
-    CHECK(openblas_get_num_threads() == blas_threads);
   }
 }
 
@@ -345,10 +356,12 @@ TEST_CASE("matmul and bmm report bad operands", "[matmul]") {
   Generator gen(8);
   REQUIRE_THROWS_WITH(raw::matmul(randn({2, 3}, gen), randn({4, 5}, gen)),
                       Contains("matmul: inner dimensions differ: [2, 3] @ [4, 5]"));
-  REQUIRE_THROWS_WITH(raw::matmul(randn({3}, gen), randn({4}, gen)), Contains("matmul: inner dimensions differ: [3] @ [4]"));
+  REQUIRE_THROWS_WITH(raw::matmul(randn({3}, gen), randn({4}, gen)),
+                      Contains("matmul: inner dimensions differ: [3] @ [4]"));
   REQUIRE_THROWS_WITH(raw::matmul(randn({3}, gen), randn({2, 4, 5}, gen)),
                       Contains("matmul: inner dimensions differ: [3] @ [2, 4, 5]"));
-  REQUIRE_THROWS_WITH(raw::matmul(scalar(2), randn({3}, gen)), Contains("matmul: both operands need at least one dimension"));
+  REQUIRE_THROWS_WITH(raw::matmul(scalar(2), randn({3}, gen)),
+                      Contains("matmul: both operands need at least one dimension"));
   REQUIRE_THROWS_WITH(raw::matmul(randn({3, 3}, gen), scalar(2)), Contains("got shapes [3, 3] and []"));
   REQUIRE_THROWS_WITH(raw::matmul(randn({2, 3, 4}, gen), randn({3, 4, 5}, gen)),
                       Contains("matmul: batch dimensions do not broadcast: [2, 3, 4] @ [3, 4, 5]"));

@@ -1,0 +1,83 @@
+// blas.cpp — gemm through cblas with OpenBLAS held single-threaded, and its split across qkv's
+// threads (see blas.h for why).
+#include "tensor/blas.h"
+
+#include <cblas.h>
+
+#include <algorithm>
+
+#include "tensor/parallel.h"
+
+namespace qkv::blas {
+namespace {
+
+// OpenBLAS starts with its own threads (OPENBLAS_NUM_THREADS, or one per core). Reading the
+// setting is a load of a global; it is set back to 1 whenever something changed it.
+void single_threaded_openblas() {
+  if (openblas_get_num_threads() != 1) openblas_set_num_threads(1);
+}
+
+CBLAS_TRANSPOSE flag(bool trans) { return trans ? CblasTrans : CblasNoTrans; }
+
+// Rows (or columns) per block: a multiple of 16, the register-block height of OpenBLAS's
+// x86 sgemm/dgemm kernels, so no block ends in a partial tile except the last.
+constexpr int64_t kBlockAlign = 16;
+
+template <class T>
+void split_gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T alpha, const T* a, int64_t lda,
+                const T* b, int64_t ldb, T beta, T* c, int64_t ldc) {
+  const int64_t threads = num_threads();
+  const bool split_rows = m >= n;
+  const int64_t extent = split_rows ? m : n;
+  const int64_t parts = std::min(threads, extent / kBlockAlign);
+  if (parts < 2 || m * n * k < kParallelMinWork || in_parallel_region()) {
+    gemm(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    return;
+  }
+  // Block p covers [p·chunk, (p+1)·chunk) of the split dimension, chunk rounded up to 16.
+  const int64_t chunk = ((extent + parts - 1) / parts + kBlockAlign - 1) / kBlockAlign * kBlockAlign;
+  const int64_t blocks = (extent + chunk - 1) / chunk;
+  parallel_for(blocks, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t p = begin; p < end; ++p) {
+      const int64_t first = p * chunk;
+      const int64_t count = std::min(chunk, extent - first);
+      if (split_rows) {  // rows first.. of op(A) and C
+        const T* a_block = trans_a ? a + first : a + first * lda;
+        gemm(trans_a, trans_b, count, n, k, alpha, a_block, lda, b, ldb, beta, c + first * ldc, ldc);
+      } else {  // columns first.. of op(B) and C
+        const T* b_block = trans_b ? b + first * ldb : b + first;
+        gemm(trans_a, trans_b, m, count, k, alpha, a, lda, b_block, ldb, beta, c + first, ldc);
+      }
+    }
+  });
+}
+
+}  // namespace
+
+void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda,
+          const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {
+  single_threaded_openblas();
+  cblas_sgemm(CblasRowMajor, flag(trans_a), flag(trans_b), static_cast<int>(m), static_cast<int>(n),
+              static_cast<int>(k), alpha, a, static_cast<int>(lda), b, static_cast<int>(ldb), beta, c,
+              static_cast<int>(ldc));
+}
+
+void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, double alpha, const double* a, int64_t lda,
+          const double* b, int64_t ldb, double beta, double* c, int64_t ldc) {
+  single_threaded_openblas();
+  cblas_dgemm(CblasRowMajor, flag(trans_a), flag(trans_b), static_cast<int>(m), static_cast<int>(n),
+              static_cast<int>(k), alpha, a, static_cast<int>(lda), b, static_cast<int>(ldb), beta, c,
+              static_cast<int>(ldc));
+}
+
+void parallel_gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
+                   int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {
+  split_gemm(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+}
+
+void parallel_gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, double alpha, const double* a,
+                   int64_t lda, const double* b, int64_t ldb, double beta, double* c, int64_t ldc) {
+  split_gemm(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+}
+
+}  // namespace qkv::blas
