@@ -138,8 +138,11 @@ class Pool {
   void resize(int count) {
     if (static_cast<int>(workers_.size()) == count) return;
     stop_workers();
+    // The generation before the next job is published: a worker that starts late must still
+    // see that job as new.
+    const uint64_t seen = Ticket::unpack(ticket_.load()).generation;
     for (int i = 0; i < count; ++i) {
-      workers_.emplace_back([this] { worker_loop(); });
+      workers_.emplace_back([this, seen] { worker_loop(seen); });
     }
   }
 
@@ -177,9 +180,8 @@ class Pool {
 
   // Between jobs a worker spins for kSpinMicros (the next parallel op usually follows within
   // microseconds, and waking a sleeping thread takes tens of them), then sleeps.
-  void worker_loop() {
+  void worker_loop(uint64_t seen) {
     t_in_parallel = true;
-    uint64_t seen = Ticket::unpack(ticket_.load()).generation;
     while (true) {
       auto news = [&] { return stopping_.load() || Ticket::unpack(ticket_.load()).generation != seen; };
       if (!spin_until(news, kSpinMicros)) {

@@ -2,7 +2,7 @@
 //
 //   qkv train --out-dir runs/en-de                       # train on the bundled Multi30k en→de
 //   echo "a dog runs on the beach ." | qkv translate --model runs/en-de/best.safetensors
-//   qkv eval --model runs/en-de/best.safetensors --source data/multi30k/test_2016_flickr.en \
+//   qkv eval --model runs/en-de/best.safetensors --source data/multi30k/test_2016_flickr.en
 //            --reference data/multi30k/test_2016_flickr.de --beam 5
 //   qkv attention --model runs/en-de/best.safetensors --source "a dog runs ." --out-dir maps
 //
