@@ -15,9 +15,17 @@ namespace qkv {
 namespace {
 
 // The one place where gradients are summed into a leaf.
-void accumulate_into_leaf(AutogradMeta& leaf, const Tensor& grad) {
+// True if nothing else can see t's memory: this handle is the only owner of its storage, and t
+// covers all of it contiguously. Such a gradient can be kept, or added into, without a copy.
+bool sole_owner(const Tensor& t) {
+  return t.storage().use_count() == 1 && t.is_contiguous() && t.offset() == 0 &&
+         static_cast<size_t>(t.numel()) * itemsize(t.dtype()) == t.storage()->nbytes();
+}
+
+void accumulate_into_leaf(AutogradMeta& leaf, Tensor grad) {
   if (!leaf.grad.defined()) {
-    leaf.grad = grad.clone();  // own storage: `grad` may be shared with other paths
+    // Own storage: `grad` may be shared with other paths (then it is copied).
+    leaf.grad = sole_owner(grad) ? std::move(grad) : grad.clone();
   } else {
     raw::add_(leaf.grad, grad);
   }
@@ -50,17 +58,24 @@ std::unordered_map<Node*, int> count_dependencies(Node* root, std::vector<std::s
 void deliver(const Node& node, const Node::Edge& edge, Tensor grad, std::unordered_map<Node*, int>& deps,
              std::vector<Node*>& ready) {
   if (grad.defined()) {
-    check(grad.dtype() == edge.dtype, "backward of {}: gradient dtype {} differs from the input's {}",
-          node.name(), grad.dtype(), edge.dtype);
+    check(grad.dtype() == edge.dtype, "backward of {}: gradient dtype {} differs from the input's {}", node.name(),
+          grad.dtype(), edge.dtype);
     grad = reduce_to_shape(node.name(), grad, edge.shape);
   }
   if (!edge.meta->grad_fn) {
-    if (grad.defined()) accumulate_into_leaf(*edge.meta, grad);
+    if (grad.defined()) accumulate_into_leaf(*edge.meta, std::move(grad));
     return;
   }
   Node* child = edge.meta->grad_fn.get();
   if (grad.defined()) {
-    child->pending_grad = child->pending_grad.defined() ? raw::add(child->pending_grad, grad) : grad;
+    Tensor& pending = child->pending_grad;
+    if (!pending.defined()) {
+      pending = std::move(grad);
+    } else if (sole_owner(pending)) {
+      raw::add_(pending, grad);  // a second path's gradient, summed in place
+    } else {
+      pending = raw::add(pending, grad);
+    }
   }
   if (--deps[child] == 0) ready.push_back(child);
 }
@@ -70,8 +85,8 @@ void deliver(const Node& node, const Node::Edge& edge, Tensor grad, std::unorder
 Tensor reduce_to_shape(std::string_view op, const Tensor& grad, const Shape& shape) {
   if (grad.shape() == shape) return grad;
   const int64_t lead = grad.dim() - shape.size();
-  check(lead >= 0, "backward of {}: gradient of shape {} has fewer dimensions than its input {}", op,
-        grad.shape(), shape);
+  check(lead >= 0, "backward of {}: gradient of shape {} has fewer dimensions than its input {}", op, grad.shape(),
+        shape);
   raw::Axes axes;
   for (int64_t i = 0; i < grad.dim(); ++i) {
     if (i < lead) {
@@ -93,8 +108,8 @@ void run_backward(const Tensor& output, const Tensor& grad_output, bool retain_g
         "backward: the tensor does not require grad (call requires_grad_() on an input, and do not compute "
         "it under NoGradGuard)");
   check(grad_output.shape() == output.shape() && grad_output.dtype() == output.dtype(),
-        "backward: gradient of shape {} and dtype {} given for an output of shape {} and dtype {}",
-        grad_output.shape(), grad_output.dtype(), output.shape(), output.dtype());
+        "backward: gradient of shape {} and dtype {} given for an output of shape {} and dtype {}", grad_output.shape(),
+        grad_output.dtype(), output.shape(), output.dtype());
   NoGradGuard no_grad;
   AutogradMeta& meta = *output.autograd_meta();
   if (!meta.grad_fn) {  // backward from a leaf: its gradient is the given one
@@ -120,8 +135,10 @@ void run_backward(const Tensor& output, const Tensor& grad_output, bool retain_g
         for (const Tensor& g : grads) check_finite(node->name(), "backward (an input gradient)", g);
       }
     } else {
-      check(!node->released(), "backward: trying to go through the graph a second time at op '{}'; pass "
-                               "retain_graph=true to the first backward call", node->name());
+      check(!node->released(),
+            "backward: trying to go through the graph a second time at op '{}'; pass "
+            "retain_graph=true to the first backward call",
+            node->name());
     }
     for (size_t i = 0; i < grads.size(); ++i) {
       if (node->inputs()[i].meta) deliver(*node, node->inputs()[i], std::move(grads[i]), deps, ready);

@@ -1,11 +1,13 @@
 // losses_and_dropout.cpp — mse_loss, composed from differentiable ops, and dropout, one fused
 // pass (mask and output together) with its backward beside it.
+#include <algorithm>
+
 #include "autograd/ops/elementwise.h"
 #include "autograd/record.h"
 #include "nn/functional.h"
 #include "tensor/elementwise.h"
 #include "tensor/factories.h"
-#include "tensor/iterate.h"
+#include "tensor/parallel.h"
 #include "tensor/views.h"
 
 namespace qkv {
@@ -27,9 +29,14 @@ Tensor mse_loss(const Tensor& input, const Tensor& target, Reduction reduction) 
 }
 
 // y = x·m with m = 1/(1-p) with probability 1-p, else 0.                 dx = dy·m
-// One 64-bit draw decides two elements (each compares 32 random bits with (1-p)·2^32), so the
-// mask costs half a generator call per element; forward writes the mask and the output in one
-// pass. The mask is saved for backward in x's dtype (it already holds the 1/(1-p) scale).
+// The mask is drawn in fixed chunks of kDropoutChunk elements, in parallel: one 64-bit draw
+// from `gen` seeds the whole call, and chunk c gets its own generator seeded with
+// (that seed, c), so the mask depends on the seed and the shape only — never on the number of
+// threads. Within a chunk one 64-bit draw decides two elements (each compares 32 random bits
+// with (1-p)·2^32). Forward writes the mask and the output in one pass; the mask is saved for
+// backward in x's dtype (it already holds the 1/(1-p) scale).
+constexpr int64_t kDropoutChunk = int64_t{1} << 16;
+
 Tensor dropout(const Tensor& x, double p, bool training, Generator& gen) {
   check(p >= 0 && p <= 1, "dropout: probability {} is outside [0, 1]", p);
   if (!training || p == 0) return x;
@@ -41,6 +48,7 @@ Tensor dropout(const Tensor& x, double p, bool training, Generator& gen) {
   Tensor y = Tensor::empty(x.shape(), x.dtype());
   const auto threshold = static_cast<uint64_t>((1 - p) * 4294967296.0);  // keep if 32 random bits < this
   const double scale = 1 / (1 - p);
+  const uint64_t seed = gen.next_u64();
   dispatch_floating("dropout", x.dtype(), [&](auto tag) {
     using T = decltype(tag);
     const T* in = xc.data<T>();
@@ -48,15 +56,19 @@ Tensor dropout(const Tensor& x, double p, bool training, Generator& gen) {
     T* out = y.data<T>();
     const T keep = static_cast<T>(scale);
     const int64_t n = x.numel();
-    Generator local = gen;  // a copy the compiler can keep in registers through the loop
-    for (int64_t i = 0; i < n; i += 2) {
-      const uint64_t bits = local.next_u64();
-      m[i] = (bits & 0xffffffffu) < threshold ? keep : T(0);
-      if (i + 1 < n) m[i + 1] = (bits >> 32) < threshold ? keep : T(0);
-    }
-    gen = local;
-    parallel_range(n, [&](int64_t begin, int64_t end) {
-      for (int64_t i = begin; i < end; ++i) out[i] = in[i] * m[i];
+    const int64_t chunks = (n + kDropoutChunk - 1) / kDropoutChunk;
+    parallel_for(chunks, 1, [&](int64_t first, int64_t last) {
+      for (int64_t c = first; c < last; ++c) {
+        Generator local(seed ^ (static_cast<uint64_t>(c) * 0x9E3779B97F4A7C15ull));
+        const int64_t begin = c * kDropoutChunk;
+        const int64_t end = std::min(n, begin + kDropoutChunk);
+        for (int64_t i = begin; i < end; i += 2) {
+          const uint64_t bits = local.next_u64();
+          m[i] = (bits & 0xffffffffu) < threshold ? keep : T(0);
+          if (i + 1 < end) m[i + 1] = (bits >> 32) < threshold ? keep : T(0);
+        }
+        for (int64_t i = begin; i < end; ++i) out[i] = in[i] * m[i];
+      }
     });
   });
   if (needs_grad(x)) {

@@ -54,6 +54,26 @@ TEST_CASE("broadcast gradients are reduced to the input's shape", "[autograd]") 
   CHECK(to_vector<double>(col.grad()) == std::vector<double>(3, 4.0));
 }
 
+TEST_CASE("leaves never share gradient memory even when gradients are kept without copies", "[autograd]") {
+  Generator gen(2);
+  Tensor a = randn({3, 4}, gen, Dtype::float64).requires_grad_();
+  Tensor b = randn({3, 4}, gen, Dtype::float64).requires_grad_();
+  Tensor c = randn({3, 4}, gen, Dtype::float64).requires_grad_();
+  // add hands the same gradient tensor to a and b; c's path sums two gradients in place.
+  Tensor h = c * 2.0;
+  sum((a + b) * 3.0 + h + h).backward();
+  REQUIRE(a.grad().storage() != b.grad().storage());
+  raw::add_(a.grad(), ones({3, 4}, Dtype::float64));  // changing one leaves the other alone
+  CHECK(to_vector<double>(a.grad()) == std::vector<double>(12, 4.0));
+  CHECK(to_vector<double>(b.grad()) == std::vector<double>(12, 3.0));
+  CHECK(to_vector<double>(c.grad()) == std::vector<double>(12, 4.0));
+  // A gradient given by the caller is copied, never kept: the caller still owns it.
+  Tensor leaf = randn({2}, gen, Dtype::float64).requires_grad_();
+  Tensor given = ones({2}, Dtype::float64);
+  leaf.backward(given);
+  CHECK(leaf.grad().storage() != given.storage());
+}
+
 TEST_CASE("gradients accumulate across backward calls until zero_grad", "[autograd]") {
   Tensor x = scalar64(2.0);
   (x * 3.0).backward();
@@ -87,8 +107,8 @@ TEST_CASE("after backward no node or saved tensor stays alive", "[autograd][memo
   Tensor w = randn({4, 3}, gen, Dtype::float64).requires_grad_();
   Tensor x = randn({5, 4}, gen, Dtype::float64);
   {
-    Tensor hidden = tanh(matmul(x, w));                // saves x and the tanh output
-    Tensor loss = sum(softmax(hidden, -1) * hidden);   // hidden used twice
+    Tensor hidden = tanh(matmul(x, w));               // saves x and the tanh output
+    Tensor loss = sum(softmax(hidden, -1) * hidden);  // hidden used twice
     CHECK(Node::live_count() > nodes_before);
     CHECK(SavedTensor::live_count() > saved_before);
     loss.backward();
@@ -102,7 +122,7 @@ TEST_CASE("after backward no node or saved tensor stays alive", "[autograd][memo
 
 TEST_CASE("an in-place write to a tensor saved for backward is reported", "[autograd]") {
   Tensor x = full({3}, 2.0, Dtype::float64).requires_grad_();
-  Tensor y = exp(x);   // saves its output y
+  Tensor y = exp(x);  // saves its output y
   Tensor loss = sum(y);
   raw::fill_(y, 0.0);  // y's storage changes after it was saved
   REQUIRE_THROWS_WITH(loss.backward(), Contains("backward of exp") && Contains("modified in place"));
@@ -153,15 +173,15 @@ TEST_CASE("gradcheck catches a wrong backward", "[autograd][gradcheck]") {
   // A deliberately wrong op: y = x² with backward dx = dy·x (missing the factor 2).
   auto wrong_square = [](const std::vector<Tensor>& in) {
     Tensor y = raw::mul(in[0], in[0]);
-    record("wrong_square", y, {in[0]}, [sx = save("wrong_square", in[0])](const Tensor& dy) -> Grads {
-      return {raw::mul(dy, sx.get())};
-    });
+    record("wrong_square", y, {in[0]},
+           [sx = save("wrong_square", in[0])](const Tensor& dy) -> Grads { return {raw::mul(dy, sx.get())}; });
     return y;
   };
   Generator gen(4);
   Tensor x = randn({3}, gen, Dtype::float64).requires_grad_();
-  REQUIRE_THROWS_WITH(gradcheck("wrong_square", wrong_square, {x}),
-                      Contains("gradcheck of wrong_square: input 0 (shape [3])") && Contains("finite differences give"));
+  REQUIRE_THROWS_WITH(
+      gradcheck("wrong_square", wrong_square, {x}),
+      Contains("gradcheck of wrong_square: input 0 (shape [3])") && Contains("finite differences give"));
   auto right_square = [](const std::vector<Tensor>& in) { return in[0] * in[0]; };
   CHECK_NOTHROW(gradcheck("square", right_square, {x}));
   Tensor x32 = randn({3}, gen).requires_grad_();

@@ -1,11 +1,13 @@
 // functional_test.cpp — gradchecks and reference values for the fused nn ops, and dropout.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 
 #include "nn/functional.h"
 #include "nn/layers.h"
 #include "qkv.h"
+#include "tensor/parallel.h"
 
 using namespace qkv;
 using Catch::Contains;
@@ -79,8 +81,10 @@ TEST_CASE("dropout keeps the expectation and is the identity in eval", "[nn]") {
   const std::vector<float> v = to_vector<float>(y);
   int64_t zeros_seen = 0;
   for (float e : v) {
-    if (e == 0) ++zeros_seen;
-    else CHECK(e == Approx(1 / 0.75));
+    if (e == 0)
+      ++zeros_seen;
+    else
+      CHECK(e == Approx(1 / 0.75));
   }
   CHECK(static_cast<double>(zeros_seen) / 100000 == Approx(0.25).margin(0.01));
   CHECK(mean(y).item() == Approx(1.0).margin(0.01));
@@ -89,13 +93,33 @@ TEST_CASE("dropout keeps the expectation and is the identity in eval", "[nn]") {
   CHECK(layer(x).storage() == x.storage());
 }
 
+TEST_CASE("dropout's mask depends on the seed only, not on the number of threads", "[nn]") {
+  const Tensor x = ones({3, 100000});  // several chunks of the parallel mask
+  std::vector<std::vector<float>> masks;
+  for (int threads : {1, 2, 3}) {
+    const int saved = num_threads();
+    set_num_threads(threads);
+    Generator gen(21);
+    masks.push_back(to_vector<float>(dropout(x, 0.4, true, gen)));
+    set_num_threads(saved);
+  }
+  CHECK(masks[0] == masks[1]);
+  CHECK(masks[0] == masks[2]);
+  // Chunks draw from different streams: the first two chunks' masks differ.
+  const auto& m = masks[0];
+  CHECK_FALSE(std::equal(m.begin(), m.begin() + 65536, m.begin() + 65536));
+  // The generator advances: a second call gives a different mask.
+  Generator gen(21);
+  const Tensor first = dropout(x, 0.4, true, gen);
+  CHECK(to_vector<float>(dropout(x, 0.4, true, gen)) != to_vector<float>(first));
+}
+
 TEST_CASE("Linear computes x·Wᵀ + b and its gradients pass gradcheck", "[nn][gradcheck]") {
   Linear lin(3, 2, true, Dtype::float64);
   Generator gen(16);
   lin.reset_parameters(gen);
   Tensor x = normal64(gen, {2, 4, 3});
-  gradcheck("linear",
-            [&](const std::vector<Tensor>& in) { return matmul(in[0], transpose(in[1], 0, 1)) + in[2]; },
+  gradcheck("linear", [&](const std::vector<Tensor>& in) { return matmul(in[0], transpose(in[1], 0, 1)) + in[2]; },
             {x, lin.weight(), lin.bias()});
   Tensor expected = matmul(x, transpose(lin.weight(), 0, 1)) + lin.bias();
   CHECK(to_vector<double>(lin(x)) == to_vector<double>(expected));
