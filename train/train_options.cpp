@@ -35,6 +35,7 @@ void for_each_option(Options& o, F&& f) {
   f("patience", o.patience);
   f("valid_beam", o.valid_beam);
   f("valid_sentences", o.valid_sentences);
+  f("keep_checkpoints", o.keep_checkpoints);
   f("out_dir", o.out_dir);
 }
 
@@ -103,6 +104,7 @@ void TrainOptions::validate() const {
   check(patience >= 0, "patience", patience, ">= 0");
   check(valid_beam >= 1, "valid-beam", valid_beam, ">= 1");
   check(valid_sentences >= 0, "valid-sentences", valid_sentences, ">= 0");
+  check(keep_checkpoints >= 0, "keep-checkpoints", keep_checkpoints, ">= 0");
   check(!out_dir.empty(), "out-dir", "''", "a directory");
   const bool files = !train_source.empty() && !train_target.empty();
   check(files || !train_tsv.empty(), "train-source", "''", "given (with --train-target), or --train-tsv");

@@ -47,6 +47,7 @@ struct TrainOptions {
   int64_t patience = 0;          // 0: no early stopping; else stop after this many epochs without a better validation BLEU
   int64_t valid_beam = 1;        // beam size for validation BLEU (1 = greedy)
   int64_t valid_sentences = 0;   // 0: the whole validation set; else its first N sentences for BLEU
+  int64_t keep_checkpoints = 0; // 0: none; else keep the last N epochs' weights (epoch-NNN.safetensors)
   std::string out_dir = "runs/default";
   bool progress = true;          // the progress bar (stderr)
 

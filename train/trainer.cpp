@@ -212,7 +212,17 @@ class Run {
     }
     save_last();
     if (better) save_checkpoint(best_path(), o_, state_, *source_, *target_, *model_, optimizer_.get());
+    if (o_.keep_checkpoints > 0) save_epoch_snapshot();
   }
+
+  // epoch-NNN.safetensors: this epoch's weights without the optimizer state (for `qkv average`);
+  // only the newest keep_checkpoints stay.
+  void save_epoch_snapshot() {
+    save_checkpoint(epoch_path(state_.epoch), o_, state_, *source_, *target_, *model_, nullptr);
+    const int64_t expired = state_.epoch - o_.keep_checkpoints;
+    if (expired >= 1) std::filesystem::remove(epoch_path(expired));
+  }
+  std::string epoch_path(int64_t epoch) const { return fmt::format("{}/epoch-{:03}.safetensors", o_.out_dir, epoch); }
 
   // After a time or step limit part-way through an epoch: validate what we have.
   void end_of_training_validation() {
@@ -289,6 +299,10 @@ TrainResult train(const TrainOptions& options) {
 
 TrainResult resume(const std::string& checkpoint_path, const TrainOptions& control) {
   const LoadedCheckpoint checkpoint = load_checkpoint(checkpoint_path);
+  check(!checkpoint.file.metadata.contains("averaged_from"),
+        "qkv train: cannot resume from '{}': it is an average of checkpoints (qkv average) and has no optimizer "
+        "state; resume from one of the run's own last.safetensors",
+        checkpoint_path);
   TrainOptions o = checkpoint.options;
   o.epochs = control.epochs;
   o.max_minutes = control.max_minutes;
@@ -296,6 +310,7 @@ TrainResult resume(const std::string& checkpoint_path, const TrainOptions& contr
   o.patience = control.patience;
   o.valid_beam = control.valid_beam;
   o.valid_sentences = control.valid_sentences;
+  o.keep_checkpoints = control.keep_checkpoints;
   o.out_dir = control.out_dir;
   o.progress = control.progress;
   o.validate();

@@ -59,6 +59,9 @@ Command add_train(CLI::App& app) {
   app.add_option("--max-steps", o->max_steps, "stop after this many updates (0: none)")->capture_default_str();
   app.add_option("--patience", o->patience, "early stopping: epochs without a better BLEU (0: off)")->capture_default_str();
   app.add_option("--valid-beam", o->valid_beam, "beam size for validation BLEU")->capture_default_str();
+  app.add_option("--keep-checkpoints", o->keep_checkpoints,
+                 "keep the last N epochs' weights as epoch-NNN.safetensors, for qkv average (0: none)")
+      ->capture_default_str();
   app.add_option("--valid-sentences", o->valid_sentences, "validation BLEU on the first N sentences (0: all)")
       ->capture_default_str();
   auto* out_dir = app.add_option("--out-dir", o->out_dir, "checkpoints, metrics.jsonl and curves go here")

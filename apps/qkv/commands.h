@@ -15,5 +15,6 @@ Command add_translate(CLI::App& app);  // qkv translate: translate lines with a 
 Command add_eval(CLI::App& app);       // qkv eval: BLEU and chrF of hypotheses (or of a model) against references
 Command add_attention(CLI::App& app);  // qkv attention: heatmaps of a model's attention on a sentence pair
 Command add_variants(CLI::App& app);   // qkv variants: the registered attention variants and normalisers
+Command add_average(CLI::App& app);    // qkv average: mean of several checkpoints' weights
 
 }  // namespace qkv::cli

@@ -1,10 +1,11 @@
-// main.cpp — the `qkv` command line: train, translate, eval, attention, variants.
+// main.cpp — the `qkv` command line: train, translate, eval, attention, variants, average.
 //
 //   qkv train --out-dir runs/en-de                       # train on the bundled Multi30k en→de
 //   echo "a dog runs on the beach ." | qkv translate --model runs/en-de/best.safetensors
 //   qkv eval --model runs/en-de/best.safetensors --source data/multi30k/test_2016_flickr.en
 //            --reference data/multi30k/test_2016_flickr.de --beam 5
 //   qkv attention --model runs/en-de/best.safetensors --source "a dog runs ." --out-dir maps
+//   qkv average --out runs/en-de/avg.safetensors runs/en-de/epoch-*.safetensors
 //
 // Errors (bad flags, unreadable files, corrupt checkpoints) print one message and exit 1.
 #include <cstdio>
@@ -27,6 +28,7 @@ int main(int argc, char** argv) {
   add("eval", "BLEU and chrF against references", qkv::cli::add_eval);
   add("attention", "write attention heatmaps for a sentence pair", qkv::cli::add_attention);
   add("variants", "list the registered attention variants and normalisers", qkv::cli::add_variants);
+  add("average", "average the weights of several checkpoints of one model", qkv::cli::add_average);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
