@@ -15,6 +15,7 @@
 #include "nn/functional.h"
 #include "optim/adam.h"
 #include "optim/clip.h"
+#include "models/transformer.h"
 #include "optim/schedule.h"
 #include "train/evaluate.h"
 #include "train/interrupt.h"

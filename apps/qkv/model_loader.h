@@ -5,6 +5,7 @@
 #include <memory>
 #include <string>
 
+#include "models/transformer.h"
 #include "train/checkpoint.h"
 
 namespace qkv::cli {

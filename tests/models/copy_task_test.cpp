@@ -6,6 +6,7 @@
 #include <chrono>
 
 #include "models/decoding.h"
+#include "models/transformer.h"
 #include "nn/functional.h"
 #include "optim/adam.h"
 #include "optim/schedule.h"
