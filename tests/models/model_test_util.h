@@ -1,8 +1,10 @@
-// model_test_util.h — tiny Transformer configs and random batches shared by the [models] tests.
+// model_test_util.h — tiny Transformer and RNN configs and random batches shared by the [models]
+// tests.
 #pragma once
 
 #include <vector>
 
+#include "models/rnn_seq2seq_config.h"
 #include "models/transformer.h"
 #include "tensor/factories.h"
 #include "tensor/random.h"
@@ -21,6 +23,25 @@ inline TransformerConfig tiny_config(bool pre_norm, Dtype dtype = Dtype::float64
   c.dropout = 0.0;
   c.pre_norm = pre_norm;
   c.max_positions = 64;
+  c.dtype = dtype;
+  return c;
+}
+
+// A tiny recurrent encoder–decoder with the vocabularies of random_batch below: bidirectional
+// two-layer encoder (K = 6), decoder of width 5 (so queries are projected to K), dropout 0.
+inline RnnSeq2SeqConfig tiny_rnn_config(const std::string& cell, const std::string& attention,
+                                        Dtype dtype = Dtype::float64) {
+  RnnSeq2SeqConfig c;
+  c.source_vocab = 11;
+  c.target_vocab = 13;
+  c.cell = cell;
+  c.attention = attention;
+  c.embedding_dim = 4;
+  c.encoder_hidden = 3;
+  c.encoder_layers = 2;
+  c.decoder_hidden = 5;
+  c.decoder_layers = 1;
+  c.dropout = 0.0;
   c.dtype = dtype;
   return c;
 }
