@@ -15,6 +15,7 @@
 #include "autograd/ops/elementwise.h"
 #include "autograd/ops/matmul.h"
 #include "autograd/ops/views.h"
+#include "nn/attention/per_head.h"
 #include "nn/attention/variant.h"
 #include "nn/init.h"
 
@@ -37,7 +38,7 @@ class AdditiveAttention : public ScoredAttention {
     check(k.dim() == 4 && k.size(1) == config_.num_heads && k.size(-1) == config_.head_dim,
           "additive attention: built for {} heads of width {}, got k {}", config_.num_heads, config_.head_dim,
           k.shape());
-    return matmul(k, transpose(w_k_, -1, -2));  // (B, H, Tk, hidden)
+    return per_head_matmul(k, transpose(w_k_, -1, -2));  // (B, H, Tk, hidden)
   }
 
   Tensor prepared_scores(const Tensor& q, const Tensor& kh) override {
@@ -45,7 +46,7 @@ class AdditiveAttention : public ScoredAttention {
     check(q.size(1) == heads && q.size(-1) == config_.head_dim && kh.size(-1) == hidden_,
           "additive attention: built for {} heads of width {} (hidden {}), got q {} and prepared keys {}", heads,
           config_.head_dim, hidden_, q.shape(), kh.shape());
-    const Tensor qh = matmul(q, transpose(w_q_, -1, -2));               // (B, H, Tq, hidden)
+    const Tensor qh = per_head_matmul(q, transpose(w_q_, -1, -2));      // (B, H, Tq, hidden)
     const Tensor features = tanh(unsqueeze(qh, 3) + unsqueeze(kh, 2));  // (B, H, Tq, Tk, hidden)
     // (B, H, Tq, Tk, hidden) · (H, 1, hidden, 1) → (B, H, Tq, Tk, 1)
     return squeeze(matmul(features, reshape(v_, {heads, 1, hidden_, 1})), -1);
