@@ -16,7 +16,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from torch_rnn_seq2seq import RnnSeq2Seq  # noqa: E402
-from torch_train_steps import time_training_steps  # noqa: E402
+from torch_train_steps import parse_arguments, time_training_steps  # noqa: E402
 
 SIZES = {
     #          E    He   Hd   batch len vocab
@@ -26,13 +26,7 @@ SIZES = {
 
 
 def main():
-    size = sys.argv[1] if len(sys.argv) > 1 else "tiny"
-    threads = int(sys.argv[2]) if len(sys.argv) > 2 else 0
-    steps = int(sys.argv[3]) if len(sys.argv) > 3 else 10
-    if size not in SIZES or steps < 1:
-        sys.exit("usage: torch_rnn_train_step.py [tiny|recipe] [threads] [steps >= 1]")
-    if threads > 0:
-        torch.set_num_threads(threads)
+    size, steps = parse_arguments(SIZES, "usage: torch_rnn_train_step.py [tiny|recipe] [threads] [steps >= 1]")
     emb, enc_hidden, dec_hidden, batch, length, vocab = SIZES[size]
     torch.manual_seed(0)
     model = RnnSeq2Seq(vocab, vocab, cell="gru", emb=emb, enc_hidden=enc_hidden, dec_hidden=dec_hidden,

@@ -17,7 +17,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from torch_seq2seq import Seq2Seq, closed_form_parameters, parameter_count  # noqa: E402
-from torch_train_steps import time_training_steps  # noqa: E402
+from torch_train_steps import parse_arguments, time_training_steps  # noqa: E402
 
 SIZES = {
     #        d    heads enc dec ffn   batch len vocab
@@ -28,13 +28,7 @@ SIZES = {
 
 
 def main():
-    size = sys.argv[1] if len(sys.argv) > 1 else "tiny"
-    threads = int(sys.argv[2]) if len(sys.argv) > 2 else 0
-    steps = int(sys.argv[3]) if len(sys.argv) > 3 else 10
-    if size not in SIZES or steps < 1:
-        sys.exit("usage: torch_train_step.py [tiny|small|base] [threads] [steps >= 1]")
-    if threads > 0:
-        torch.set_num_threads(threads)
+    size, steps = parse_arguments(SIZES, "usage: torch_train_step.py [tiny|small|base] [threads] [steps >= 1]")
     d, heads, enc, dec, ffn, batch, length, vocab = SIZES[size]
     torch.manual_seed(0)
     model = Seq2Seq(vocab, vocab, d, heads, enc, dec, ffn, dropout=0.1)

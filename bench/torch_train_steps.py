@@ -4,10 +4,23 @@
 # Adam with lr 1e-4 and betas (0.9, 0.98); no clipping), two untimed warm-up steps then `steps`
 # timed ones, and the printed summary with its RESULT lines.
 import resource
+import sys
 import time
 
 import torch
 import torch.nn.functional as F
+
+
+def parse_arguments(sizes, usage):
+    """argv: [size] [threads] [steps] → (size, steps); threads 0 keeps torch's default, N sets N."""
+    size = sys.argv[1] if len(sys.argv) > 1 else "tiny"
+    threads = int(sys.argv[2]) if len(sys.argv) > 2 else 0
+    steps = int(sys.argv[3]) if len(sys.argv) > 3 else 10
+    if size not in sizes or steps < 1:
+        sys.exit(usage)
+    if threads > 0:
+        torch.set_num_threads(threads)
+    return size, steps
 
 
 def median(values):

@@ -12,15 +12,13 @@ float32 sums through the recurrence). Inputs have padded source rows (packed seq
 lengths in qkv; masked attention in both) and padded target positions (ignore_index 0).
 
 The twin's parameter names are qkv's, so the weights go over without a name map. Every 1-D
-parameter (biases, v, log_scale) is moved off its initial value so none sits at a special one.
+parameter (biases, v, log_scale) is moved off its initial value (seq2seq_parity_io.py).
 
 Run by ctest (label parity) as: rnn_seq2seq_parity.py --driver <seq2seq_parity binary>.
 Fails, never skips, if torch is missing.
 """
-import argparse
 import os
 import sys
-import tempfile
 
 import torch
 
@@ -28,7 +26,7 @@ sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 here = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, here)
 sys.path.insert(0, os.path.join(here, "..", "..", "bench"))
-from seq2seq_parity_io import compare_all, padded_batch, run_driver  # noqa: E402
+from seq2seq_parity_io import compare_all, forward_backward, run_driver, run_suite  # noqa: E402
 from torch_rnn_seq2seq import RnnSeq2Seq  # noqa: E402
 
 TOLERANCE = {"float64": 1e-9, "float32": 1e-5}  # |qkv - torch| <= TOLERANCE · max(1, |torch|)
@@ -42,29 +40,17 @@ def run_case(driver, tmp, cfg, seed):
                        dec_layers=cfg["decoder_layers"], attention=cfg["attention"], dropout=cfg["dropout"],
                        tie_output=cfg["tie_output"])
     model = model.double() if cfg["dtype"] == "float64" else model.float()
-    with torch.no_grad():
-        for p in model.parameters():
-            if p.dim() == 1:
-                p.add_(0.1 * torch.randn_like(p))
-    src, src_padding, tgt_in, tgt_out = padded_batch(cfg["source_vocab"], cfg["target_vocab"])
-
-    logits = model(src, src_padding, tgt_in)
-    loss = torch.nn.functional.cross_entropy(logits.reshape(-1, cfg["target_vocab"]), tgt_out.reshape(-1),
-                                             ignore_index=0)
-    loss.backward()
+    inputs, logits, loss = forward_backward(model, cfg["source_vocab"], cfg["target_vocab"])
 
     params = dict(model.named_parameters())
     tensors = {name: p.detach().contiguous() for name, p in params.items()}
-    tensors.update({"src": src, "src_padding": src_padding, "tgt_in": tgt_in, "tgt_out": tgt_out})
+    tensors.update(inputs)
     got = run_driver(driver, tmp, tensors, dict(cfg, arch="rnn"))
     worst = compare_all(got, logits, loss, {name: p.grad for name, p in params.items()}, TOLERANCE[cfg["dtype"]])
     return worst, len(params)
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--driver", required=True)
-    args = parser.parse_args()
     base = dict(source_vocab=17, target_vocab=19, cell="gru", embedding_dim=5, encoder_hidden=3, encoder_layers=2,
                 bidirectional=True, decoder_hidden=5, decoder_layers=1, attention="additive", dropout=0.0,
                 tie_output=False, dtype="float64")
@@ -81,11 +67,7 @@ def main():
         ("LSTM, cosine, 2 decoder layers, float32", dict(base, cell="lstm", attention="cosine", decoder_layers=2,
                                                          dtype="float32")),
     ]
-    with tempfile.TemporaryDirectory() as tmp:
-        for i, (label, cfg) in enumerate(cases):
-            worst, count = run_case(args.driver, tmp, cfg, seed=200 + i)
-            print(f"rnn seq2seq parity [{label}]: logits, loss and {count} parameter gradients agree "
-                  f"(worst {worst:.2e} relative, tolerance {TOLERANCE[cfg['dtype']]:g})")
+    run_suite("rnn seq2seq parity", cases, run_case, 200, lambda cfg: TOLERANCE[cfg["dtype"]])
     print("rnn seq2seq parity: qkv's RnnSeq2Seq matches its PyTorch twin")
 
 

@@ -6,7 +6,6 @@
 
 #include <cmath>
 
-#include "autograd/grad_mode.h"
 #include "models/decoding.h"
 #include "models/rnn_seq2seq.h"
 #include "tensor/elementwise.h"
@@ -15,18 +14,12 @@
 
 using namespace qkv;
 using namespace qkv::models;
+using qkv::models::testing::max_abs_diff;
+using qkv::models::testing::max_step_difference;
 using qkv::models::testing::random_batch;
 using qkv::models::testing::tiny_rnn_config;
 
 namespace {
-
-double max_abs_diff(const Tensor& a, const Tensor& b) {
-  REQUIRE(a.shape() == b.shape());
-  const auto x = to_vector<double>(a), y = to_vector<double>(b);
-  double worst = 0;
-  for (size_t i = 0; i < x.size(); ++i) worst = std::max(worst, std::fabs(x[i] - y[i]));
-  return worst;
-}
 
 RnnSeq2Seq make_model(const RnnSeq2SeqConfig& c, uint64_t seed) {
   RnnSeq2Seq model(c);
@@ -93,16 +86,7 @@ TEST_CASE("RnnSeq2Seq step-by-step decoding reproduces the teacher-forced logits
     RnnSeq2SeqConfig noisy = c;
     noisy.dropout = 0.2;  // eval mode must switch it off everywhere
     RnnSeq2Seq model = make_model(noisy, ++seed);
-    model.eval();
-    NoGradGuard no_grad;
-    auto batch = random_batch({6, 2, 4}, 6, 7, 11, 13, gen);
-    const Tensor full = model.forward(batch.src, batch.src_padding, batch.tgt_in);  // (3, 7, 13)
-    REQUIRE(full.shape() == Shape{3, 7, 13});
-    const auto state = model.begin_decoding(batch.src, batch.src_padding);
-    for (int64_t t = 0; t < 7; ++t) {
-      const Tensor step = model.decode_step(raw::contiguous(raw::select(batch.tgt_in, 1, t)), *state);  // (3, 13)
-      CHECK(max_abs_diff(step, raw::select(full, 1, t)) < 1e-12);
-    }
+    CHECK(max_step_difference(model, random_batch({6, 2, 4}, 6, 7, 11, 13, gen)) < 1e-12);
   }
 }
 

@@ -7,16 +7,16 @@
 
 #include <cmath>
 
-#include "autograd/grad_mode.h"
 #include "models/rnn_seq2seq.h"
 #include "nn/attention/variant.h"
 #include "nn/functional.h"
-#include "tensor/views.h"
 #include "tests/models/model_test_util.h"
 
 using namespace qkv;
 using namespace qkv::models;
+using qkv::models::testing::max_step_difference;
 using qkv::models::testing::random_batch;
+using qkv::models::testing::require_finite_training_step;
 using qkv::models::testing::tiny_rnn_config;
 
 namespace {
@@ -27,26 +27,10 @@ void train_and_step(const std::string& attention, Generator& gen) {
   c.dropout = 0.1;
   RnnSeq2Seq model(c);
   model.reset_parameters(gen);
-  auto batch = random_batch({5, 3}, 5, 4, 11, 13, gen);
-  const Tensor loss =
-      cross_entropy(model.forward(batch.src, batch.src_padding, batch.tgt_in), batch.tgt_out, {.ignore_index = 0});
-  REQUIRE(std::isfinite(loss.item()));
-  loss.backward();
-  for (auto& [name, p] : model.named_parameters()) {
-    INFO(name);
-    REQUIRE(p.grad().defined());
-    for (double g : to_vector<double>(p.grad())) REQUIRE(std::isfinite(g));
-  }
+  const auto batch = random_batch({5, 3}, 5, 4, 11, 13, gen);
+  require_finite_training_step(model, batch);
 
-  model.eval();
-  NoGradGuard no_grad;
-  const Tensor full = model.forward(batch.src, batch.src_padding, batch.tgt_in);  // (2, 4, 13)
-  const auto state = model.begin_decoding(batch.src, batch.src_padding);
-  for (int64_t t = 0; t < 4; ++t) {
-    const Tensor step = model.decode_step(raw::contiguous(raw::select(batch.tgt_in, 1, t)), *state);
-    const auto a = to_vector<double>(step), b = to_vector<double>(raw::contiguous(raw::select(full, 1, t)));
-    for (size_t i = 0; i < a.size(); ++i) REQUIRE(std::fabs(a[i] - b[i]) < 1e-10);
-  }
+  REQUIRE(max_step_difference(model, batch) < 1e-10);
 }
 
 }  // namespace

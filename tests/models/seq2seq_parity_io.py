@@ -1,9 +1,11 @@
 """seq2seq_parity_io.py — what the translation-model parity scripts (transformer_parity.py,
 rnn_seq2seq_parity.py) share: a padded batch, the round trip through the C++ driver
 (tests/models/seq2seq_parity.cpp) and the comparison of logits, loss and every gradient."""
+import argparse
 import os
 import subprocess
 import sys
+import tempfile
 
 import numpy as np
 import torch
@@ -27,6 +29,21 @@ def padded_batch(source_vocab, target_vocab):
     tgt_out[2, 2:] = 0
     tgt_in[2, 3:] = 0
     return src, src_padding, tgt_in, tgt_out
+
+
+def forward_backward(model, source_vocab, target_vocab):
+    """Moves every 1-D parameter (biases, scales) off its initial value, so none sits at a special
+    one, runs padded_batch through model(src, src_padding, tgt_in) and backward of the mean cross
+    entropy (ignore_index 0). Returns (the inputs by name, logits, loss)."""
+    with torch.no_grad():
+        for p in model.parameters():
+            if p.dim() == 1:
+                p.add_(0.1 * torch.randn_like(p))
+    src, src_padding, tgt_in, tgt_out = padded_batch(source_vocab, target_vocab)
+    logits = model(src, src_padding, tgt_in)
+    loss = torch.nn.functional.cross_entropy(logits.reshape(-1, target_vocab), tgt_out.reshape(-1), ignore_index=0)
+    loss.backward()
+    return {"src": src, "src_padding": src_padding, "tgt_in": tgt_in, "tgt_out": tgt_out}, logits, loss
 
 
 def run_driver(driver, tmp, tensors, config):
@@ -61,3 +78,17 @@ def compare_all(got, logits, loss, grads, tolerance):
         assert ref is not None, f"torch gave no gradient for {name}"
         compare("grad of " + name, got["grad." + name], ref)
     return worst
+
+
+def run_suite(name, cases, run_case, first_seed, tolerance):
+    """Reads --driver from the command line, then runs run_case(driver, tmp, cfg, seed) → (worst
+    difference, parameter count) for every (label, cfg) in cases, printing one line each;
+    tolerance(cfg) is the case's tolerance, for the report."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--driver", required=True)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        for i, (label, cfg) in enumerate(cases):
+            worst, count = run_case(args.driver, tmp, cfg, seed=first_seed + i)
+            print(f"{name} [{label}]: logits, loss and {count} parameter gradients agree "
+                  f"(worst {worst:.2e} relative, tolerance {tolerance(cfg):g})")

@@ -16,17 +16,15 @@ perturbed (LayerNorm weights and all biases randomised) so no parameter sits at 
 Run by ctest (label parity) as: transformer_parity.py --driver <seq2seq_parity binary>.
 Fails, never skips, if torch is missing.
 """
-import argparse
 import math
 import os
 import sys
-import tempfile
 
 import torch
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from seq2seq_parity_io import compare_all, padded_batch, run_driver  # noqa: E402
+from seq2seq_parity_io import compare_all, forward_backward, run_driver, run_suite  # noqa: E402
 
 TOLERANCE = 1e-9  # |qkv - torch| <= TOLERANCE * max(1, |torch|), float64
 
@@ -108,21 +106,12 @@ def qkv_names(model):
 def run_case(driver, tmp, cfg, seed):
     torch.manual_seed(seed)
     model = TorchModel(cfg).double()
-    with torch.no_grad():  # move every parameter off torch's special initial values
-        for name, p in model.named_parameters():
-            if p.dim() == 1:
-                p.add_(0.1 * torch.randn_like(p))
-    src, src_padding, tgt_in, tgt_out = padded_batch(cfg["source_vocab"], cfg["target_vocab"])
-
-    logits = model(src, src_padding, tgt_in)
-    loss = torch.nn.functional.cross_entropy(logits.reshape(-1, cfg["target_vocab"]), tgt_out.reshape(-1),
-                                             ignore_index=0)
-    loss.backward()
+    inputs, logits, loss = forward_backward(model, cfg["source_vocab"], cfg["target_vocab"])
 
     names = qkv_names(model)
     tensors = {name: (p.detach()[rows] if rows is not None else p.detach()).contiguous()
                for name, (p, rows) in names.items()}
-    tensors.update({"src": src, "src_padding": src_padding, "tgt_in": tgt_in, "tgt_out": tgt_out})
+    tensors.update(inputs)
     got = run_driver(driver, tmp, tensors, cfg)
     grads = {name: (p.grad[rows] if rows is not None else p.grad) if p.grad is not None else None
              for name, (p, rows) in names.items()}
@@ -131,9 +120,6 @@ def run_case(driver, tmp, cfg, seed):
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--driver", required=True)
-    args = parser.parse_args()
     base = dict(source_vocab=17, target_vocab=19, d_model=16, num_heads=4, encoder_layers=2, decoder_layers=2,
                 ffn_dim=24, dropout=0.0, attention_dropout=0.0, pre_norm=False, learned_positions=False,
                 max_positions=32, share_embeddings=False, tie_output=False, self_attention="scaled_dot",
@@ -145,11 +131,7 @@ def main():
         ("pre-norm, shared embeddings, learned positions",
          dict(base, pre_norm=True, share_embeddings=True, tie_output=True, learned_positions=True, target_vocab=17)),
     ]
-    with tempfile.TemporaryDirectory() as tmp:
-        for i, (label, cfg) in enumerate(cases):
-            worst, count = run_case(args.driver, tmp, cfg, seed=100 + i)
-            print(f"transformer parity [{label}]: logits, loss and {count} parameter gradients agree "
-                  f"(worst {worst:.2e} relative, tolerance {TOLERANCE:g})")
+    run_suite("transformer parity", cases, run_case, 100, lambda cfg: TOLERANCE)
     print("transformer parity: qkv matches torch.nn.Transformer")
 
 
