@@ -53,33 +53,23 @@ Command add_train(CLI::App& app) {
   app.add_option("--activation", m.activation, "feed-forward activation")->capture_default_str();
   const size_t rnn_first = app.get_options().size();
   auto& r = o->rnn;
-  const char* rnn_group = "RNN model (--arch rnn)";
-  app.add_option("--rnn-cell", r.cell, "gru or lstm, in encoder and decoder")->capture_default_str()->group(rnn_group);
+  app.add_option("--rnn-cell", r.cell, "gru or lstm, in encoder and decoder")->capture_default_str();
   app.add_option("--rnn-embedding", r.embedding_dim, "source and target embedding width (and the readout's)")
-      ->capture_default_str()
-      ->group(rnn_group);
-  app.add_option("--rnn-encoder-hidden", r.encoder_hidden, "encoder state width per direction")
-      ->capture_default_str()
-      ->group(rnn_group);
-  app.add_option("--rnn-encoder-layers", r.encoder_layers, "encoder layers")->capture_default_str()->group(rnn_group);
+      ->capture_default_str();
+  app.add_option("--rnn-encoder-hidden", r.encoder_hidden, "encoder state width per direction")->capture_default_str();
+  app.add_option("--rnn-encoder-layers", r.encoder_layers, "encoder layers")->capture_default_str();
   app.add_flag("--rnn-bidirectional,!--rnn-unidirectional", r.bidirectional, "the encoder reads both ways")
-      ->capture_default_str()
-      ->group(rnn_group);
-  app.add_option("--rnn-decoder-hidden", r.decoder_hidden, "decoder state width")
-      ->capture_default_str()
-      ->group(rnn_group);
-  app.add_option("--rnn-decoder-layers", r.decoder_layers, "decoder layers")->capture_default_str()->group(rnn_group);
+      ->capture_default_str();
+  app.add_option("--rnn-decoder-hidden", r.decoder_hidden, "decoder state width")->capture_default_str();
+  app.add_option("--rnn-decoder-layers", r.decoder_layers, "decoder layers")->capture_default_str();
   app.add_option("--rnn-attention", r.attention,
                  "how the decoder state is matched against each encoder state: any content-based variant (qkv "
                  "variants), e.g. additive, bilinear, cosine")
-      ->capture_default_str()
-      ->group(rnn_group);
+      ->capture_default_str();
   app.add_option("--rnn-dropout", r.dropout, "dropout on embeddings, between layers and on the readout")
-      ->capture_default_str()
-      ->group(rnn_group);
+      ->capture_default_str();
   app.add_flag("--rnn-tie-output,!--rnn-no-tie-output", r.tie_output, "output projection shares the target embedding")
-      ->capture_default_str()
-      ->group(rnn_group);
+      ->capture_default_str();
   const size_t rnn_end = app.get_options().size();
   // Recipe
   app.add_option("--max-tokens", o->max_tokens, "tokens per batch")->capture_default_str();
@@ -103,10 +93,13 @@ Command add_train(CLI::App& app) {
       app.add_option("--out-dir", o->out_dir, "checkpoints, metrics.jsonl and curves go here")->capture_default_str();
   app.add_flag("--progress,!--no-progress", o->progress, "show the progress bar")->capture_default_str();
 
-  // The options of each architecture, to reject those of the other one.
+  // The options of each architecture: a heading of their own in --help, and the ones to reject
+  // when the other architecture is chosen.
   const std::vector<CLI::Option*> all = app.get_options();
   const std::vector<CLI::Option*> transformer_options(all.begin() + transformer_first, all.begin() + rnn_first);
   const std::vector<CLI::Option*> rnn_options(all.begin() + rnn_first, all.begin() + rnn_end);
+  for (CLI::Option* opt : transformer_options) opt->group("Transformer model (--arch transformer)");
+  for (CLI::Option* opt : rnn_options) opt->group("RNN model (--arch rnn)");
 
   return [o, resume, out_dir, transformer_options, rnn_options]() {
     for (const CLI::Option* opt : o->arch == "rnn" ? transformer_options : rnn_options) {
