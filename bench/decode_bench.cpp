@@ -25,6 +25,7 @@
 #include <fmt/format.h>
 
 #include "models/decoding.h"
+#include "models/transformer.h"
 #include "tensor/factories.h"
 #include "tensor/random.h"
 
@@ -70,8 +71,8 @@ SourceBatch make_sources() {
     }
     batch.tokens += n + 1;
   }
-  batch.source = from_vector(ids, Shape{kSentences, S});     // (B, S)
-  batch.padding = from_vector(pad, Shape{kSentences, S});    // (B, S)
+  batch.source = from_vector(ids, Shape{kSentences, S});   // (B, S)
+  batch.padding = from_vector(pad, Shape{kSentences, S});  // (B, S)
   return batch;
 }
 
@@ -138,10 +139,11 @@ int main(int argc, char** argv) {
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
   const double peak = static_cast<double>(usage.ru_maxrss) / 1024.0;
-  fmt::print("qkv greedy: {} sentences ({} source tokens, S = {}), {} steps, {} tokens generated; {} parameters; "
-             "{:.1f} ms ({:.1f} ms CPU), {:.0f} tokens/s, peak RSS {:.0f} MB\n",
-             kSentences, src.tokens, src.source.size(1), steps, generated, model.parameter_count(), ms, cpu_ms,
-             static_cast<double>(generated) / ms * 1000, peak);
+  fmt::print(
+      "qkv greedy: {} sentences ({} source tokens, S = {}), {} steps, {} tokens generated; {} parameters; "
+      "{:.1f} ms ({:.1f} ms CPU), {:.0f} tokens/s, peak RSS {:.0f} MB\n",
+      kSentences, src.tokens, src.source.size(1), steps, generated, model.parameter_count(), ms, cpu_ms,
+      static_cast<double>(generated) / ms * 1000, peak);
   fmt::print("RESULT ms {:.3f}\nRESULT cpu_ms {:.3f}\nRESULT peak_mb {:.1f}\nRESULT params {}\nRESULT generated {}\n",
              ms, cpu_ms, peak, model.parameter_count(), generated);
   return 0;

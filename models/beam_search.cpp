@@ -77,26 +77,24 @@ std::vector<Candidate> best_candidates(const T* log_probs, int64_t vocab, const 
 
 }  // namespace
 
-std::vector<std::vector<int64_t>> beam_search(Transformer& model, const Tensor& src, const Tensor& src_padding,
+std::vector<std::vector<int64_t>> beam_search(Seq2Seq& model, const Tensor& src, const Tensor& src_padding,
                                               const DecodeOptions& options) {
   check(options.beam_size >= 1, "beam_search: beam_size {} must be at least 1", options.beam_size);
   NoGradGuard no_grad;
   EvalModeGuard eval_mode(model);
   const std::vector<int64_t> limits = decode_length_limits(model, src, src_padding, options);
-  const int64_t B = src.size(0), K = options.beam_size, V = model.config().target_vocab;
+  const int64_t B = src.size(0), K = options.beam_size, V = model.target_vocab();
   std::vector<std::vector<int64_t>> out(static_cast<size_t>(B));
   if (B == 0) return out;
 
-  // Every sentence's encoder output repeated K times: row b·K + k is beam k of sentence b.
+  // Every sentence encoded once, its decoding state repeated K times: row b·K + k is beam k of
+  // sentence b.
   std::vector<int64_t> repeat_rows;
   for (int64_t b = 0; b < B; ++b) {
     for (int64_t k = 0; k < K; ++k) repeat_rows.push_back(b);
   }
-  const Tensor repeat = from_vector(repeat_rows);
-  const Tensor memory = model.encode(src, src_padding);  // (B, S, D)
-  DecoderCache cache =
-      model.start_decoding(raw::index_select(memory, 0, repeat),
-                           src_padding.defined() ? raw::index_select(src_padding, 0, repeat) : Tensor());
+  const std::unique_ptr<DecodingState> state = model.begin_decoding(src, src_padding);
+  state->select(from_vector(repeat_rows));
 
   std::vector<int64_t> active(static_cast<size_t>(B));  // the sentences of the cache's row blocks
   for (int64_t b = 0; b < B; ++b) active[static_cast<size_t>(b)] = b;
@@ -109,8 +107,8 @@ std::vector<std::vector<int64_t>> beam_search(Transformer& model, const Tensor& 
   std::vector<int64_t> tokens(static_cast<size_t>(B * K), options.bos);
 
   for (int64_t step = 1; !active.empty(); ++step) {
-    const Tensor logits = model.decode_step(from_vector(tokens), cache);  // (A·K, V)
-    const Tensor log_probs = raw::contiguous(log_softmax(logits, 1));     // (A·K, V)
+    const Tensor logits = model.decode_step(from_vector(tokens), *state);  // (A·K, V)
+    const Tensor log_probs = raw::contiguous(log_softmax(logits, 1));      // (A·K, V)
     std::vector<int64_t> next_rows, next_active, next_tokens;
     for (size_t a = 0; a < active.size(); ++a) {
       const int64_t b = active[a];
@@ -156,9 +154,9 @@ std::vector<std::vector<int64_t>> beam_search(Transformer& model, const Tensor& 
       live = std::move(extended);
       next_active.push_back(b);
     }
-    // Beams move only within their sentence, so the memory's rows need selecting only when a
+    // Beams move only within their sentence, so the source's rows need selecting only when a
     // sentence has left the batch.
-    if (!next_active.empty()) select_rows(cache, from_vector(next_rows), next_active.size() != active.size());
+    if (!next_active.empty()) state->select(from_vector(next_rows), next_active.size() != active.size());
     active = std::move(next_active);
     tokens = std::move(next_tokens);
   }

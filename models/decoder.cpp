@@ -122,6 +122,8 @@ Tensor Decoder::step(const Tensor& y, DecoderCache& cache) {
   return norm_ ? norm_->forward(h) : h;
 }
 
+void DecoderCache::select(const Tensor& rows, bool include_source) { select_rows(*this, rows, include_source); }
+
 void select_rows(DecoderCache& cache, const Tensor& rows, bool include_memory) {
   for (auto& layer : cache.layers) {
     layer.self = select_rows(layer.self, rows);

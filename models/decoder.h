@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "models/incremental_attention.h"
+#include "models/seq2seq.h"
 #include "models/transformer_config.h"
 #include "nn/layers.h"
 
@@ -24,11 +25,13 @@ struct LayerCache {
   KeyValues cross;  // (B, H, S, Dh): the memory's, computed once
 };
 
-struct DecoderCache {
+struct DecoderCache : DecodingState {
   std::vector<LayerCache> layers;
   AttentionMask memory_mask;  // key padding of the source, (B, S)
   Tensor src_padding;         // (B, S) bool, or undefined (no padding)
   int64_t length = 0;         // positions decoded so far (the next step's position)
+
+  void select(const Tensor& rows, bool include_source = true) override;  // select_rows below
 };
 
 struct DecoderWeights {

@@ -10,7 +10,7 @@
 
 namespace qkv::models {
 
-std::vector<int64_t> decode_length_limits(const Transformer& model, const Tensor& src, const Tensor& src_padding,
+std::vector<int64_t> decode_length_limits(const Seq2Seq& model, const Tensor& src, const Tensor& src_padding,
                                           const DecodeOptions& options) {
   check(src.dim() == 2 && src.dtype() == Dtype::int64, "decode: src must be (B, S) int64, got {} {}", src.shape(),
         dtype_name(src.dtype()));
@@ -26,12 +26,12 @@ std::vector<int64_t> decode_length_limits(const Transformer& model, const Tensor
     int64_t length = 0;
     for (int64_t s = 0; s < S; ++s) length += pad[static_cast<size_t>(b * S + s)] != 0 ? 0 : 1;
     const int64_t limit = options.max_length > 0 ? options.max_length : length + 50;
-    limits[static_cast<size_t>(b)] = std::min(limit, model.config().max_positions);
+    limits[static_cast<size_t>(b)] = std::min(limit, model.max_target_length());
   }
   return limits;
 }
 
-std::vector<std::vector<int64_t>> greedy_decode(Transformer& model, const Tensor& src, const Tensor& src_padding,
+std::vector<std::vector<int64_t>> greedy_decode(Seq2Seq& model, const Tensor& src, const Tensor& src_padding,
                                                 const DecodeOptions& options) {
   NoGradGuard no_grad;
   EvalModeGuard eval_mode(model);
@@ -39,12 +39,12 @@ std::vector<std::vector<int64_t>> greedy_decode(Transformer& model, const Tensor
   const int64_t B = src.size(0);
   std::vector<std::vector<int64_t>> out(static_cast<size_t>(B));
   if (B == 0) return out;
-  DecoderCache cache = model.start_decoding(model.encode(src, src_padding), src_padding);
+  const std::unique_ptr<DecodingState> state = model.begin_decoding(src, src_padding);
   std::vector<int64_t> active(static_cast<size_t>(B));  // sentence of each cache row
   for (int64_t b = 0; b < B; ++b) active[static_cast<size_t>(b)] = b;
   std::vector<int64_t> tokens(static_cast<size_t>(B), options.bos);
   while (!active.empty()) {
-    const Tensor logits = model.decode_step(from_vector(tokens), cache);  // (A, V)
+    const Tensor logits = model.decode_step(from_vector(tokens), *state);  // (A, V)
     const std::vector<int64_t> next = to_vector<int64_t>(raw::argmax(logits, 1, false));
     std::vector<int64_t> keep_rows, keep_sentences, keep_tokens;
     for (size_t r = 0; r < active.size(); ++r) {
@@ -56,14 +56,14 @@ std::vector<std::vector<int64_t>> greedy_decode(Transformer& model, const Tensor
       keep_sentences.push_back(active[r]);
       keep_tokens.push_back(next[r]);
     }
-    if (keep_rows.size() < active.size() && !keep_rows.empty()) select_rows(cache, from_vector(keep_rows));
+    if (keep_rows.size() < active.size() && !keep_rows.empty()) state->select(from_vector(keep_rows));
     active = std::move(keep_sentences);
     tokens = std::move(keep_tokens);
   }
   return out;
 }
 
-std::vector<std::vector<int64_t>> translate(Transformer& model, const Tensor& src, const Tensor& src_padding,
+std::vector<std::vector<int64_t>> translate(Seq2Seq& model, const Tensor& src, const Tensor& src_padding,
                                             const DecodeOptions& options) {
   check(options.beam_size >= 1, "translate: beam_size {} must be at least 1", options.beam_size);
   return options.beam_size == 1 ? greedy_decode(model, src, src_padding, options)

@@ -1,6 +1,7 @@
-// decoding.h — turning a source batch into target token ids with a trained Transformer:
-// greedy decoding and batched beam search, both incremental (each step feeds one new token per
-// hypothesis through the decoder, reusing cached keys/values: decoder.h).
+// decoding.h — turning a source batch into target token ids with a trained model (any Seq2Seq:
+// the Transformer or the recurrent one): greedy decoding and batched beam search, both
+// incremental (each step feeds one new token per hypothesis through the decoder, which keeps
+// what it needs in its DecodingState: cached keys/values, recurrent states; seq2seq.h).
 //
 //   DecodeOptions opts;  opts.beam_size = 5;
 //   std::vector<std::vector<int64_t>> ids = translate(model, src, src_padding, opts);
@@ -8,7 +9,7 @@
 // Both run under NoGradGuard and in eval mode (the model's mode is restored afterwards), and
 // return per sentence the generated ids without bos and eos. A sentence's result does not
 // depend on the other sentences in the batch. Step limit per sentence: max_length, or when it
-// is 0 the sentence's own (unpadded) source length + 50; never more than config.max_positions.
+// is 0 the sentence's own (unpadded) source length + 50; never more than model.max_target_length().
 //
 // Beam search keeps beam_size live hypotheses per sentence. Each step every live hypothesis is
 // extended by every token; of the best 2·beam_size candidates (ties: lower beam, then lower
@@ -23,7 +24,8 @@
 #include <cstdint>
 #include <vector>
 
-#include "models/transformer.h"
+#include "models/seq2seq.h"
+#include "tensor/tensor.h"
 
 namespace qkv::models {
 
@@ -35,16 +37,16 @@ struct DecodeOptions {
 };
 
 // src (B, S) int64, src_padding (B, S) bool (true = pad; may be undefined) → B id lists.
-std::vector<std::vector<int64_t>> greedy_decode(Transformer& model, const Tensor& src, const Tensor& src_padding,
+std::vector<std::vector<int64_t>> greedy_decode(Seq2Seq& model, const Tensor& src, const Tensor& src_padding,
                                                 const DecodeOptions& options);
-std::vector<std::vector<int64_t>> beam_search(Transformer& model, const Tensor& src, const Tensor& src_padding,
+std::vector<std::vector<int64_t>> beam_search(Seq2Seq& model, const Tensor& src, const Tensor& src_padding,
                                               const DecodeOptions& options);
 // greedy_decode if beam_size == 1, else beam_search.
-std::vector<std::vector<int64_t>> translate(Transformer& model, const Tensor& src, const Tensor& src_padding,
+std::vector<std::vector<int64_t>> translate(Seq2Seq& model, const Tensor& src, const Tensor& src_padding,
                                             const DecodeOptions& options);
 
 // The per-sentence step limits described above (checks src and src_padding).
-std::vector<int64_t> decode_length_limits(const Transformer& model, const Tensor& src, const Tensor& src_padding,
+std::vector<int64_t> decode_length_limits(const Seq2Seq& model, const Tensor& src, const Tensor& src_padding,
                                           const DecodeOptions& options);
 
 }  // namespace qkv::models

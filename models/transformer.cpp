@@ -9,6 +9,7 @@
 #include "autograd/ops/matmul.h"
 #include "autograd/ops/views.h"
 #include "models/eval_mode_guard.h"
+#include "models/input_checks.h"
 #include "models/positional_encoding.h"
 #include "nn/init.h"
 #include "tensor/views.h"
@@ -21,45 +22,11 @@ const TransformerConfig& validated(const TransformerConfig& c) {
   return c;
 }
 
-void check_tokens(const char* op, const char* what, const Tensor& ids) {
-  check(ids.defined() && ids.dim() == 2 && ids.dtype() == Dtype::int64, "{}: {} must be (B, T) int64, got {} {}", op,
-        what, ids.defined() ? ids.shape() : Shape{}, ids.defined() ? dtype_name(ids.dtype()) : "undefined");
-}
-
-void check_padding(const char* op, const Tensor& padding, const Tensor& src) {
-  if (!padding.defined()) return;
-  check(padding.dtype() == Dtype::bool_ && padding.dim() == 2 && padding.size(0) == src.size(0) &&
-            padding.size(1) == src.size(1),
-        "{}: src_padding must be bool (B, S) = ({}, {}) (true = pad), got {} {}", op, src.size(0), src.size(1),
-        padding.shape(), dtype_name(padding.dtype()));
-}
-
 AttentionMask padding_mask(const Tensor& src_padding) {
   return src_padding.defined() ? AttentionMask::key_padding(src_padding) : AttentionMask();
 }
 
 }  // namespace
-
-OutputProjection::OutputProjection(int64_t d_model, int64_t vocab, bool own_weight, Dtype dtype) {
-  if (own_weight) weight_ = make_parameter({vocab, d_model}, dtype);
-  bias_ = make_parameter({vocab}, dtype);
-}
-
-void OutputProjection::visit(ModuleVisitor& v) {
-  if (weight_.defined()) v.parameter("weight", weight_);
-  v.parameter("bias", bias_);
-}
-
-void OutputProjection::reset_own_parameters(Generator& gen) {
-  if (weight_.defined()) init_xavier_uniform_(weight_, gen);
-  init_constant_(bias_, 0.0);
-}
-
-Tensor OutputProjection::forward(const Tensor& x, const Tensor& tied_weight) {
-  const Tensor& w = weight_.defined() ? weight_ : tied_weight;  // (V, D)
-  check(x.size(-1) == w.size(1), "OutputProjection: expected input (..., {}), got {}", w.size(1), x.shape());
-  return matmul(x, transpose(w, 0, 1)) + bias_;  // (..., V); Wᵀ goes to BLAS as a flag
-}
 
 Transformer::Transformer(const TransformerConfig& config)
     : config_(validated(config)),
@@ -176,6 +143,26 @@ Tensor Transformer::decode_step(const Tensor& tokens, DecoderCache& cache) {
   const Tensor y = embed_target(view(tokens, {tokens.size(0), 1}), cache.length);    // (B, 1, D)
   const Tensor h = decoder_.step(y, cache);                                          // (B, 1, D)
   return view(output_projection_.forward(h, target_table()), {tokens.size(0), -1});  // (B, V)
+}
+
+std::unique_ptr<DecodingState> Transformer::begin_decoding(const Tensor& src, const Tensor& src_padding) {
+  return std::make_unique<DecoderCache>(start_decoding(encode(src, src_padding), src_padding));
+}
+
+Tensor Transformer::decode_step(const Tensor& tokens, DecodingState& state) {
+  auto* cache = dynamic_cast<DecoderCache*>(&state);
+  check(cache != nullptr, "Transformer::decode_step: the decoding state was not begun by a Transformer");
+  return decode_step(tokens, *cache);
+}
+
+std::vector<AttentionFigure> Transformer::attention_figures(const Tensor& src, const Tensor& src_padding,
+                                                            const Tensor& tgt_in) {
+  AttentionMaps maps = attention_maps(src, src_padding, tgt_in);
+  using Tokens = AttentionFigure::Tokens;
+  return {{"encoder_self_attention", "encoder self-attention", Tokens::source, Tokens::source, maps.encoder_self},
+          {"decoder_self_attention", "decoder self-attention (causal)", Tokens::target_in, Tokens::target_in,
+           maps.decoder_self},
+          {"cross_attention", "encoder-decoder attention", Tokens::target_in, Tokens::source, maps.cross}};
 }
 
 Transformer::AttentionMaps Transformer::attention_maps(const Tensor& src, const Tensor& src_padding,

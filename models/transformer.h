@@ -36,29 +36,14 @@
 
 #include "models/decoder.h"
 #include "models/encoder.h"
+#include "models/output_projection.h"
+#include "models/seq2seq.h"
 #include "models/transformer_config.h"
 #include "nn/embedding.h"
 
 namespace qkv::models {
 
-// logits = x·Wᵀ + b, where W is its own (untied) or another module's table (tied).
-class OutputProjection : public Module {
- public:
-  // own_weight: whether W (vocab, d_model) is a parameter of this module.
-  OutputProjection(int64_t d_model, int64_t vocab, bool own_weight, Dtype dtype);
-  // x (..., D), weight (V, D) — the tied table when !own_weight, ignored otherwise → (..., V)
-  Tensor forward(const Tensor& x, const Tensor& tied_weight);
-  void visit(ModuleVisitor& v) override;
-
- protected:
-  void reset_own_parameters(Generator& gen) override;
-
- private:
-  Tensor weight_;  // (V, D), undefined when tied
-  Tensor bias_;    // (V)
-};
-
-class Transformer : public Module {
+class Transformer : public Seq2Seq {
  public:
   explicit Transformer(const TransformerConfig& config);
 
@@ -67,7 +52,7 @@ class Transformer : public Module {
   // tgt_in (B, T) int64 (bos + tokens, pad-padded) → logits (B, T, V_tgt)
   Tensor decode(const Tensor& tgt_in, const Tensor& memory, const Tensor& src_padding);
   // decode(tgt_in, encode(src, src_padding), src_padding)
-  Tensor forward(const Tensor& src, const Tensor& src_padding, const Tensor& tgt_in);
+  Tensor forward(const Tensor& src, const Tensor& src_padding, const Tensor& tgt_in) override;
   const TransformerConfig& config() const { return config_; }
   void visit(ModuleVisitor& v) override;
 
@@ -76,6 +61,11 @@ class Transformer : public Module {
   DecoderCache start_decoding(const Tensor& memory, const Tensor& src_padding);
   // tokens (B) int64 at position cache.length → logits (B, V_tgt) for the next token.
   Tensor decode_step(const Tensor& tokens, DecoderCache& cache);
+  // Seq2Seq's view of the same: a DecoderCache over encode(src, src_padding).
+  std::unique_ptr<DecodingState> begin_decoding(const Tensor& src, const Tensor& src_padding) override;
+  Tensor decode_step(const Tensor& tokens, DecodingState& state) override;  // state must be a DecoderCache
+  int64_t target_vocab() const override { return config_.target_vocab; }
+  int64_t max_target_length() const override { return config_.max_positions; }
 
   // Per-layer, per-head attention weights of one sentence pair (batch 1), for heatmaps; each
   // (H, Tq, Tk). Runs without gradients in eval mode (the mode is restored afterwards).
@@ -83,6 +73,9 @@ class Transformer : public Module {
     std::vector<Tensor> encoder_self, decoder_self, cross;
   };
   AttentionMaps attention_maps(const Tensor& src, const Tensor& src_padding, const Tensor& tgt_in);
+  // The same as three figures: encoder self-, decoder self- and cross-attention.
+  std::vector<AttentionFigure> attention_figures(const Tensor& src, const Tensor& src_padding,
+                                                 const Tensor& tgt_in) override;
 
  protected:
   void reset_own_parameters(Generator& gen) override;  // the embeddings (see the header comment)

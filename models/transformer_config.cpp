@@ -2,81 +2,12 @@
 #include "models/transformer_config.h"
 
 #include <algorithm>
-#include <charconv>
-#include <cstdlib>
 #include <vector>
 
-#include "nn/attention/variant.h"
+#include "models/config_metadata.h"
 #include "tensor/error.h"
 
 namespace qkv::models {
-namespace {
-
-const char* bool_text(bool b) { return b ? "true" : "false"; }
-
-const std::string& lookup(const std::map<std::string, std::string>& m, const std::string& key) {
-  auto it = m.find(key);
-  check(it != m.end(), "TransformerConfig::from_metadata: missing key '{}'", key);
-  return it->second;
-}
-
-int64_t parse_int(const std::map<std::string, std::string>& m, const std::string& key) {
-  const std::string& s = lookup(m, key);
-  int64_t value = 0;
-  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
-  check(ec == std::errc() && end == s.data() + s.size() && !s.empty(),
-        "TransformerConfig::from_metadata: key '{}' is not an integer: '{}'", key, s);
-  return value;
-}
-
-double parse_double(const std::map<std::string, std::string>& m, const std::string& key) {
-  const std::string& s = lookup(m, key);
-  char* end = nullptr;
-  const double value = std::strtod(s.c_str(), &end);
-  check(!s.empty() && end == s.c_str() + s.size(), "TransformerConfig::from_metadata: key '{}' is not a number: '{}'",
-        key, s);
-  return value;
-}
-
-bool parse_bool(const std::map<std::string, std::string>& m, const std::string& key) {
-  const std::string& s = lookup(m, key);
-  check(s == "true" || s == "false", "TransformerConfig::from_metadata: key '{}' must be true or false, got '{}'", key,
-        s);
-  return s == "true";
-}
-
-Dtype parse_dtype(const std::map<std::string, std::string>& m, const std::string& key) {
-  const std::string& s = lookup(m, key);
-  if (s == "float32") return Dtype::float32;
-  if (s == "float64") return Dtype::float64;
-  throw Error(fmt::format("TransformerConfig::from_metadata: key '{}' must be float32 or float64, got '{}'", key, s));
-}
-
-bool registered(const std::vector<RegistryEntry>& entries, const std::string& name) {
-  return std::any_of(entries.begin(), entries.end(), [&](const RegistryEntry& e) { return e.name == name; });
-}
-
-std::string names_of(const std::vector<RegistryEntry>& entries) {
-  std::string out;
-  for (const auto& e : entries) out += (out.empty() ? "" : ", ") + e.name;
-  return out;
-}
-
-// "variant" or "variant+normaliser", both registered.
-void check_attention_name(const char* field, const std::string& name) {
-  const auto plus = name.find('+');
-  const std::string variant = name.substr(0, plus);
-  check(registered(attention_variants(), variant), "TransformerConfig: {} '{}' is not a registered variant (known: {})",
-        field, variant, names_of(attention_variants()));
-  if (plus != std::string::npos) {
-    const std::string normaliser = name.substr(plus + 1);
-    check(registered(normalisers(), normaliser),
-          "TransformerConfig: {} '{}' names an unknown normaliser '{}' (known: {})", field, name, normaliser,
-          names_of(normalisers()));
-  }
-}
-
-}  // namespace
 
 std::map<std::string, std::string> TransformerConfig::to_metadata() const {
   return {
@@ -102,25 +33,26 @@ std::map<std::string, std::string> TransformerConfig::to_metadata() const {
 }
 
 TransformerConfig TransformerConfig::from_metadata(const std::map<std::string, std::string>& m) {
+  const MetadataReader r("TransformerConfig::from_metadata", m);
   TransformerConfig c;
-  c.source_vocab = parse_int(m, "source_vocab");
-  c.target_vocab = parse_int(m, "target_vocab");
-  c.d_model = parse_int(m, "d_model");
-  c.num_heads = parse_int(m, "num_heads");
-  c.encoder_layers = parse_int(m, "encoder_layers");
-  c.decoder_layers = parse_int(m, "decoder_layers");
-  c.ffn_dim = parse_int(m, "ffn_dim");
-  c.dropout = parse_double(m, "dropout");
-  c.attention_dropout = parse_double(m, "attention_dropout");
-  c.pre_norm = parse_bool(m, "pre_norm");
-  c.learned_positions = parse_bool(m, "learned_positions");
-  c.max_positions = parse_int(m, "max_positions");
-  c.share_embeddings = parse_bool(m, "share_embeddings");
-  c.tie_output = parse_bool(m, "tie_output");
-  c.self_attention = lookup(m, "self_attention");
-  c.cross_attention = lookup(m, "cross_attention");
-  c.activation = lookup(m, "activation");
-  c.dtype = parse_dtype(m, "dtype");
+  c.source_vocab = r.integer("source_vocab");
+  c.target_vocab = r.integer("target_vocab");
+  c.d_model = r.integer("d_model");
+  c.num_heads = r.integer("num_heads");
+  c.encoder_layers = r.integer("encoder_layers");
+  c.decoder_layers = r.integer("decoder_layers");
+  c.ffn_dim = r.integer("ffn_dim");
+  c.dropout = r.number("dropout");
+  c.attention_dropout = r.number("attention_dropout");
+  c.pre_norm = r.boolean("pre_norm");
+  c.learned_positions = r.boolean("learned_positions");
+  c.max_positions = r.integer("max_positions");
+  c.share_embeddings = r.boolean("share_embeddings");
+  c.tie_output = r.boolean("tie_output");
+  c.self_attention = r.text("self_attention");
+  c.cross_attention = r.text("cross_attention");
+  c.activation = r.text("activation");
+  c.dtype = r.dtype("dtype");
   c.validate();
   return c;
 }
@@ -143,8 +75,8 @@ void TransformerConfig::validate() const {
         "TransformerConfig: share_embeddings needs equal vocabularies, got source_vocab {} and target_vocab {}",
         source_vocab, target_vocab);
   check(is_floating(dtype), "TransformerConfig: dtype must be float32 or float64, got {}", dtype_name(dtype));
-  check_attention_name("self_attention", self_attention);
-  check_attention_name("cross_attention", cross_attention);
+  check_attention_name("TransformerConfig", "self_attention", self_attention);
+  check_attention_name("TransformerConfig", "cross_attention", cross_attention);
   static const std::vector<std::string> activations = {"relu", "gelu", "tanh", "sigmoid"};
   check(std::find(activations.begin(), activations.end(), activation) != activations.end(),
         "TransformerConfig: unknown activation '{}' (known: relu, gelu, tanh, sigmoid)", activation);

@@ -14,6 +14,7 @@
 #   STEPS=20 ...                             # timed steps per run
 #   TORCH_SETTINGS="threads=1" ...           # torch thread settings to try (default: all three)
 #   BUILD_DIR=build-x ...                    # where qkv's benchmark is built (default: build)
+#   MODEL=rnn ...                            # the RNN encoder-decoder instead (scripts/bench_rnn_train.sh)
 #
 # Every (size, side, setting) runs in its own process, one after another. PyTorch runs under
 #   threads=1    torch.set_num_threads(1), OPENBLAS_NUM_THREADS=<cores>
@@ -33,6 +34,17 @@ for arg in "$@"; do
   esac
 done
 
+# The two models' programs, sizes and title.
+case ${MODEL:-transformer} in
+  transformer)
+    program=train_step_bench torch_script=bench/torch_train_step.py all_sizes="tiny small base"
+    title="seq2seq Transformer" ;;
+  rnn)
+    program=rnn_train_step_bench torch_script=bench/torch_rnn_train_step.py all_sizes="tiny recipe"
+    title="RNN encoder-decoder with additive attention (GRU)" ;;
+  *) echo "unknown MODEL=$MODEL (transformer or rnn)" >&2; exit 2 ;;
+esac
+
 dir=${BUILD_DIR:-build}
 cores=$(nproc)
 jobs=$(( cores < 2 ? cores : 2 ))
@@ -40,13 +52,13 @@ if [ "$quick" = 1 ]; then
   sizes=${SIZES:-tiny}
   steps=${STEPS:-2}
 else
-  sizes=${SIZES:-tiny small base}
+  sizes=${SIZES:-$all_sizes}
   steps=${STEPS:-10}
 fi
 settings=${TORCH_SETTINGS:-threads=1 default threads=$cores}
 
 cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=Release > /dev/null
-cmake --build "$dir" -j "$jobs" --target train_step_bench > /dev/null
+cmake --build "$dir" -j "$jobs" --target "$program" > /dev/null
 
 results=$(mktemp)
 trap 'rm -f "$results"' EXIT
@@ -54,33 +66,31 @@ machine="$cores cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /p
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 for size in $sizes; do
   echo "$size: qkv (load $(cut -d' ' -f1 /proc/loadavg))" >&2
-  "$dir/train_step_bench" "$size" "$steps" | sed "s/^RESULT/RESULT $size qkv default/" | tee -a "$results" >&2
+  "$dir/$program" "$size" "$steps" | sed "s/^RESULT/RESULT $size qkv default/" | tee -a "$results" >&2
   for s in $settings; do
     echo "$size: torch $s (load $(cut -d' ' -f1 /proc/loadavg))" >&2
     case $s in
-      threads=1) OPENBLAS_NUM_THREADS=$cores /usr/bin/python3 bench/torch_train_step.py "$size" 1 "$steps" ;;
-      default) OMP_WAIT_POLICY=PASSIVE /usr/bin/python3 bench/torch_train_step.py "$size" 0 "$steps" ;;
-      threads=*) OMP_WAIT_POLICY=PASSIVE /usr/bin/python3 bench/torch_train_step.py "$size" "${s#threads=}" "$steps" ;;
+      threads=1) OPENBLAS_NUM_THREADS=$cores /usr/bin/python3 "$torch_script" "$size" 1 "$steps" ;;
+      default) OMP_WAIT_POLICY=PASSIVE /usr/bin/python3 "$torch_script" "$size" 0 "$steps" ;;
+      threads=*) OMP_WAIT_POLICY=PASSIVE /usr/bin/python3 "$torch_script" "$size" "${s#threads=}" "$steps" ;;
       *) echo "unknown torch setting $s" >&2; exit 2 ;;
     esac | sed "s/^RESULT/RESULT $size torch $s/" | tee -a "$results" >&2
   done
 done
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
-/usr/bin/python3 - "$results" "$machine" "$load_before" "$load_after" "$quick" "$steps" <<'PY'
+/usr/bin/python3 - "$results" "$machine" "$load_before" "$load_after" "$quick" "$steps" "$title" <<'PY'
 import sys
 
-path, machine, load_before, load_after, quick, steps = sys.argv[1:7]
+path, machine, load_before, load_after, quick, steps, title = sys.argv[1:8]
 runs = {}  # (size, side, setting) -> {key: value}
 for line in open(path):
     f = line.split()
     if len(f) == 6 and f[0] == "RESULT":
         runs.setdefault((f[1], f[2], f[3]), {})[f[4]] = float(f[5])
 sizes = list(dict.fromkeys(k[0] for k in runs))
-tokens = {"tiny": 32 * 16, "small": 64 * 24, "base": 16 * 32}
-
 print()
-print(f"training step (forward + backward + Adam), seq2seq Transformer; medians of {steps} steps")
+print(f"training step (forward + backward + Adam), {title}; medians of {steps} steps")
 print(f"{machine}; load average {load_before} before, {load_after} after"
       + ("; QUICK SMOKE RUN, not a measurement" if quick == "1" else ""))
 print("speed = torch ms / qkv ms (> 1: qkv faster); tok/s = target tokens per second; MB = process peak RSS")
@@ -99,7 +109,7 @@ for size in sizes:
     if any(int(v["params"]) != int(q["params"]) for _, v in torch_runs):
         params += f" (torch {int(t['params'])}: MISMATCH)"
         print(f"WARNING: {size}: qkv has {int(q['params'])} parameters, torch {int(t['params'])}", file=sys.stderr)
-    n = tokens.get(size, 0)
+    n = q["tokens"]
     print(f"| {size} | {params} | {q['ms']:.1f} | {n / q['ms'] * 1000:.0f} | {t['ms']:.1f} | {n / t['ms'] * 1000:.0f} "
           f"| {t['ms'] / q['ms']:.2f}x | {q['cpu_ms']:.1f} | {t['cpu_ms']:.1f} | {q['peak_mb']:.0f} | {t['peak_mb']:.0f} "
           f"| {setting} |")

@@ -16,7 +16,8 @@ namespace {
 // The metadata that must agree between averaged checkpoints: the model's options and the
 // text pipelines (the data and recipe may differ, e.g. a fine-tuned copy).
 bool must_match(const std::string& key) {
-  return key.starts_with("model.") || key.starts_with("source.") || key.starts_with("target.") || key == "format";
+  return key.starts_with("model.") || key.starts_with("source.") || key.starts_with("target.") || key == "format" ||
+         key == "train.arch";
 }
 
 void check_same_model(const Checkpoint& first, const Checkpoint& other) {

@@ -20,7 +20,9 @@ std::vector<std::pair<std::string, Generator*>> named_generators(Module& root) {
   struct Visitor : ModuleVisitor {
     std::vector<std::pair<std::string, Generator*>> out;
     std::string prefix;
-    void generator(std::string_view name, Generator& gen) override { out.emplace_back(prefix + std::string(name), &gen); }
+    void generator(std::string_view name, Generator& gen) override {
+      out.emplace_back(prefix + std::string(name), &gen);
+    }
     void module(std::string_view name, Module& child) override {
       const std::string saved = prefix;
       prefix += std::string(name) + ".";
@@ -48,7 +50,8 @@ void for_each_field(State& s, F&& f) {
 const std::string& require(const Checkpoint& file, const std::string& key) {
   const auto it = file.metadata.find(key);
   if (it == file.metadata.end()) {
-    throw Error(fmt::format("checkpoint '{}': metadata '{}' is missing (is this a qkv training checkpoint?)", file.path, key));
+    throw Error(
+        fmt::format("checkpoint '{}': metadata '{}' is missing (is this a qkv training checkpoint?)", file.path, key));
   }
   return it->second;
 }
@@ -76,8 +79,7 @@ std::shared_ptr<TextCodec> load_codec(const Checkpoint& file, const std::string&
 }  // namespace
 
 void save_checkpoint(const std::string& path, const TrainOptions& options, const TrainingState& state,
-                     const TextCodec& source, const TextCodec& target, models::Transformer& model,
-                     const Optimizer* optimizer) {
+                     const TextCodec& source, const TextCodec& target, Module& model, const Optimizer* optimizer) {
   NamedTensors tensors;
   Metadata metadata = options.to_metadata();
   metadata["format"] = kFormat;
@@ -124,7 +126,7 @@ LoadedCheckpoint load_checkpoint(const std::string& path) {
   return out;
 }
 
-void restore_model(const LoadedCheckpoint& checkpoint, models::Transformer& model) {
+void restore_model(const LoadedCheckpoint& checkpoint, Module& model) {
   Checkpoint weights;
   weights.path = checkpoint.file.path;
   for (const auto& [name, t] : checkpoint.file.tensors) {
@@ -156,12 +158,13 @@ void restore_generators(const LoadedCheckpoint& checkpoint, Module& model) {
   for (const auto& [name, gen] : generators) {
     const std::string key = "rng/" + name;
     if (!checkpoint.file.contains(key)) {
-      throw Error(fmt::format("checkpoint '{}': no random state '{}' for the model's generator", checkpoint.file.path, key));
+      throw Error(
+          fmt::format("checkpoint '{}': no random state '{}' for the model's generator", checkpoint.file.path, key));
     }
     const Tensor& t = checkpoint.file.at(key);
     if (t.dtype() != Dtype::int64 || t.numel() != 4) {
-      throw Error(fmt::format("checkpoint '{}': random state '{}' must be 4 int64, got {} {}", checkpoint.file.path, key,
-                              t.dtype(), t.shape()));
+      throw Error(fmt::format("checkpoint '{}': random state '{}' must be 4 int64, got {} {}", checkpoint.file.path,
+                              key, t.dtype(), t.shape()));
     }
     std::array<uint64_t, 4> s{};
     const auto words = to_vector<int64_t>(t);

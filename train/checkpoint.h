@@ -20,7 +20,7 @@
 #include <string>
 
 #include "io/safetensors.h"
-#include "models/transformer.h"
+#include "nn/module.h"
 #include "optim/optimizer.h"
 #include "train/text_codec.h"
 #include "train/train_options.h"
@@ -28,12 +28,12 @@
 namespace qkv::train {
 
 struct TrainingState {
-  int64_t epoch = 0;            // the epoch in progress, from 0
-  int64_t batch_in_epoch = 0;   // batches of that epoch already trained
-  int64_t step = 0;             // optimizer updates so far
-  int64_t target_tokens = 0;    // target tokens trained on so far
-  double train_seconds = 0;     // wall time spent in training steps (not validation)
-  double best_bleu = -1;        // best validation BLEU so far (-1: none yet)
+  int64_t epoch = 0;           // the epoch in progress, from 0
+  int64_t batch_in_epoch = 0;  // batches of that epoch already trained
+  int64_t step = 0;            // optimizer updates so far
+  int64_t target_tokens = 0;   // target tokens trained on so far
+  double train_seconds = 0;    // wall time spent in training steps (not validation)
+  double best_bleu = -1;       // best validation BLEU so far (-1: none yet)
   int64_t best_epoch = -1;
   int64_t epochs_without_improvement = 0;
 };
@@ -47,14 +47,13 @@ struct LoadedCheckpoint {
 };
 
 void save_checkpoint(const std::string& path, const TrainOptions& options, const TrainingState& state,
-                     const TextCodec& source, const TextCodec& target, models::Transformer& model,
-                     const Optimizer* optimizer);
+                     const TextCodec& source, const TextCodec& target, Module& model, const Optimizer* optimizer);
 
 LoadedCheckpoint load_checkpoint(const std::string& path);
 
 // Copy the checkpoint's weights / optimizer state / generator states into live objects.
 // Each validates everything first and changes nothing on a mismatch.
-void restore_model(const LoadedCheckpoint& checkpoint, models::Transformer& model);
+void restore_model(const LoadedCheckpoint& checkpoint, Module& model);
 void restore_optimizer(const LoadedCheckpoint& checkpoint, Optimizer& optimizer);
 void restore_generators(const LoadedCheckpoint& checkpoint, Module& model);
 

@@ -9,28 +9,12 @@
 #include "data/vocab.h"
 #include "metrics/bleu.h"
 #include "metrics/chrf.h"
+#include "models/eval_mode_guard.h"
 #include "nn/functional.h"
 #include "tensor/elementwise.h"
 #include "tensor/factories.h"
 
 namespace qkv::train {
-namespace {
-
-// Puts a module in eval mode for a scope and restores its mode after.
-class EvalScope {
- public:
-  explicit EvalScope(Module& m) : module_(m), was_training_(m.training()) { m.eval(); }
-  ~EvalScope() { module_.train(was_training_); }
-  EvalScope(const EvalScope&) = delete;
-  EvalScope& operator=(const EvalScope&) = delete;
-
- private:
-  Module& module_;
-  bool was_training_;
-};
-
-}  // namespace
-
 SourceBatch make_source_batch(const std::vector<std::vector<int64_t>>& ids) {
   const auto batch = static_cast<int64_t>(ids.size());
   int64_t length = 1;
@@ -46,7 +30,7 @@ SourceBatch make_source_batch(const std::vector<std::vector<int64_t>>& ids) {
   return {source, padding};
 }
 
-std::vector<std::string> translate_lines(models::Transformer& model, const TextCodec& source, const TextCodec& target,
+std::vector<std::string> translate_lines(models::Seq2Seq& model, const TextCodec& source, const TextCodec& target,
                                          const std::vector<std::string>& lines, const models::DecodeOptions& options,
                                          int64_t max_batch_tokens) {
   std::vector<std::vector<int64_t>> ids;
@@ -76,11 +60,11 @@ std::vector<std::string> translate_lines(models::Transformer& model, const TextC
   return out;
 }
 
-Validation validate(models::Transformer& model, const std::vector<data::Example>& examples, const TextCodec& source,
+Validation validate(models::Seq2Seq& model, const std::vector<data::Example>& examples, const TextCodec& source,
                     const TextCodec& target, const std::vector<std::string>& source_lines,
                     const std::vector<std::string>& reference_lines, const models::DecodeOptions& options,
                     int64_t max_tokens) {
-  EvalScope eval(model);
+  models::EvalModeGuard eval(model);
   NoGradGuard no_grad;
   Validation v;
   data::BatchOptions plan_options{.max_tokens = max_tokens, .shuffle = false};
@@ -89,8 +73,8 @@ Validation validate(models::Transformer& model, const std::vector<data::Example>
   for (const auto& indices : data::plan_epoch(examples, plan_options, 0)) {
     const data::Batch batch = data::make_batch(examples, indices);
     const Tensor logits = model.forward(batch.source, batch.source_padding, batch.target_in);  // (B, T, V)
-    const Tensor loss = cross_entropy(logits, batch.target_out,
-                                      {.ignore_index = data::Vocab::kPad, .reduction = Reduction::sum});
+    const Tensor loss =
+        cross_entropy(logits, batch.target_out, {.ignore_index = data::Vocab::kPad, .reduction = Reduction::sum});
     total_loss += loss.item();
     total_tokens += batch.target_tokens;
   }

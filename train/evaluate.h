@@ -7,7 +7,7 @@
 
 #include "data/batching.h"
 #include "models/decoding.h"
-#include "models/transformer.h"
+#include "models/seq2seq.h"
 #include "train/text_codec.h"
 
 namespace qkv::train {
@@ -22,7 +22,7 @@ SourceBatch make_source_batch(const std::vector<std::vector<int64_t>>& ids);
 // Translates every line (in the source tokenizer's format) and returns the target lines, in
 // the input order. Lines are sorted by length and decoded in batches of about
 // `max_batch_tokens` source tokens, so little time goes into padding.
-std::vector<std::string> translate_lines(models::Transformer& model, const TextCodec& source, const TextCodec& target,
+std::vector<std::string> translate_lines(models::Seq2Seq& model, const TextCodec& source, const TextCodec& target,
                                          const std::vector<std::string>& lines, const models::DecodeOptions& options,
                                          int64_t max_batch_tokens = 3000);
 
@@ -35,7 +35,7 @@ struct Validation {
 
 // Loss over all `examples` (teacher forcing), then BLEU/chrF of translating `source_lines`
 // against `reference_lines`. Runs in eval mode without recording gradients; restores the mode.
-Validation validate(models::Transformer& model, const std::vector<data::Example>& examples, const TextCodec& source,
+Validation validate(models::Seq2Seq& model, const std::vector<data::Example>& examples, const TextCodec& source,
                     const TextCodec& target, const std::vector<std::string>& source_lines,
                     const std::vector<std::string>& reference_lines, const models::DecodeOptions& options,
                     int64_t max_tokens);

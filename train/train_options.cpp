@@ -17,6 +17,7 @@ void for_each_option(Options& o, F&& f) {
   f("valid_target", o.valid_target);
   f("train_tsv", o.train_tsv);
   f("valid_tsv", o.valid_tsv);
+  f("arch", o.arch);
   f("tokenizer", o.tokenizer);
   f("bpe_merges", o.bpe_merges);
   f("min_freq", o.min_freq);
@@ -49,9 +50,12 @@ template <class T>
 void from_text(const std::string& key, const std::string& text, T& v) {
   try {
     size_t used = 0;
-    if constexpr (std::is_same_v<T, double>) v = std::stod(text, &used);
-    else if constexpr (std::is_same_v<T, uint64_t>) v = std::stoull(text, &used);
-    else v = std::stoll(text, &used);
+    if constexpr (std::is_same_v<T, double>)
+      v = std::stod(text, &used);
+    else if constexpr (std::is_same_v<T, uint64_t>)
+      v = std::stoull(text, &used);
+    else
+      v = std::stoll(text, &used);
     if (used != text.size()) throw std::invalid_argument("trailing characters");
   } catch (const std::exception&) {
     throw Error(fmt::format("checkpoint metadata: option '{}' has the unreadable value '{}'", key, text));
@@ -62,8 +66,9 @@ void from_text(const std::string& key, const std::string& text, T& v) {
 
 std::map<std::string, std::string> TrainOptions::to_metadata() const {
   std::map<std::string, std::string> out;
-  for_each_option(*this, [&](const char* name, const auto& value) { out[fmt::format("train.{}", name)] = to_text(value); });
-  for (const auto& [k, v] : model.to_metadata()) out["model." + k] = v;
+  for_each_option(*this,
+                  [&](const char* name, const auto& value) { out[fmt::format("train.{}", name)] = to_text(value); });
+  for (const auto& [k, v] : arch == "rnn" ? rnn.to_metadata() : model.to_metadata()) out["model." + k] = v;
   return out;
 }
 
@@ -72,6 +77,7 @@ TrainOptions TrainOptions::from_metadata(const std::map<std::string, std::string
   for_each_option(o, [&](const char* name, auto& value) {
     const std::string key = fmt::format("train.{}", name);
     const auto it = metadata.find(key);
+    if (it == metadata.end() && key == "train.arch") return;  // older checkpoints: a Transformer
     if (it == metadata.end()) throw Error(fmt::format("checkpoint metadata: the option '{}' is missing", key));
     from_text(key, it->second, value);
   });
@@ -79,7 +85,11 @@ TrainOptions TrainOptions::from_metadata(const std::map<std::string, std::string
   for (const auto& [k, v] : metadata) {
     if (k.starts_with("model.")) model[k.substr(6)] = v;
   }
-  o.model = models::TransformerConfig::from_metadata(model);
+  if (o.arch == "rnn") {
+    o.rnn = models::RnnSeq2SeqConfig::from_metadata(model);
+  } else {
+    o.model = models::TransformerConfig::from_metadata(model);
+  }
   return o;
 }
 
@@ -87,6 +97,7 @@ void TrainOptions::validate() const {
   auto check = [](bool ok, const char* name, auto value, const char* rule) {
     if (!ok) throw Error(fmt::format("qkv train: --{} must be {}, got {}", name, rule, value));
   };
+  check(arch == "transformer" || arch == "rnn", "arch", arch, "'transformer' or 'rnn'");
   check(tokenizer == "whitespace" || tokenizer == "bpe", "tokenizer", tokenizer, "'whitespace' or 'bpe'");
   check(bpe_merges > 0, "bpe-merges", bpe_merges, "> 0");
   check(min_freq >= 1, "min-freq", min_freq, ">= 1");

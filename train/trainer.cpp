@@ -5,6 +5,7 @@
 #include <cmath>
 #include <filesystem>
 #include <memory>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -19,6 +20,7 @@
 #include "train/evaluate.h"
 #include "train/interrupt.h"
 #include "train/metrics_log.h"
+#include "train/model_factory.h"
 #include "train/progress_bar.h"
 
 namespace qkv::train {
@@ -44,7 +46,8 @@ std::shared_ptr<TextCodec> learn_codec(const TrainOptions& o, const std::vector<
   return std::make_shared<TextCodec>(std::move(tokenizer), std::move(vocab));
 }
 
-std::vector<data::Example> encode(const data::ParallelCorpus& corpus, const TextCodec& source, const TextCodec& target) {
+std::vector<data::Example> encode(const data::ParallelCorpus& corpus, const TextCodec& source,
+                                  const TextCodec& target) {
   return data::encode_corpus(corpus, source.tokenizer(), target.tokenizer(), source.vocab(), target.vocab());
 }
 
@@ -59,19 +62,20 @@ class Run {
     const data::ParallelCorpus valid = read_corpus(o_.valid_tsv, o_.valid_source, o_.valid_target);
     train_examples_ = encode(train, *source_, *target_);
     valid_examples_ = encode(valid, *source_, *target_);
-    const size_t n = o_.valid_sentences > 0 ? std::min(valid.size(), static_cast<size_t>(o_.valid_sentences)) : valid.size();
+    const size_t n =
+        o_.valid_sentences > 0 ? std::min(valid.size(), static_cast<size_t>(o_.valid_sentences)) : valid.size();
     valid_source_.assign(valid.source.begin(), valid.source.begin() + static_cast<std::ptrdiff_t>(n));
     valid_reference_.assign(valid.target.begin(), valid.target.begin() + static_cast<std::ptrdiff_t>(n));
 
-    o_.model.source_vocab = source_->vocab().size();
-    o_.model.target_vocab = target_->vocab().size();
-    model_ = std::make_unique<models::Transformer>(o_.model);
+    o_.model.source_vocab = o_.rnn.source_vocab = source_->vocab().size();
+    o_.model.target_vocab = o_.rnn.target_vocab = target_->vocab().size();
+    model_ = make_model(o_);
     Generator init(o_.seed);
     model_->reset_parameters(init);
     params_ = model_->parameters();
     if (o_.weight_decay > 0) {
-      optimizer_ = std::make_unique<AdamW>(params_, AdamWOptions{.lr = o_.lr, .beta2 = o_.beta2, .eps = 1e-9,
-                                                                 .weight_decay = o_.weight_decay});
+      optimizer_ = std::make_unique<AdamW>(
+          params_, AdamWOptions{.lr = o_.lr, .beta2 = o_.beta2, .eps = 1e-9, .weight_decay = o_.weight_decay});
     } else {
       optimizer_ = std::make_unique<Adam>(params_, AdamOptions{.lr = o_.lr, .beta2 = o_.beta2, .eps = 1e-9});
     }
@@ -84,8 +88,8 @@ class Run {
     log_ = std::make_unique<MetricsLog>(o_.out_dir + "/metrics.jsonl", checkpoint != nullptr ? state_.step : -1);
     fmt::print("qkv train: {} training pairs ({} dropped as longer than {}), {} validation pairs\n",
                train_examples_.size(), dropped_count(), o_.max_length, valid_examples_.size());
-    fmt::print("qkv train: vocabularies {} (source) and {} (target); model {} parameters; out {}\n",
-               source_->vocab().size(), target_->vocab().size(), model_->parameter_count(), o_.out_dir);
+    fmt::print("qkv train: vocabularies {} (source) and {} (target); {} model, {} parameters; out {}\n",
+               source_->vocab().size(), target_->vocab().size(), o_.arch, model_->parameter_count(), o_.out_dir);
   }
 
   TrainResult run() {
@@ -119,7 +123,9 @@ class Run {
  private:
   std::string last_path() const { return o_.out_dir + "/last.safetensors"; }
   std::string best_path() const { return o_.out_dir + "/best.safetensors"; }
-  double elapsed() const { return saved_seconds_ + std::chrono::duration<double>(Clock::now() - session_start_).count(); }
+  double elapsed() const {
+    return saved_seconds_ + std::chrono::duration<double>(Clock::now() - session_start_).count();
+  }
 
   data::BatchOptions batch_options() const {
     return {.max_tokens = o_.max_tokens, .max_length = o_.max_length, .shuffle = true, .seed = o_.seed};
@@ -133,7 +139,8 @@ class Run {
   // Trains the rest of the current epoch; returns why it stopped early, if it did.
   std::optional<TrainResult::Stop> train_epoch() {
     const auto plan = data::plan_epoch(train_examples_, batch_options(), state_.epoch);
-    ProgressBar bar(fmt::format("epoch {}/{}", state_.epoch + 1, o_.epochs), static_cast<int64_t>(plan.size()), o_.progress);
+    ProgressBar bar(fmt::format("epoch {}/{}", state_.epoch + 1, o_.epochs), static_cast<int64_t>(plan.size()),
+                    o_.progress);
     model_->train();
     auto window_start = Clock::now();
     double window_tokens = 0;
@@ -150,9 +157,10 @@ class Run {
       const double loss_value = loss.item();
       if (!std::isfinite(norm) || !std::isfinite(loss_value)) {
         if (++nonfinite_in_a_row_ >= 5) {
-          throw Error(fmt::format("qkv train: loss {} / gradient norm {} not finite for 5 steps in a row at step {} "
-                                  "(try a lower --lr or more --warmup); the last checkpoint is {}",
-                                  loss_value, norm, state_.step, last_path()));
+          throw Error(
+              fmt::format("qkv train: loss {} / gradient norm {} not finite for 5 steps in a row at step {} "
+                          "(try a lower --lr or more --warmup); the last checkpoint is {}",
+                          loss_value, norm, state_.step, last_path()));
         }
         fmt::print(stderr, "\nqkv train: step {} skipped: loss {} / gradient norm {} is not finite\n", state_.step,
                    loss_value, norm);
@@ -171,11 +179,17 @@ class Run {
         window_start = Clock::now();
         window_tokens = 0;
       }
-      log_->append({.kind = "train", .epoch = state_.epoch, .step = state_.step, .loss = loss_value, .lr = lr,
-                    .grad_norm = norm, .tokens = static_cast<double>(batch.target_tokens),
-                    .tokens_per_s = tokens_per_s, .elapsed = state_.train_seconds});
-      bar.update(state_.batch_in_epoch, fmt::format("loss {:.3f}  lr {:.1e}  {:.1f}k tok/s  {} elapsed", loss_value,
-                                                    lr, tokens_per_s / 1000, format_duration(state_.train_seconds)));
+      log_->append({.kind = "train",
+                    .epoch = state_.epoch,
+                    .step = state_.step,
+                    .loss = loss_value,
+                    .lr = lr,
+                    .grad_norm = norm,
+                    .tokens = static_cast<double>(batch.target_tokens),
+                    .tokens_per_s = tokens_per_s,
+                    .elapsed = state_.train_seconds});
+      bar.update(state_.batch_in_epoch, fmt::format("loss {:.3f}  lr {:.1e}  {:.1f}k tok/s  {} elapsed", loss_value, lr,
+                                                    tokens_per_s / 1000, format_duration(state_.train_seconds)));
       if (interrupt_requested()) {
         bar.finish();
         fmt::print("\nqkv train: interrupted; saving {}\n", last_path());
@@ -237,17 +251,24 @@ class Run {
   Validation run_validation() {
     const auto start = Clock::now();
     const models::DecodeOptions decode{.beam_size = o_.valid_beam};
-    const Validation v = validate(*model_, valid_examples_, *source_, *target_, valid_source_, valid_reference_,
-                                  decode, o_.max_tokens);
+    const Validation v =
+        validate(*model_, valid_examples_, *source_, *target_, valid_source_, valid_reference_, decode, o_.max_tokens);
     state_.train_seconds = elapsed();
-    log_->append({.kind = "valid", .epoch = state_.epoch, .step = state_.step, .loss = v.loss, .ppl = v.ppl,
-                  .bleu = v.bleu, .chrf = v.chrf, .elapsed = state_.train_seconds});
+    log_->append({.kind = "valid",
+                  .epoch = state_.epoch,
+                  .step = state_.step,
+                  .loss = v.loss,
+                  .ppl = v.ppl,
+                  .bleu = v.bleu,
+                  .chrf = v.chrf,
+                  .elapsed = state_.train_seconds});
     log_->save_plots(o_.out_dir);
     const bool partial = state_.batch_in_epoch > 0;  // a time or step limit stopped the epoch part-way
-    fmt::print("epoch {:>3}{} step {:>6}  valid loss {:.3f}  ppl {:.2f}  BLEU {:.2f}  chrF {:.2f}  ({:.0f} s to validate, "
-               "{} elapsed)\n",
-               partial ? state_.epoch + 1 : state_.epoch, partial ? "~" : " ", state_.step, v.loss, v.ppl, v.bleu, v.chrf,
-               std::chrono::duration<double>(Clock::now() - start).count(), format_duration(state_.train_seconds));
+    fmt::print(
+        "epoch {:>3}{} step {:>6}  valid loss {:.3f}  ppl {:.2f}  BLEU {:.2f}  chrF {:.2f}  ({:.0f} s to validate, "
+        "{} elapsed)\n",
+        partial ? state_.epoch + 1 : state_.epoch, partial ? "~" : " ", state_.step, v.loss, v.ppl, v.bleu, v.chrf,
+        std::chrono::duration<double>(Clock::now() - start).count(), format_duration(state_.train_seconds));
     std::fflush(stdout);
     return v;
   }
@@ -264,7 +285,7 @@ class Run {
   std::shared_ptr<TextCodec> source_, target_;
   std::vector<data::Example> train_examples_, valid_examples_;
   std::vector<std::string> valid_source_, valid_reference_;
-  std::unique_ptr<models::Transformer> model_;
+  std::unique_ptr<models::Seq2Seq> model_;
   std::vector<Tensor> params_;
   std::unique_ptr<Optimizer> optimizer_;
   Schedule schedule_;
@@ -279,11 +300,16 @@ class Run {
 
 const char* to_string(TrainResult::Stop stop) {
   switch (stop) {
-    case TrainResult::Stop::finished: return "all epochs done";
-    case TrainResult::Stop::early_stopping: return "early stopping";
-    case TrainResult::Stop::time_limit: return "time limit";
-    case TrainResult::Stop::step_limit: return "step limit";
-    case TrainResult::Stop::interrupted: return "interrupted";
+    case TrainResult::Stop::finished:
+      return "all epochs done";
+    case TrainResult::Stop::early_stopping:
+      return "early stopping";
+    case TrainResult::Stop::time_limit:
+      return "time limit";
+    case TrainResult::Stop::step_limit:
+      return "step limit";
+    case TrainResult::Stop::interrupted:
+      return "interrupted";
   }
   return "?";
 }

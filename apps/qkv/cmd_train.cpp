@@ -1,10 +1,13 @@
 // cmd_train.cpp — `qkv train`: flags (or a config file) into TrainOptions, then train or resume.
+// The model flags come in two sets, one per --arch: the Transformer's (--d-model, --heads, ...)
+// and the RNN's (--rnn-*); giving a flag of the other architecture is an error that says so.
 #include <fmt/format.h>
 
 #include <filesystem>
 #include <memory>
 
 #include "apps/qkv/commands.h"
+#include "tensor/error.h"
 #include "train/trainer.h"
 
 namespace qkv::cli {
@@ -26,6 +29,9 @@ Command add_train(CLI::App& app) {
   app.add_option("--min-freq", o->min_freq, "rarer tokens become <unk>")->capture_default_str();
   app.add_option("--max-length", o->max_length, "drop training pairs longer than this (tokens)")->capture_default_str();
   // Model
+  app.add_option("--arch", o->arch, "transformer, or rnn: a recurrent encoder-decoder with attention (--rnn-* options)")
+      ->capture_default_str();
+  const size_t transformer_first = app.get_options().size();
   auto& m = o->model;
   app.add_option("--d-model", m.d_model, "model width")->capture_default_str();
   app.add_option("--heads", m.num_heads, "attention heads")->capture_default_str();
@@ -34,7 +40,8 @@ Command add_train(CLI::App& app) {
   app.add_option("--ffn-dim", m.ffn_dim, "position-wise feed-forward width")->capture_default_str();
   app.add_option("--dropout", m.dropout, "residual and embedding dropout")->capture_default_str();
   app.add_option("--attention-dropout", m.attention_dropout, "dropout on attention weights")->capture_default_str();
-  app.add_flag("--pre-norm,!--post-norm", m.pre_norm, "LayerNorm before each sublayer (default: after, as in the paper)");
+  app.add_flag("--pre-norm,!--post-norm", m.pre_norm,
+               "LayerNorm before each sublayer (default: after, as in the paper)");
   app.add_flag("--learned-positions", m.learned_positions, "learned position embeddings instead of sinusoids");
   app.add_flag("--share-embeddings", m.share_embeddings, "one embedding matrix for source, target and output");
   app.add_flag("--tie-output,!--no-tie-output", m.tie_output, "output projection shares the target embedding")
@@ -44,6 +51,26 @@ Command add_train(CLI::App& app) {
   app.add_option("--cross-attention", m.cross_attention, "attention variant for encoder-decoder attention")
       ->capture_default_str();
   app.add_option("--activation", m.activation, "feed-forward activation")->capture_default_str();
+  const size_t rnn_first = app.get_options().size();
+  auto& r = o->rnn;
+  app.add_option("--rnn-cell", r.cell, "gru or lstm, in encoder and decoder")->capture_default_str();
+  app.add_option("--rnn-embedding", r.embedding_dim, "source and target embedding width (and the readout's)")
+      ->capture_default_str();
+  app.add_option("--rnn-encoder-hidden", r.encoder_hidden, "encoder state width per direction")->capture_default_str();
+  app.add_option("--rnn-encoder-layers", r.encoder_layers, "encoder layers")->capture_default_str();
+  app.add_flag("--rnn-bidirectional,!--rnn-unidirectional", r.bidirectional, "the encoder reads both ways")
+      ->capture_default_str();
+  app.add_option("--rnn-decoder-hidden", r.decoder_hidden, "decoder state width")->capture_default_str();
+  app.add_option("--rnn-decoder-layers", r.decoder_layers, "decoder layers")->capture_default_str();
+  app.add_option("--rnn-attention", r.attention,
+                 "how the decoder state is matched against each encoder state: any content-based variant (qkv "
+                 "variants), e.g. additive, bilinear, cosine")
+      ->capture_default_str();
+  app.add_option("--rnn-dropout", r.dropout, "dropout on embeddings, between layers and on the readout")
+      ->capture_default_str();
+  app.add_flag("--rnn-tie-output,!--rnn-no-tie-output", r.tie_output, "output projection shares the target embedding")
+      ->capture_default_str();
+  const size_t rnn_end = app.get_options().size();
   // Recipe
   app.add_option("--max-tokens", o->max_tokens, "tokens per batch")->capture_default_str();
   app.add_option("--lr", o->lr, "peak learning rate")->capture_default_str();
@@ -57,18 +84,35 @@ Command add_train(CLI::App& app) {
   app.add_option("--epochs", o->epochs, "epochs")->capture_default_str();
   app.add_option("--max-minutes", o->max_minutes, "stop after this much wall time (0: none)")->capture_default_str();
   app.add_option("--max-steps", o->max_steps, "stop after this many updates (0: none)")->capture_default_str();
-  app.add_option("--patience", o->patience, "early stopping: epochs without a better BLEU (0: off)")->capture_default_str();
+  app.add_option("--patience", o->patience, "early stopping: epochs without a better BLEU (0: off)")
+      ->capture_default_str();
   app.add_option("--valid-beam", o->valid_beam, "beam size for validation BLEU")->capture_default_str();
   app.add_option("--keep-checkpoints", o->keep_checkpoints,
                  "keep the last N epochs' weights as epoch-NNN.safetensors, for qkv average (0: none)")
       ->capture_default_str();
   app.add_option("--valid-sentences", o->valid_sentences, "validation BLEU on the first N sentences (0: all)")
       ->capture_default_str();
-  auto* out_dir = app.add_option("--out-dir", o->out_dir, "checkpoints, metrics.jsonl and curves go here")
-                      ->capture_default_str();
+  auto* out_dir =
+      app.add_option("--out-dir", o->out_dir, "checkpoints, metrics.jsonl and curves go here")->capture_default_str();
   app.add_flag("--progress,!--no-progress", o->progress, "show the progress bar")->capture_default_str();
 
-  return [o, resume, out_dir]() {
+  // The options of each architecture: a heading of their own in --help, and the ones to reject
+  // when the other architecture is chosen.
+  const std::vector<CLI::Option*> all = app.get_options();
+  const std::vector<CLI::Option*> transformer_options(all.begin() + transformer_first, all.begin() + rnn_first);
+  const std::vector<CLI::Option*> rnn_options(all.begin() + rnn_first, all.begin() + rnn_end);
+  for (CLI::Option* opt : transformer_options) opt->group("Transformer model (--arch transformer)");
+  for (CLI::Option* opt : rnn_options) opt->group("RNN model (--arch rnn)");
+
+  return [o, resume, out_dir, transformer_options, rnn_options]() {
+    for (const CLI::Option* opt : o->arch == "rnn" ? transformer_options : rnn_options) {
+      if (opt->count() == 0) continue;
+      throw Error(o->arch == "rnn"
+                      ? fmt::format("qkv train: {} is a Transformer option; with --arch rnn use the --rnn-* options "
+                                    "(qkv train --help)",
+                                    opt->get_name())
+                      : fmt::format("qkv train: {} is an RNN option; it needs --arch rnn", opt->get_name()));
+    }
     if (!o->train_tsv.empty()) o->train_source = o->train_target = "";
     if (!o->valid_tsv.empty()) o->valid_source = o->valid_target = "";
     if (resume->empty()) {

@@ -12,6 +12,8 @@
 //     conformance test (tests/attention/conformance_test.cpp) already runs every registered
 //     variant through shapes, causal and padding masks, fully masked rows, batch
 //     independence and gradchecks — your variant is checked the moment it registers.
+//     If your variant overrides `forward` (to add a mask, say), override `forward_prepared`
+//     the same way: the conformance test checks that the two agree.
 //  4. It is now selectable by name: MultiHeadAttentionConfig::attention = "my_variant", and
 //     `--attention my_variant` wherever the command line takes an attention type. bench/
 //     attention_variants benchmarks every registered variant.
@@ -36,10 +38,10 @@ namespace qkv {
 
 struct AttentionConfig {
   int64_t num_heads = 1;
-  int64_t head_dim = 0;        // Dh of queries and keys
-  int64_t value_dim = 0;       // Dv of values (0: same as head_dim)
-  double dropout = 0.0;        // on the attention weights, while training
-  std::string normaliser = "softmax";  // how ScoredAttention turns scores into weights
+  int64_t head_dim = 0;                   // Dh of queries and keys
+  int64_t value_dim = 0;                  // Dv of values (0: same as head_dim)
+  double dropout = 0.0;                   // on the attention weights, while training
+  std::string normaliser = "softmax";     // how ScoredAttention turns scores into weights
   std::map<std::string, double> options;  // variant-specific knobs (e.g. "window": 8)
   Dtype dtype = Dtype::float32;
 
@@ -60,6 +62,20 @@ class AttentionVariant : public Module {
   // through estimator): the conformance test then checks that gradients exist and are finite
   // instead of comparing them with finite differences, and says so in its output.
   virtual bool has_exact_gradient() const { return true; }
+  // True for variants whose pattern ties query i to key position i + (Tk - Tq) (local, strided):
+  // they need queries that have positions among the keys, which a recurrent decoder's steps,
+  // attending over the source, do not have (models/rnn_seq2seq_config.h rejects them).
+  virtual bool position_tied() const { return false; }
+
+  // Many queries over the same keys, one after another (a recurrent decoder asks one query per
+  // step): prepare_keys does the key-only work once, forward_prepared the rest, and
+  //   forward_prepared(q, prepare_keys(k), v, mask, w)  computes  forward(q, k, v, mask, w).
+  // By default nothing is prepared; ScoredAttention splits its scores the same way (below).
+  virtual Tensor prepare_keys(const Tensor& k) { return k; }
+  virtual AttentionResult forward_prepared(const Tensor& q, const Tensor& prepared_keys, const Tensor& v,
+                                           const AttentionMask& mask, bool need_weights) {
+    return forward(q, prepared_keys, v, mask, need_weights);
+  }
 };
 
 // Turns scores (B, H, Tq, Tk) into weights that are zero where `allowed` (bool, broadcastable)
@@ -72,8 +88,14 @@ class ScoredAttention : public AttentionVariant {
   explicit ScoredAttention(const AttentionConfig& config);
   // (B, H, Tq, Dh) × (B, H, Tk, Dh) → (B, H, Tq, Tk): how well each query matches each key.
   virtual Tensor scores(const Tensor& q, const Tensor& k) = 0;
+  // scores(q, k) == prepared_scores(q, prepare_keys(k)). A variant that transforms each key on
+  // its own (additive: W_k·k, cosine: k/‖k‖) overrides prepare_keys and prepared_scores and
+  // writes scores as their composition; the default prepares nothing.
+  virtual Tensor prepared_scores(const Tensor& q, const Tensor& prepared_keys) { return scores(q, prepared_keys); }
   AttentionResult forward(const Tensor& q, const Tensor& k, const Tensor& v, const AttentionMask& mask,
                           bool need_weights) override;
+  AttentionResult forward_prepared(const Tensor& q, const Tensor& prepared_keys, const Tensor& v,
+                                   const AttentionMask& mask, bool need_weights) override;
   // Subclasses with parameters or submodules call this from their visit.
   void visit(ModuleVisitor& v) override { v.module("dropout", dropout_); }
 
@@ -81,6 +103,9 @@ class ScoredAttention : public AttentionVariant {
   AttentionConfig config_;
 
  private:
+  // weights = normalise(s, mask); out = dropout(weights)·v.
+  AttentionResult attend(const Tensor& s, const Tensor& v, const AttentionMask& mask, bool need_weights);
+
   Normaliser normalise_;
   Dropout dropout_;
 };

@@ -68,8 +68,8 @@ TEST_CASE("every attention variant conforms", "[attention][conformance]") {
         Qkv x = random_qkv(gen, 2, 6, 6);
         const auto causal = AttentionMask::causal();
         const Tensor base = attn->forward(x.q, x.k, x.v, causal, false).out;
-        const Tensor changed = attn->forward(x.q, perturbed(x.k, 2, 3, 6, gen), perturbed(x.v, 2, 3, 6, gen), causal,
-                                             false).out;
+        const Tensor changed =
+            attn->forward(x.q, perturbed(x.k, 2, 3, 6, gen), perturbed(x.v, 2, 3, 6, gen), causal, false).out;
         CHECK(max_diff(raw::narrow(base, 2, 0, 3), raw::narrow(changed, 2, 0, 3)) < 1e-12);
       }
 
@@ -81,11 +81,11 @@ TEST_CASE("every attention variant conforms", "[attention][conformance]") {
                                  Shape{2, 6});
         const auto mask = AttentionMask::key_padding(pad);
         const Tensor base = attn->forward(x.q, x.k, x.v, mask, false).out;
-        const Tensor changed = attn->forward(x.q, perturbed(x.k, 2, 4, 6, gen), perturbed(x.v, 2, 4, 6, gen), mask,
-                                             false).out;
+        const Tensor changed =
+            attn->forward(x.q, perturbed(x.k, 2, 4, 6, gen), perturbed(x.v, 2, 4, 6, gen), mask, false).out;
         CHECK(max_diff(raw::narrow(base, 0, 0, 1), raw::narrow(changed, 0, 0, 1)) < 1e-12);
-        const Tensor changed1 = attn->forward(x.q, perturbed(x.k, 2, 3, 6, gen), perturbed(x.v, 2, 3, 6, gen), mask,
-                                              false).out;
+        const Tensor changed1 =
+            attn->forward(x.q, perturbed(x.k, 2, 3, 6, gen), perturbed(x.v, 2, 3, 6, gen), mask, false).out;
         CHECK(max_diff(raw::narrow(base, 0, 1, 1), raw::narrow(changed1, 0, 1, 1)) < 1e-12);
       }
 
@@ -109,8 +109,42 @@ TEST_CASE("every attention variant conforms", "[attention][conformance]") {
         Qkv x = random_qkv(gen, 2, 4, 5);
         const Tensor base = attn->forward(x.q, x.k, x.v, {}, false).out;
         const Tensor changed = attn->forward(perturbed(x.q, 0, 1, 2, gen), perturbed(x.k, 0, 1, 2, gen),
-                                             perturbed(x.v, 0, 1, 2, gen), {}, false).out;
+                                             perturbed(x.v, 0, 1, 2, gen), {}, false)
+                                   .out;
         CHECK(max_diff(raw::narrow(base, 0, 0, 1), raw::narrow(changed, 0, 0, 1)) < 1e-12);
+      }
+
+      // Prepared keys (variant.h): forward_prepared(q, prepare_keys(k), ...) is forward(q, k, ...),
+      // one query at a time as a recurrent decoder asks, and its gradients reach k through
+      // prepare_keys. Position-tied variants (local, strided) place query i at key position
+      // i + (Tk - Tq), so a query's result depends on how many come with it: they get all three
+      // queries in one call.
+      {
+        const int64_t per_call = attn->position_tied() ? 3 : 1;
+        Qkv x = random_qkv(gen, 2, 3, 6);
+        Tensor pad = from_vector(std::vector<bool>{false, false, false, false, true, true,  //
+                                                   false, false, false, false, false, false},
+                                 Shape{2, 6});
+        const auto mask = AttentionMask::key_padding(pad);
+        const AttentionResult whole = attn->forward(x.q, x.k, x.v, mask, true);
+        Tensor k = x.k.clone().requires_grad_();
+        const Tensor prepared = attn->prepare_keys(k);
+        Tensor loss = zeros({}, Dtype::float64);
+        for (int64_t i = 0; i < 3; i += per_call) {
+          const Tensor q_i = raw::contiguous(raw::narrow(x.q, 2, i, per_call));  // (B, H, per_call, Dh)
+          const AttentionResult one = attn->forward_prepared(q_i, prepared, x.v, mask, true);
+          CHECK(max_diff(one.out, raw::narrow(whole.out, 2, i, per_call)) < 1e-12);
+          CHECK(max_diff(one.weights, raw::narrow(whole.weights, 2, i, per_call)) < 1e-12);
+          loss = loss + sum(one.out * one.out);
+        }
+        loss.backward();
+        CHECK(all_finite(k.grad()));
+        if (attn->has_exact_gradient()) {
+          Tensor k2 = x.k.clone().requires_grad_();
+          const Tensor out = attn->forward(x.q, k2, x.v, mask, false).out;
+          sum(out * out).backward();
+          CHECK(max_diff(k.grad(), k2.grad()) < 1e-12);
+        }
       }
 
       // Gradients with respect to q, k, v and the variant's own parameters, under a causal mask.
@@ -140,9 +174,12 @@ TEST_CASE("every normaliser conforms under scaled dot-product scores", "[attenti
       Generator gen(19);
       Qkv x = random_qkv(gen, 2, 4, 4);
       std::vector<Tensor> inputs{x.q.requires_grad_(), x.k.requires_grad_(), x.v.requires_grad_()};
-      REQUIRE_NOTHROW(gradcheck(entry.name, [&](const std::vector<Tensor>& in) {
-        return attn->forward(in[0], in[1], in[2], AttentionMask::causal(), false).out;
-      }, inputs));
+      REQUIRE_NOTHROW(gradcheck(
+          entry.name,
+          [&](const std::vector<Tensor>& in) {
+            return attn->forward(in[0], in[1], in[2], AttentionMask::causal(), false).out;
+          },
+          inputs));
       // Masked keys get weight exactly zero: query 0 sees only key 0 under a causal mask.
       const Tensor w = attn->forward(x.q.detach(), x.k.detach(), x.v.detach(), AttentionMask::causal(), true).weights;
       const Tensor query0 = raw::select(raw::select(raw::select(w, 0, 0), 0, 0), 0, 0);  // (Tk) of batch 0, head 0

@@ -13,22 +13,18 @@ torch's MultiheadAttention packs q, k and v into in_proj_weight (3E, E) / in_pro
 are split into qkv's q_proj, k_proj and v_proj. Weights are torch's default initialisation
 perturbed (LayerNorm weights and all biases randomised) so no parameter sits at a special value.
 
-Run by ctest (label parity) as: transformer_parity.py --driver <transformer_parity binary>.
+Run by ctest (label parity) as: transformer_parity.py --driver <seq2seq_parity binary>.
 Fails, never skips, if torch is missing.
 """
-import argparse
 import math
 import os
-import subprocess
 import sys
-import tempfile
 
-import numpy as np
 import torch
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "io"))
-from safetensors_interop import read_safetensors, write_safetensors  # noqa: E402
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from seq2seq_parity_io import compare_all, forward_backward, run_driver, run_suite  # noqa: E402
 
 TOLERANCE = 1e-9  # |qkv - torch| <= TOLERANCE * max(1, |torch|), float64
 
@@ -110,64 +106,20 @@ def qkv_names(model):
 def run_case(driver, tmp, cfg, seed):
     torch.manual_seed(seed)
     model = TorchModel(cfg).double()
-    with torch.no_grad():  # move every parameter off torch's special initial values
-        for name, p in model.named_parameters():
-            if p.dim() == 1:
-                p.add_(0.1 * torch.randn_like(p))
-    B, S, T = 3, 7, 6
-    lengths = [7, 4, 2]
-    src = torch.randint(4, cfg["source_vocab"], (B, S))
-    src_padding = torch.tensor([[s >= n for s in range(S)] for n in lengths])
-    src = src.masked_fill(src_padding, 0)
-    tgt_in = torch.randint(4, cfg["target_vocab"], (B, T))
-    tgt_in[:, 0] = 2
-    tgt_out = torch.randint(4, cfg["target_vocab"], (B, T))
-    tgt_out[1, 4:] = 0  # padded target positions
-    tgt_in[1, 5:] = 0
-    tgt_out[2, 2:] = 0
-    tgt_in[2, 3:] = 0
-
-    logits = model(src, src_padding, tgt_in)
-    loss = torch.nn.functional.cross_entropy(logits.reshape(-1, cfg["target_vocab"]), tgt_out.reshape(-1),
-                                             ignore_index=0)
-    loss.backward()
+    inputs, logits, loss = forward_backward(model, cfg["source_vocab"], cfg["target_vocab"])
 
     names = qkv_names(model)
     tensors = {name: (p.detach()[rows] if rows is not None else p.detach()).contiguous()
                for name, (p, rows) in names.items()}
-    tensors.update({"src": src, "src_padding": src_padding, "tgt_in": tgt_in, "tgt_out": tgt_out})
-    meta = {k: ("true" if v is True else "false" if v is False else str(v)) for k, v in cfg.items()}
-    in_path, out_path = os.path.join(tmp, "in.safetensors"), os.path.join(tmp, "out.safetensors")
-    write_safetensors(in_path, tensors, meta)
-    result = subprocess.run([driver, in_path, out_path], capture_output=True, text=True)
-    assert result.returncode == 0, f"driver failed:\n{result.stderr}"
-    got, _, _ = read_safetensors(out_path)
-
-    worst = 0.0
-
-    def compare(what, mine, ref):
-        nonlocal worst
-        ref = ref.detach().numpy()
-        assert mine.shape == ref.shape, f"{what}: shape {mine.shape} != torch {ref.shape}"
-        err = np.max(np.abs(mine - ref) / np.maximum(1.0, np.abs(ref))) if ref.size else 0.0
-        assert err <= TOLERANCE, f"{what}: max relative difference {err:.3e} > {TOLERANCE}"
-        worst = max(worst, err)
-
-    compare("logits", got["logits"], logits)
-    compare("loss", got["loss"], loss)
-    grads = [k for k in got if k.startswith("grad.")]
-    assert len(grads) == len(names), f"qkv has {len(grads)} parameters, the torch model {len(names)}"
-    for name, (p, rows) in names.items():
-        assert p.grad is not None, f"torch gave no gradient for {name}"
-        ref = p.grad[rows] if rows is not None else p.grad
-        compare("grad of " + name, got["grad." + name], ref)
+    tensors.update(inputs)
+    got = run_driver(driver, tmp, tensors, cfg)
+    grads = {name: (p.grad[rows] if rows is not None else p.grad) if p.grad is not None else None
+             for name, (p, rows) in names.items()}
+    worst = compare_all(got, logits, loss, grads, TOLERANCE)
     return worst, len(names)
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--driver", required=True)
-    args = parser.parse_args()
     base = dict(source_vocab=17, target_vocab=19, d_model=16, num_heads=4, encoder_layers=2, decoder_layers=2,
                 ffn_dim=24, dropout=0.0, attention_dropout=0.0, pre_norm=False, learned_positions=False,
                 max_positions=32, share_embeddings=False, tie_output=False, self_attention="scaled_dot",
@@ -179,11 +131,7 @@ def main():
         ("pre-norm, shared embeddings, learned positions",
          dict(base, pre_norm=True, share_embeddings=True, tie_output=True, learned_positions=True, target_vocab=17)),
     ]
-    with tempfile.TemporaryDirectory() as tmp:
-        for i, (label, cfg) in enumerate(cases):
-            worst, count = run_case(args.driver, tmp, cfg, seed=100 + i)
-            print(f"transformer parity [{label}]: logits, loss and {count} parameter gradients agree "
-                  f"(worst {worst:.2e} relative, tolerance {TOLERANCE:g})")
+    run_suite("transformer parity", cases, run_case, 100, lambda cfg: TOLERANCE)
     print("transformer parity: qkv matches torch.nn.Transformer")
 
 

@@ -18,20 +18,9 @@
 
 using namespace qkv;
 using namespace qkv::models;
+using qkv::models::testing::max_abs_diff;
 using qkv::models::testing::random_batch;
 using qkv::models::testing::tiny_config;
-
-namespace {
-
-double max_abs_diff(const Tensor& a, const Tensor& b) {
-  REQUIRE(a.shape() == b.shape());
-  const auto x = to_vector<double>(a), y = to_vector<double>(b);
-  double m = 0;
-  for (size_t i = 0; i < x.size(); ++i) m = std::max(m, std::abs(x[i] - y[i]));
-  return m;
-}
-
-}  // namespace
 
 TEST_CASE("TransformerConfig round-trips through metadata and validates", "[models]") {
   TransformerConfig c = tiny_config(true);

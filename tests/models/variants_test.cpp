@@ -13,6 +13,7 @@
 using namespace qkv;
 using namespace qkv::models;
 using qkv::models::testing::random_batch;
+using qkv::models::testing::require_finite_training_step;
 using qkv::models::testing::tiny_config;
 
 namespace {
@@ -27,16 +28,7 @@ void forward_backward(const std::string& self, const std::string& cross, Generat
   c.dropout = 0.1;
   Transformer model(c);
   model.reset_parameters(gen);
-  auto batch = random_batch({5, 3}, 5, 4, 11, 13, gen);
-  const Tensor loss =
-      cross_entropy(model.forward(batch.src, batch.src_padding, batch.tgt_in), batch.tgt_out, {.ignore_index = 0});
-  REQUIRE(std::isfinite(loss.item()));
-  loss.backward();
-  for (auto& [name, p] : model.named_parameters()) {
-    INFO(name);
-    REQUIRE(p.grad().defined());
-    for (double g : to_vector<double>(p.grad())) REQUIRE(std::isfinite(g));
-  }
+  require_finite_training_step(model, random_batch({5, 3}, 5, 4, 11, 13, gen));
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include "tensor/elementwise.h"
 #include "tensor/factories.h"
 #include "tensor/random.h"
+#include "tensor/reduce.h"
 #include "train/average.h"
 #include "train/checkpoint.h"
 #include "train/trainer.h"

@@ -6,6 +6,8 @@
 //     q' = q·W_qᵀ (B, H, Tq, hidden),  k' = k·W_kᵀ (B, H, Tk, hidden)
 //     f  = tanh(q'[:, :, :, None] + k'[:, :, None])       (B, H, Tq, Tk, hidden)
 //     s  = f·v                                               (B, H, Tq, Tk)
+// The key half, k' (B, H, Tk, hidden), is prepare_keys: a recurrent decoder computes it once per
+// sentence instead of once per step (variant.h).
 // Initialised like Linear layers: W_q, W_k uniform on ±1/√Dh, v uniform on ±1/√hidden.
 // No biases (as D2L's AdditiveAttention; a bias on W_q q would only shift tanh's input).
 #include <cmath>
@@ -13,6 +15,7 @@
 #include "autograd/ops/elementwise.h"
 #include "autograd/ops/matmul.h"
 #include "autograd/ops/views.h"
+#include "nn/attention/per_head.h"
 #include "nn/attention/variant.h"
 #include "nn/init.h"
 
@@ -29,12 +32,21 @@ class AdditiveAttention : public ScoredAttention {
     v_ = make_parameter({c.num_heads, hidden_}, c.dtype);
   }
 
-  Tensor scores(const Tensor& q, const Tensor& k) override {
+  Tensor scores(const Tensor& q, const Tensor& k) override { return prepared_scores(q, prepare_keys(k)); }
+
+  Tensor prepare_keys(const Tensor& k) override {
+    check(k.dim() == 4 && k.size(1) == config_.num_heads && k.size(-1) == config_.head_dim,
+          "additive attention: built for {} heads of width {}, got k {}", config_.num_heads, config_.head_dim,
+          k.shape());
+    return per_head_matmul(k, transpose(w_k_, -1, -2));  // (B, H, Tk, hidden)
+  }
+
+  Tensor prepared_scores(const Tensor& q, const Tensor& kh) override {
     const int64_t heads = config_.num_heads;
-    check(q.size(1) == heads && q.size(-1) == config_.head_dim,
-          "additive attention: built for {} heads of width {}, got q {}", heads, config_.head_dim, q.shape());
-    const Tensor qh = matmul(q, transpose(w_q_, -1, -2));               // (B, H, Tq, hidden)
-    const Tensor kh = matmul(k, transpose(w_k_, -1, -2));               // (B, H, Tk, hidden)
+    check(q.size(1) == heads && q.size(-1) == config_.head_dim && kh.size(-1) == hidden_,
+          "additive attention: built for {} heads of width {} (hidden {}), got q {} and prepared keys {}", heads,
+          config_.head_dim, hidden_, q.shape(), kh.shape());
+    const Tensor qh = per_head_matmul(q, transpose(w_q_, -1, -2));      // (B, H, Tq, hidden)
     const Tensor features = tanh(unsqueeze(qh, 3) + unsqueeze(kh, 2));  // (B, H, Tq, Tk, hidden)
     // (B, H, Tq, Tk, hidden) · (H, 1, hidden, 1) → (B, H, Tq, Tk, 1)
     return squeeze(matmul(features, reshape(v_, {heads, 1, hidden_, 1})), -1);

@@ -8,6 +8,7 @@
 
 #include "autograd/ops/matmul.h"
 #include "autograd/ops/views.h"
+#include "nn/attention/per_head.h"
 #include "nn/attention/variant.h"
 #include "nn/init.h"
 
@@ -23,8 +24,8 @@ class BilinearAttention : public ScoredAttention {
     check(q.size(1) == config_.num_heads && q.size(-1) == config_.head_dim,
           "bilinear attention: built for {} heads of width {}, got q {}", config_.num_heads, config_.head_dim,
           q.shape());
-    const Tensor qw = matmul(q, weight_);     // (B, H, Tq, Dh) · (H, Dh, Dh) → (B, H, Tq, Dh)
-    return matmul(qw, transpose(k, -1, -2));  // (B, H, Tq, Tk)
+    const Tensor qw = per_head_matmul(q, weight_);  // (B, H, Tq, Dh) · (H, Dh, Dh) → (B, H, Tq, Dh)
+    return matmul(qw, transpose(k, -1, -2));        // (B, H, Tq, Tk)
   }
 
   void visit(ModuleVisitor& v) override {

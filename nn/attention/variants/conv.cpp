@@ -88,6 +88,11 @@ class ConvAttention : public ScoredAttention {
     const Tensor queries = query_kernel_.defined() ? depthwise_conv_time(q, query_kernel_, left) : q;
     return ScoredAttention::forward(queries, keys, v, mask, need_weights);
   }
+  // Nothing is prepared: the convolution of the keys depends on the mask (padding, causal).
+  AttentionResult forward_prepared(const Tensor& q, const Tensor& keys, const Tensor& v, const AttentionMask& mask,
+                                   bool need_weights) override {
+    return forward(q, keys, v, mask, need_weights);
+  }
 
  protected:
   void reset_own_parameters(Generator& gen) override {

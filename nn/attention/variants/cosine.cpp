@@ -7,6 +7,7 @@
 // standard deviation about 1/√Dh, so √Dh·cos starts with the unit spread of scaled_dot's
 // q·k/√Dh (≈ 8 for Dh = 64, close to the common fixed choice of 10). ε = option "eps" (default
 // 1e-8) keeps a zero vector finite: its q̂ is 0, so its scores are 0 and its gradients finite.
+// The unit keys k̂ are prepare_keys: a recurrent decoder normalises them once per sentence.
 #include <cmath>
 
 #include "autograd/ops/elementwise.h"
@@ -30,10 +31,14 @@ class CosineAttention : public ScoredAttention {
     check(eps_ > 0, "cosine attention: option 'eps' must be positive, got {}", eps_);
   }
 
-  Tensor scores(const Tensor& q, const Tensor& k) override {
+  Tensor scores(const Tensor& q, const Tensor& k) override { return prepared_scores(q, prepare_keys(k)); }
+
+  Tensor prepare_keys(const Tensor& k) override { return unit(k); }  // (B, H, Tk, Dh)
+
+  Tensor prepared_scores(const Tensor& q, const Tensor& unit_k) override {
     const int64_t heads = config_.num_heads;
     check(q.size(1) == heads, "cosine attention: built for {} heads, got q {}", heads, q.shape());
-    const Tensor cosines = matmul(unit(q), transpose(unit(k), -1, -2));  // (B, H, Tq, Tk)
+    const Tensor cosines = matmul(unit(q), transpose(unit_k, -1, -2));  // (B, H, Tq, Tk)
     return cosines * reshape(exp(log_scale_), {1, heads, 1, 1});
   }
 

@@ -32,11 +32,19 @@ class LocalAttention : public ScoredAttention {
 
   AttentionResult forward(const Tensor& q, const Tensor& k, const Tensor& v, const AttentionMask& mask,
                           bool need_weights) override {
-    const auto local = AttentionMask::window(window_, mask.is_causal() ? 0 : window_);
-    return ScoredAttention::forward(q, k, v, mask & local, need_weights);
+    return ScoredAttention::forward(q, k, v, mask & local(mask), need_weights);
   }
+  AttentionResult forward_prepared(const Tensor& q, const Tensor& prepared_keys, const Tensor& v,
+                                   const AttentionMask& mask, bool need_weights) override {
+    return ScoredAttention::forward_prepared(q, prepared_keys, v, mask & local(mask), need_weights);
+  }
+  bool position_tied() const override { return true; }
 
  private:
+  AttentionMask local(const AttentionMask& mask) const {
+    return AttentionMask::window(window_, mask.is_causal() ? 0 : window_);
+  }
+
   int64_t window_;
 };
 

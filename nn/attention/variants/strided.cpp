@@ -47,6 +47,16 @@ class StridedAttention : public ScoredAttention {
     return ScoredAttention::forward(q, k, v, mask & AttentionMask::allowing(pattern(q.size(2), k.size(2))),
                                     need_weights);
   }
+  AttentionResult forward_prepared(const Tensor& q, const Tensor& prepared_keys, const Tensor& v,
+                                   const AttentionMask& mask, bool need_weights) override {
+    check(q.dim() == 4 && prepared_keys.dim() == 4,
+          "strided attention: need q (B, H, Tq, Dh) and keys (B, H, Tk, Dh), "
+          "got {} and {}",
+          q.shape(), prepared_keys.shape());
+    const auto subset = AttentionMask::allowing(pattern(q.size(2), prepared_keys.size(2)));
+    return ScoredAttention::forward_prepared(q, prepared_keys, v, mask & subset, need_weights);
+  }
+  bool position_tied() const override { return true; }
 
   // (1, 1, Tq, Tk) bool, true = key j is in query i's subset.
   Tensor pattern(int64_t tq, int64_t tk) const {

@@ -1,0 +1,26 @@
+// output_projection.h — the last layer of a translation model: logits = x·Wᵀ + b, where W is
+// its own (untied) or another module's table (tied: the target embedding, so that one matrix
+// both reads and writes target tokens).
+#pragma once
+
+#include "nn/module.h"
+
+namespace qkv::models {
+
+class OutputProjection : public Module {
+ public:
+  // own_weight: whether W (vocab, d_model) is a parameter of this module.
+  OutputProjection(int64_t d_model, int64_t vocab, bool own_weight, Dtype dtype);
+  // x (..., D), weight (V, D) — the tied table when !own_weight, ignored otherwise → (..., V)
+  Tensor forward(const Tensor& x, const Tensor& tied_weight);
+  void visit(ModuleVisitor& v) override;
+
+ protected:
+  void reset_own_parameters(Generator& gen) override;  // Xavier-uniform W, zero bias
+
+ private:
+  Tensor weight_;  // (V, D), undefined when tied
+  Tensor bias_;    // (V)
+};
+
+}  // namespace qkv::models
