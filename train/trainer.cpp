@@ -323,23 +323,35 @@ TrainResult train(const TrainOptions& options) {
   return run.run();
 }
 
-TrainResult resume(const std::string& checkpoint_path, const TrainOptions& control) {
+TrainResult resume(const std::string& checkpoint_path, const RunControl& control) {
   const LoadedCheckpoint checkpoint = load_checkpoint(checkpoint_path);
   check(!checkpoint.file.metadata.contains("averaged_from"),
         "qkv train: cannot resume from '{}': it is an average of checkpoints (qkv average) and has no optimizer "
         "state; resume from one of the run's own last.safetensors",
         checkpoint_path);
   TrainOptions o = checkpoint.options;
-  o.epochs = control.epochs;
-  o.max_minutes = control.max_minutes;
-  o.max_steps = control.max_steps;
-  o.patience = control.patience;
-  o.valid_beam = control.valid_beam;
-  o.valid_sentences = control.valid_sentences;
-  o.keep_checkpoints = control.keep_checkpoints;
-  o.out_dir = control.out_dir;
+  o.epochs = control.epochs.value_or(o.epochs);
+  o.max_minutes = control.max_minutes.value_or(o.max_minutes);
+  o.max_steps = control.max_steps.value_or(o.max_steps);
+  o.patience = control.patience.value_or(o.patience);
+  o.valid_beam = control.valid_beam.value_or(o.valid_beam);
+  o.valid_sentences = control.valid_sentences.value_or(o.valid_sentences);
+  o.keep_checkpoints = control.keep_checkpoints.value_or(o.keep_checkpoints);
+  o.out_dir = control.out_dir.empty() ? std::filesystem::path(checkpoint_path).parent_path().string() : control.out_dir;
+  if (o.out_dir.empty()) o.out_dir = ".";
   o.progress = control.progress;
   o.validate();
+  const TrainingState& s = checkpoint.state;
+  check(s.epoch < o.epochs, "qkv train: the run in '{}' has done all its {} epochs; give --epochs above {} to go on",
+        checkpoint_path, o.epochs, o.epochs);
+  check(o.max_steps == 0 || s.step < o.max_steps,
+        "qkv train: the run in '{}' has reached its step limit ({} steps); give a larger --max-steps (it counts the "
+        "whole run) or --max-steps 0 to go on",
+        checkpoint_path, s.step);
+  check(o.max_minutes == 0 || s.train_seconds < o.max_minutes * 60,
+        "qkv train: the run in '{}' has reached its time limit ({} of training); give a larger --max-minutes (it "
+        "counts the whole run) or --max-minutes 0 to go on",
+        checkpoint_path, format_duration(s.train_seconds));
   fmt::print("qkv train: resuming {} at epoch {}, batch {}, step {}\n", checkpoint_path, checkpoint.state.epoch + 1,
              checkpoint.state.batch_in_epoch, checkpoint.state.step);
   Run run(o, checkpoint.state, checkpoint.source, checkpoint.target, &checkpoint);

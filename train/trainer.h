@@ -12,6 +12,7 @@
 // dropout masks and optimizer state, so the loss curve equals an uninterrupted run's.
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "train/checkpoint.h"
@@ -30,10 +31,19 @@ const char* to_string(TrainResult::Stop stop);
 // A fresh run.
 TrainResult train(const TrainOptions& options);
 
-// Continues the run saved in `checkpoint`. Data, model and recipe come from the checkpoint;
-// the run-control options (epochs, max_minutes, max_steps, patience, valid_beam,
-// valid_sentences, out_dir, progress) from `control`. max_minutes and max_steps count the
-// whole run, including the part before the checkpoint.
-TrainResult resume(const std::string& checkpoint, const TrainOptions& control);
+// What a resumed run may change. Data, model and recipe always come from the checkpoint; so do
+// the run-control options left unset here. max_minutes and max_steps count the whole run,
+// including the part before the checkpoint.
+struct RunControl {
+  std::optional<int64_t> epochs, max_steps, patience, valid_beam, valid_sentences, keep_checkpoints;
+  std::optional<double> max_minutes;
+  std::string out_dir;  // "": the checkpoint's own directory
+  bool progress = true;
+};
+
+// Continues the run saved in `checkpoint`. A run that has already reached one of its limits
+// (its epochs, max_minutes or max_steps) is refused with a message naming the limit to raise,
+// rather than "continued" for zero steps.
+TrainResult resume(const std::string& checkpoint, const RunControl& control);
 
 }  // namespace qkv::train

@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <memory>
+#include <optional>
 
 #include "apps/qkv/commands.h"
 #include "tensor/error.h"
@@ -80,18 +81,25 @@ Command add_train(CLI::App& app) {
   app.add_option("--label-smoothing", o->label_smoothing, "label smoothing")->capture_default_str();
   app.add_option("--clip-norm", o->clip_norm, "clip gradients to this global norm (0: off)")->capture_default_str();
   app.add_option("--seed", o->seed, "seed for initialisation, batching and dropout")->capture_default_str();
-  // Run control
-  app.add_option("--epochs", o->epochs, "epochs")->capture_default_str();
-  app.add_option("--max-minutes", o->max_minutes, "stop after this much wall time (0: none)")->capture_default_str();
-  app.add_option("--max-steps", o->max_steps, "stop after this many updates (0: none)")->capture_default_str();
-  app.add_option("--patience", o->patience, "early stopping: epochs without a better BLEU (0: off)")
-      ->capture_default_str();
-  app.add_option("--valid-beam", o->valid_beam, "beam size for validation BLEU")->capture_default_str();
-  app.add_option("--keep-checkpoints", o->keep_checkpoints,
-                 "keep the last N epochs' weights as epoch-NNN.safetensors, for qkv average (0: none)")
-      ->capture_default_str();
-  app.add_option("--valid-sentences", o->valid_sentences, "validation BLEU on the first N sentences (0: all)")
-      ->capture_default_str();
+  // Run control: the only options --resume accepts (the others come from the checkpoint).
+  const size_t run_control_first = app.get_options().size();
+  auto* epochs = app.add_option("--epochs", o->epochs, "epochs")->capture_default_str();
+  auto* max_minutes = app.add_option("--max-minutes", o->max_minutes,
+                                     "stop after this much training time, counting the whole run (0: none)")
+                          ->capture_default_str();
+  auto* max_steps = app.add_option("--max-steps", o->max_steps, "stop after this many updates in all (0: none)")
+                        ->capture_default_str();
+  auto* patience =
+      app.add_option("--patience", o->patience, "early stopping: epochs without a better BLEU (0: off)")
+          ->capture_default_str();
+  auto* valid_beam = app.add_option("--valid-beam", o->valid_beam, "beam size for validation BLEU")->capture_default_str();
+  auto* keep_checkpoints =
+      app.add_option("--keep-checkpoints", o->keep_checkpoints,
+                     "keep the last N epochs' weights as epoch-NNN.safetensors, for qkv average (0: none)")
+          ->capture_default_str();
+  auto* valid_sentences =
+      app.add_option("--valid-sentences", o->valid_sentences, "validation BLEU on the first N sentences (0: all)")
+          ->capture_default_str();
   auto* out_dir =
       app.add_option("--out-dir", o->out_dir, "checkpoints, metrics.jsonl and curves go here")->capture_default_str();
   app.add_flag("--progress,!--no-progress", o->progress, "show the progress bar")->capture_default_str();
@@ -101,10 +109,21 @@ Command add_train(CLI::App& app) {
   const std::vector<CLI::Option*> all = app.get_options();
   const std::vector<CLI::Option*> transformer_options(all.begin() + transformer_first, all.begin() + rnn_first);
   const std::vector<CLI::Option*> rnn_options(all.begin() + rnn_first, all.begin() + rnn_end);
+  const std::vector<CLI::Option*> fixed_by_checkpoint(all.begin(), all.begin() + run_control_first);
   for (CLI::Option* opt : transformer_options) opt->group("Transformer model (--arch transformer)");
   for (CLI::Option* opt : rnn_options) opt->group("RNN model (--arch rnn)");
 
-  return [o, resume, out_dir, transformer_options, rnn_options]() {
+  return [=]() {
+    // A resumed run keeps its data, model and recipe: a flag that would change them is an error,
+    // not silently ignored. Run-control flags not given keep the checkpoint's values.
+    for (const CLI::Option* opt : fixed_by_checkpoint) {
+      if (resume->empty() || opt->count() == 0 || opt->get_name() == "--resume" || opt->get_name() == "--config")
+        continue;
+      throw Error(fmt::format("qkv train: {} cannot change when resuming: the run continues with the options saved in "
+                              "'{}'; only --epochs, --max-minutes, --max-steps, --patience, --valid-beam, "
+                              "--valid-sentences, --keep-checkpoints, --out-dir and --progress may be given",
+                              opt->get_name(), *resume));
+    }
     for (const CLI::Option* opt : o->arch == "rnn" ? transformer_options : rnn_options) {
       if (opt->count() == 0) continue;
       throw Error(o->arch == "rnn"
@@ -117,11 +136,20 @@ Command add_train(CLI::App& app) {
     if (!o->valid_tsv.empty()) o->valid_source = o->valid_target = "";
     if (resume->empty()) {
       train::train(*o);
-    } else {
-      if (out_dir->count() == 0) o->out_dir = std::filesystem::path(*resume).parent_path().string();
-      if (o->out_dir.empty()) o->out_dir = ".";
-      train::resume(*resume, *o);
+      return 0;
     }
+    train::RunControl control;
+    auto given = [](const CLI::Option* opt, auto value) { return opt->count() ? std::optional(value) : std::nullopt; };
+    control.epochs = given(epochs, o->epochs);
+    control.max_minutes = given(max_minutes, o->max_minutes);
+    control.max_steps = given(max_steps, o->max_steps);
+    control.patience = given(patience, o->patience);
+    control.valid_beam = given(valid_beam, o->valid_beam);
+    control.valid_sentences = given(valid_sentences, o->valid_sentences);
+    control.keep_checkpoints = given(keep_checkpoints, o->keep_checkpoints);
+    if (out_dir->count()) control.out_dir = o->out_dir;
+    control.progress = o->progress;
+    train::resume(*resume, control);
     return 0;
   };
 }

@@ -89,7 +89,7 @@ TEST_CASE("average: --keep-checkpoints keeps the last epochs, and their average 
 
   // The average loads like any checkpoint, but is not a run to resume.
   CHECK(train::load_checkpoint(avg).state.epoch == 4);
-  CHECK_THROWS_WITH(train::resume(avg, o), Contains("cannot resume") && Contains("average"));
+  CHECK_THROWS_WITH(train::resume(avg, {.progress = false}), Contains("cannot resume") && Contains("average"));
 }
 
 TEST_CASE("average: checkpoints of different models are refused, naming the difference", "[train]") {

@@ -113,8 +113,7 @@ void check_resume_equals_uninterrupted(const TempDir& dir, train::TrainOptions o
   REQUIRE(first.state.step == o.max_steps);
   REQUIRE(fs::exists(first.last_checkpoint));
 
-  o.max_steps = 0;
-  const train::TrainResult second = train::resume(first.last_checkpoint, o);
+  const train::TrainResult second = train::resume(first.last_checkpoint, {.max_steps = 0, .progress = false});
   REQUIRE(second.stop == train::TrainResult::Stop::finished);
   REQUIRE(second.state.step == whole.state.step);
   const auto resumed = train_losses(dir / "split/metrics.jsonl");
@@ -132,6 +131,36 @@ void check_resume_equals_uninterrupted(const TempDir& dir, train::TrainOptions o
 TEST_CASE("trainer: a run stopped part-way and resumed equals the uninterrupted run", "[train]") {
   TempDir dir("resume");
   check_resume_equals_uninterrupted(dir, tiny_options(dir));
+}
+
+TEST_CASE("trainer: a resumed run keeps its own run control unless told otherwise, and says which limit to raise",
+          "[train]") {
+  TempDir dir("resume-control");
+  train::TrainOptions o = tiny_options(dir);
+  o.epochs = 1;
+  o.keep_checkpoints = 2;
+  o.out_dir = dir / "run";
+  const train::TrainResult first = train::train(o);
+  REQUIRE(first.stop == train::TrainResult::Stop::finished);
+
+  // Nothing given: the run's own 1 epoch is done, and the message names the flag to raise.
+  CHECK_THROWS_WITH(train::resume(first.last_checkpoint, {.progress = false}),
+                    Catch::Contains("has done all its 1 epochs") && Catch::Contains("--epochs above 1"));
+  // Only --epochs given: keep_checkpoints still comes from the checkpoint (epoch-002 is kept).
+  const train::TrainResult second = train::resume(first.last_checkpoint, {.epochs = 2, .progress = false});
+  CHECK(second.stop == train::TrainResult::Stop::finished);
+  CHECK(second.state.epoch == 2);
+  CHECK(fs::exists(dir / "run/epoch-002.safetensors"));
+
+  // A run stopped at its step limit is refused until the limit is raised or lifted.
+  o.epochs = 3;
+  o.max_steps = 2;
+  o.out_dir = dir / "limited";
+  const train::TrainResult limited = train::train(o);
+  REQUIRE(limited.stop == train::TrainResult::Stop::step_limit);
+  CHECK_THROWS_WITH(train::resume(limited.last_checkpoint, {.progress = false}),
+                    Catch::Contains("step limit (2 steps)") && Catch::Contains("--max-steps"));
+  CHECK(train::resume(limited.last_checkpoint, {.max_steps = 3, .progress = false}).state.step == 3);
 }
 
 TEST_CASE("trainer: an RNN run stopped part-way and resumed equals the uninterrupted run", "[train][rnn]") {
