@@ -3,7 +3,6 @@
 // and the RNN's (--rnn-*); giving a flag of the other architecture is an error that says so.
 #include <fmt/format.h>
 
-#include <filesystem>
 #include <memory>
 #include <optional>
 
