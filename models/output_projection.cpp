@@ -2,6 +2,7 @@
 #include "models/output_projection.h"
 
 #include "autograd/ops/elementwise.h"
+#include "autograd/ops/linear.h"
 #include "autograd/ops/matmul.h"
 #include "autograd/ops/views.h"
 #include "nn/init.h"
@@ -26,7 +27,7 @@ void OutputProjection::reset_own_parameters(Generator& gen) {
 Tensor OutputProjection::forward(const Tensor& x, const Tensor& tied_weight) {
   const Tensor& w = weight_.defined() ? weight_ : tied_weight;  // (V, D)
   check(x.size(-1) == w.size(1), "OutputProjection: expected input (..., {}), got {}", w.size(1), x.shape());
-  return matmul(x, transpose(w, 0, 1)) + bias_;  // (..., V); Wᵀ goes to BLAS as a flag
+  return linear(x, w, bias_);  // (..., V) = x·Wᵀ + b, one product
 }
 
 }  // namespace qkv::models

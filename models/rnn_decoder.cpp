@@ -5,6 +5,7 @@
 
 #include "autograd/ops/elementwise.h"
 #include "autograd/ops/index.h"
+#include "autograd/ops/linear.h"
 #include "autograd/ops/matmul.h"
 #include "autograd/ops/reduce.h"
 #include "autograd/ops/views.h"
@@ -110,7 +111,7 @@ AttentionDecoder::StepWeights AttentionDecoder::step_weights() {
 Tensor AttentionDecoder::input_projection(const Tensor& y) {
   RecurrentCell& first = *layers_[0];
   const Tensor w_iy = narrow(first.weight_ih(), 1, 0, config_.embedding_dim);  // (G·Hd, E)
-  return matmul(y, transpose(w_iy, 0, 1)) + first.bias_ih();                   // (..., G·Hd)
+  return linear(y, w_iy, first.bias_ih());                                     // (..., G·Hd)
 }
 
 Tensor AttentionDecoder::advance(const Tensor& gi_y, RnnDecoderState& st, const StepWeights& w, Tensor* weights) {
@@ -124,7 +125,7 @@ Tensor AttentionDecoder::advance(const Tensor& gi_y, RnnDecoderState& st, const 
   Tensor gi = gi_y + matmul(context, w.context_t);                 // (B, G·Hd): W_i[y; c] + b_ih
   for (size_t l = 0; l < layers_.size(); ++l) {
     RecurrentCell& cell = *layers_[l];
-    if (l > 0) gi = matmul(layer_dropout_(st.h[l - 1]), transpose(cell.weight_ih(), 0, 1)) + cell.bias_ih();
+    if (l > 0) gi = linear(layer_dropout_(st.h[l - 1]), cell.weight_ih(), cell.bias_ih());
     if (config_.cell == "lstm") {
       auto [h, c] = lstm_step(gi + cell.bias_hh(), st.h[l], st.c[l], w.hh_t[l]);  // (B, Hd) each
       st.h[l] = std::move(h);

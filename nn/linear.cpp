@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "autograd/ops/elementwise.h"
+#include "autograd/ops/linear.h"
 #include "autograd/ops/matmul.h"
 #include "autograd/ops/views.h"
 #include "nn/init.h"
@@ -32,8 +33,7 @@ void Linear::reset_own_parameters(Generator& gen) {
 Tensor Linear::forward(const Tensor& x) {
   check(x.dim() >= 1 && x.size(-1) == in_features_, "Linear: expected input (..., {}), got {}", in_features_,
         x.shape());
-  Tensor y = matmul(x, transpose(weight_, 0, 1));  // (..., out); Wᵀ goes to BLAS as a flag
-  return bias_.defined() ? y + bias_ : y;
+  return qkv::linear(x, weight_, bias_);  // (..., out) = x·Wᵀ + b, one product
 }
 
 }  // namespace qkv

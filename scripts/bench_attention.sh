@@ -12,6 +12,7 @@
 #   TORCH_SETTINGS="threads=1" ...              # torch thread settings to try (default: all three)
 #   QKV_SETTINGS="default" ...                  # qkv thread settings to try (default: both)
 #   REPEATS=3 ...                               # timed repeats per run (default: by length)
+#   ROUNDS=5 ...                                # interleaved rounds (default: 3 at T <= 256, 1 above)
 #   BUILD_DIR=build-x ...                       # where qkv's benchmark is built (default: build)
 #   QKV_ARGS=--composed ...                     # time qkv's composed path instead (needs the
 #                                               # T×T weights: do not use at T = 4096)
@@ -24,7 +25,10 @@
 #   threads=N    torch.set_num_threads(<cores>), OMP_WAIT_POLICY=PASSIVE
 # — and so does qkv — default (qkv and OpenBLAS threads = cores); threads=1 (QKV_NUM_THREADS=1
 # OPENBLAS_NUM_THREADS=1) — and for each side the fastest by wall time is compared (every run's
-# figures are printed to stderr as it finishes). Ratios are torch's time over qkv's (> 1: qkv
+# figures are printed to stderr as it finishes). The short lengths run in several interleaved
+# rounds — every qkv and torch setting once per round — and each side keeps its fastest run:
+# on this shared 2-core VM the same run's time drifts by 10–20% from one minute to the next,
+# and interleaving gives both sides the same chance at a quiet moment. Ratios are torch's time over qkv's (> 1: qkv
 # faster) and qkv's memory over torch's. On a busy machine wall times are inflated, so CPU times
 # and the load average are printed too.
 set -euo pipefail
@@ -59,25 +63,28 @@ trap 'rm -f "$results"' EXIT
 machine="$cores cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo)"
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 for T in $sizes; do
-  for s in $qkv_settings; do
-    echo "T=$T: qkv $s (load $(cut -d' ' -f1 /proc/loadavg))" >&2
-    # shellcheck disable=SC2086  # QKV_ARGS and repeats are lists of arguments
-    case $s in
-      default) "$dir/attention_bench" "$T" $repeats ${QKV_ARGS:-} ;;
-      threads=1) QKV_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 "$dir/attention_bench" "$T" $repeats ${QKV_ARGS:-} ;;
-      *) echo "unknown qkv setting $s" >&2; exit 2 ;;
-    esac | sed "s/\$/ $s/" | tee -a "$results" >&2
-  done
-  for s in $settings; do
-    echo "T=$T: torch $s (load $(cut -d' ' -f1 /proc/loadavg))" >&2
-    # shellcheck disable=SC2086
-    case $s in
-      threads=1) OPENBLAS_NUM_THREADS=$cores /usr/bin/python3 bench/torch_attention_bench.py "$T" "$s" $repeats ;;
-      default) OMP_WAIT_POLICY=PASSIVE /usr/bin/python3 bench/torch_attention_bench.py "$T" "$s" $repeats ;;
-      threads=*) OMP_WAIT_POLICY=PASSIVE OMP_NUM_THREADS="${s#threads=}" \
-                   /usr/bin/python3 bench/torch_attention_bench.py "$T" "$s" $repeats ;;
-      *) echo "unknown torch setting $s" >&2; exit 2 ;;
-    esac | tee -a "$results" >&2
+  rounds=${ROUNDS:-$([ "$T" -le 256 ] && [ "$quick" = 0 ] && echo 3 || echo 1)}
+  for round in $(seq "$rounds"); do
+    for s in $qkv_settings; do
+      echo "T=$T round $round/$rounds: qkv $s (load $(cut -d' ' -f1 /proc/loadavg))" >&2
+      # shellcheck disable=SC2086  # QKV_ARGS and repeats are lists of arguments
+      case $s in
+        default) "$dir/attention_bench" "$T" $repeats ${QKV_ARGS:-} ;;
+        threads=1) QKV_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 "$dir/attention_bench" "$T" $repeats ${QKV_ARGS:-} ;;
+        *) echo "unknown qkv setting $s" >&2; exit 2 ;;
+      esac | sed "s/\$/ $s/" | tee -a "$results" >&2
+    done
+    for s in $settings; do
+      echo "T=$T round $round/$rounds: torch $s (load $(cut -d' ' -f1 /proc/loadavg))" >&2
+      # shellcheck disable=SC2086
+      case $s in
+        threads=1) OPENBLAS_NUM_THREADS=$cores /usr/bin/python3 bench/torch_attention_bench.py "$T" "$s" $repeats ;;
+        default) OMP_WAIT_POLICY=PASSIVE /usr/bin/python3 bench/torch_attention_bench.py "$T" "$s" $repeats ;;
+        threads=*) OMP_WAIT_POLICY=PASSIVE OMP_NUM_THREADS="${s#threads=}" \
+                     /usr/bin/python3 bench/torch_attention_bench.py "$T" "$s" $repeats ;;
+        *) echo "unknown torch setting $s" >&2; exit 2 ;;
+      esac | tee -a "$results" >&2
+    done
   done
 done
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -105,7 +112,8 @@ def verdict(T, speed, mem):
     return "-"
 
 print()
-print("forward + backward, MultiHeadAttention d=256, 8 heads, batch 8, causal, float32; medians")
+print("forward + backward, MultiHeadAttention d=256, 8 heads, batch 8, causal, float32; medians over repeats, "
+      "each side's fastest thread setting and round")
 print(f"{machine}; load average {load_before} before, {load_after} after"
       + ("; QUICK SMOKE RUN, not a measurement" if quick == "1" else ""))
 print("speed = torch time / qkv time (> 1: qkv faster); MB = peak RSS added by the run (in brackets: the process's "

@@ -9,18 +9,36 @@
 namespace qkv {
 namespace {
 
+// True when t's last two dimensions are swapped relative to a contiguous tensor: Linear's Wᵀ.
+// The gradient of such an operand is computed transposed — (op(y)ᵀ·op(x)ᵀ)ᵀ — into contiguous
+// memory and returned as a transposed view, so after the transpose's own backward the
+// parameter receives a contiguous gradient and the engine need not copy it.
+bool is_transposed_layout(const Tensor& t) {
+  return t.dim() >= 2 && t.size(-1) > 1 && t.size(-2) > 1 && raw::transpose(t, -1, -2).is_contiguous();
+}
+
 // The product of two operands of rank >= 2 (batch dims broadcast). The engine sums the
 // gradient of a broadcast operand over the batch dims it was broadcast across.
+//   c = a·b     da = dc·bᵀ     db = aᵀ·dc     (each in its operand's layout)
 Tensor matmul_batched(std::string_view op, const Tensor& a, const Tensor& b) {
   Tensor c = op == "bmm" ? raw::bmm(a, b) : raw::matmul(a, b);
   if (needs_grad(a, b)) {
     const bool need_a = a.requires_grad();
     const bool need_b = b.requires_grad();
+    const bool a_transposed = need_a && is_transposed_layout(a);
+    const bool b_transposed = need_b && is_transposed_layout(b);
     record(op, c, {a, b},
-           [sa = save(op, need_b ? a : Tensor()), sb = save(op, need_a ? b : Tensor()), need_a,
-            need_b](const Tensor& dc) -> Grads {
-             Tensor da = need_a ? raw::matmul(dc, raw::transpose(sb.get(), -1, -2)) : Tensor();
-             Tensor db = need_b ? raw::matmul(raw::transpose(sa.get(), -1, -2), dc) : Tensor();
+           [sa = save(op, need_b ? a : Tensor()), sb = save(op, need_a ? b : Tensor()), need_a, need_b, a_transposed,
+            b_transposed](const Tensor& dc) -> Grads {
+             Tensor da, db;
+             if (need_a) {  // da = dc·bᵀ, or daᵀ = b·dcᵀ
+               da = a_transposed ? raw::transpose(raw::matmul(sb.get(), raw::transpose(dc, -1, -2)), -1, -2)
+                                 : raw::matmul(dc, raw::transpose(sb.get(), -1, -2));
+             }
+             if (need_b) {  // db = aᵀ·dc, or dbᵀ = dcᵀ·a
+               db = b_transposed ? raw::transpose(raw::matmul(raw::transpose(dc, -1, -2), sa.get()), -1, -2)
+                                 : raw::matmul(raw::transpose(sa.get(), -1, -2), dc);
+             }
              return {da, db};
            });
   }

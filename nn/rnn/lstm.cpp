@@ -2,6 +2,7 @@
 #include "nn/rnn/lstm.h"
 
 #include "autograd/ops/elementwise.h"
+#include "autograd/ops/linear.h"
 #include "autograd/ops/matmul.h"
 #include "autograd/ops/views.h"
 #include "nn/rnn/steps.h"
@@ -26,8 +27,8 @@ LSTM::Output LSTM::forward(const Tensor& x, const Tensor& h0, const Tensor& c0, 
 }
 
 Tensor LSTM::project(const Tensor& x, const Weights& w) const {
-  const Tensor gi = matmul(x, transpose(w.w_ih, 0, 1));  // (B, T, 4Hd), one product over B·T rows
-  return w.b_ih.defined() ? gi + (w.b_ih + w.b_hh) : gi;
+  // (B, T, 4Hd), one product over B·T rows
+  return linear(x, w.w_ih, w.b_ih.defined() ? w.b_ih + w.b_hh : Tensor());
 }
 
 std::vector<Tensor> LSTM::step(const Tensor& gi, const std::vector<Tensor>& state, const Tensor& w_hh_t,

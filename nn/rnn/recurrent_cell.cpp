@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "autograd/ops/elementwise.h"
+#include "autograd/ops/linear.h"
 #include "autograd/ops/matmul.h"
 #include "autograd/ops/views.h"
 #include "nn/init.h"
@@ -44,8 +45,7 @@ Tensor RecurrentCell::project(const Tensor& x) const {
   check(x.defined() && x.dim() == 2 && x.size(1) == input_size_, "{}: expected input (B, {}), got {}", name_,
         input_size_, x.defined() ? fmt::format("{}", x.shape()) : std::string("an undefined tensor"));
   check(x.dtype() == w_ih_.dtype(), "{}: input is {} but the weights are {}", name_, x.dtype(), w_ih_.dtype());
-  const Tensor gi = matmul(x, transpose(w_ih_, 0, 1));  // (B, G·Hd)
-  return b_ih_.defined() ? gi + b_ih_ : gi;
+  return linear(x, w_ih_, b_ih_);  // (B, G·Hd)
 }
 
 Tensor RecurrentCell::state_or_zeros(const Tensor& s, int64_t batch, const char* what) const {

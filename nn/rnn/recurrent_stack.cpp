@@ -5,6 +5,7 @@
 
 #include "autograd/ops/elementwise.h"
 #include "autograd/ops/index.h"
+#include "autograd/ops/linear.h"
 #include "autograd/ops/matmul.h"
 #include "autograd/ops/views.h"
 #include "nn/functional.h"
@@ -96,8 +97,7 @@ void RecurrentStack::reset_own_parameters(Generator& gen) {
 }
 
 Tensor RecurrentStack::project(const Tensor& x, const Weights& w) const {
-  const Tensor gi = matmul(x, transpose(w.w_ih, 0, 1));  // (B, T, G·Hd), one product over B·T rows
-  return w.b_ih.defined() ? gi + w.b_ih : gi;
+  return linear(x, w.w_ih, w.b_ih);  // (B, T, G·Hd), one product over B·T rows
 }
 
 RecurrentStack::Result RecurrentStack::run(const Tensor& x, const std::vector<Tensor>& initial, const Tensor& lengths) {

@@ -120,6 +120,14 @@ std::vector<Case> cases() {
       {"matmul_matrix_vector", normals({{3, 4}, {4}}), [](const Inputs& x) { return matmul(x[0], x[1]); }},
       {"matmul_dot", normals({{4}, {4}}), [](const Inputs& x) { return matmul(x[0], x[1]); }},
       {"bmm", normals({{2, 3, 4}, {2, 4, 2}}), [](const Inputs& x) { return bmm(x[0], x[1]); }},
+      {"matmul_transposed_batch", normals({{2, 4, 3}, {2, 2, 4}}),
+       [](const Inputs& x) { return matmul(transpose(x[0], 1, 2), transpose(x[1], 1, 2)); }},
+      // linear: y = x·Wᵀ + b (batch dims fold into rows)
+      {"linear", normals({{2, 3, 4}, {5, 4}, {5}}), [](const Inputs& x) { return linear(x[0], x[1], x[2]); }},
+      {"linear_no_bias", normals({{3, 4}, {2, 4}}), [](const Inputs& x) { return linear(x[0], x[1]); }},
+      {"linear_vector_input", normals({{4}, {3, 4}, {3}}), [](const Inputs& x) { return linear(x[0], x[1], x[2]); }},
+      {"linear_strided_operands", normals({{4, 3}, {4, 6}, {4}}),
+       [](const Inputs& x) { return linear(transpose(x[0], 0, 1), narrow(x[1], 1, 1, 4), x[2]); }},
   };
 }
 

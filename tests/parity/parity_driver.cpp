@@ -228,7 +228,7 @@ const std::map<std::string, Op>& registry() {
       {"matmul", [](const Step& s) { return matmul(s.arg(0), s.arg(1)); }},
       {"bmm", [](const Step& s) { return bmm(s.arg(0), s.arg(1)); }},
       // nn layers and losses (tests/parity/nn_parity.py)
-      {"linear", [](const Step& s) { return matmul(s.arg(0), transpose(s.arg(1), 0, 1)) + s.arg(2); }},
+      {"linear", [](const Step& s) { return linear(s.arg(0), s.arg(1), s.arg(2)); }},
       {"layer_norm", [](const Step& s) { return layer_norm(s.arg(0), s.arg(1), s.arg(2), s.number("eps")); }},
       {"embedding_padded", [](const Step& s) { return embedding(s.arg(0), s.arg(1), s.integer("padding_idx")); }},
       {"cross_entropy",
