@@ -74,8 +74,10 @@ void strided_loop(Shape shape, std::array<Shape, N> strides, Row&& row, std::arr
   }
 }
 
-// Elementwise loops with at least twice this many elements are split across qkv's threads.
-constexpr int64_t kElementwiseGrain = int64_t{1} << 15;
+// Elementwise loops with at least twice this many elements (16K floats, a (32, 16, 64)
+// activation) are split across qkv's threads: handing half to a spinning worker costs a few
+// microseconds, a 16K-element pass about ten.
+constexpr int64_t kElementwiseGrain = int64_t{1} << 13;
 
 // strided_loop, split across qkv's threads when there are at least 2·grain elements: the
 // outermost (coalesced) dimension is cut into ranges, or a single long row into pieces. `row`

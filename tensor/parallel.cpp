@@ -112,25 +112,31 @@ class Pool {
     }
     resize(requested_threads().load() - 1);
     parts = std::min(parts, kMaxParts);
-    {
+    body_ = &body;
+    n_ = n;
+    finished_.store(0);
+    generation_ = (generation_ + 1) & 0xffffffff;
+    // Spinning workers see the new ticket at once. Sleeping ones are woken, and only then is
+    // the mutex taken: a worker counts itself in sleepers_ before it checks the ticket one last
+    // time, and the ticket is stored before sleepers_ is read, so one of the two sees the other.
+    ticket_.store(Ticket{generation_, static_cast<uint64_t>(parts), 0}.pack());
+    if (sleepers_.load() > 0) {
       std::lock_guard<std::mutex> lock(mutex_);
-      body_ = &body;
-      n_ = n;
-      finished_.store(0);
-      error_ = nullptr;
-      generation_ = (generation_ + 1) & 0xffffffff;
-      // Spinning workers see the new ticket at once; sleeping ones are woken below.
-      ticket_.store(Ticket{generation_, static_cast<uint64_t>(parts), 0}.pack());
+      wake_.notify_all();
     }
-    wake_.notify_all();
     claim_and_run(generation_);
     if (!spin_until([&] { return finished_.load() == parts; }, kSpinMicros)) {
       std::unique_lock<std::mutex> lock(mutex_);
+      caller_sleeping_.store(true);  // the same handshake with the thread finishing the last piece
       done_.wait(lock, [&] { return finished_.load() == parts; });
+      caller_sleeping_.store(false);
     }
     body_ = nullptr;
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (error_) std::rethrow_exception(std::exchange(error_, nullptr));
+    if (failed_.load()) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      failed_.store(false);
+      std::rethrow_exception(std::exchange(error_, nullptr));
+    }
   }
 
  private:
@@ -170,8 +176,8 @@ class Pool {
       ++t.next;
       if (!ticket_.compare_exchange_weak(word, t.pack())) continue;  // word now holds the fresh value
       run_piece(static_cast<int64_t>(piece), static_cast<int64_t>(t.parts));
-      if (finished_.fetch_add(1) + 1 == static_cast<int>(t.parts)) {
-        std::lock_guard<std::mutex> lock(mutex_);  // the caller may be about to sleep
+      if (finished_.fetch_add(1) + 1 == static_cast<int>(t.parts) && caller_sleeping_.load()) {
+        std::lock_guard<std::mutex> lock(mutex_);
         done_.notify_one();
       }
       word = ticket_.load();
@@ -186,7 +192,9 @@ class Pool {
       auto news = [&] { return stopping_.load() || Ticket::unpack(ticket_.load()).generation != seen; };
       if (!spin_until(news, kSpinMicros)) {
         std::unique_lock<std::mutex> lock(mutex_);
+        sleepers_.fetch_add(1);  // before the last look at the ticket (see run)
         wake_.wait(lock, news);
+        sleepers_.fetch_sub(1);
       }
       if (stopping_.load()) return;
       seen = Ticket::unpack(ticket_.load()).generation;
@@ -204,6 +212,7 @@ class Pool {
     } catch (...) {
       std::lock_guard<std::mutex> lock(mutex_);
       if (!error_) error_ = std::current_exception();
+      failed_.store(true);
     }
     t_in_parallel = was_in_parallel;
   }
@@ -215,20 +224,23 @@ class Pool {
   std::mutex job_mutex_;  // held by the thread whose job the pool runs
   std::vector<std::thread> workers_;
 
-  // A job is published by writing body_ and n_, then a new ticket (under mutex_, so a worker
-  // about to sleep cannot miss it). body_ and n_ are read only by a thread that has claimed a
-  // piece of the job, and the caller returns only when every piece has finished, so they are
-  // never read stale.
+  // A job is published by writing body_ and n_, then a new ticket. body_ and n_ are read only
+  // by a thread that has claimed a piece of the job, and the caller returns only when every
+  // piece has finished, so they are never read stale. The mutex is taken only to sleep, to wake
+  // a sleeper, and to record an exception: while threads spin, a job costs a few atomics.
   std::mutex mutex_;
   std::condition_variable wake_;  // sleeping workers wait here for a new job (or stop)
   std::condition_variable done_;  // a sleeping caller waits here for the last pieces
   std::atomic<uint64_t> ticket_{0};
   std::atomic<int> finished_{0};  // pieces of the current job that have finished
   std::atomic<bool> stopping_{false};
+  std::atomic<int> sleepers_{0};             // workers asleep (or about to be) on wake_
+  std::atomic<bool> caller_sleeping_{false};  // the caller is asleep (or about to be) on done_
+  std::atomic<bool> failed_{false};           // a piece threw: error_ holds the first exception
   uint64_t generation_ = 0;  // the current job's number (only the caller writes it)
   const Body* body_ = nullptr;
   int64_t n_ = 0;
-  std::exception_ptr error_;  // guarded by mutex_
+  std::exception_ptr error_;  // guarded by mutex_ (set when failed_)
 };
 
 Pool& pool() {

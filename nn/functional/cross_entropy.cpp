@@ -16,6 +16,7 @@
 #include "nn/functional.h"
 #include "tensor/factories.h"
 #include "tensor/fast_exp.h"
+#include "tensor/lane_sum.h"
 #include "tensor/parallel.h"
 #include "tensor/views.h"
 
@@ -68,14 +69,10 @@ void cross_entropy_forward(const T* x, const int64_t* targets, T* loss, T* lse, 
       T m = -std::numeric_limits<T>::infinity();
       for (int64_t c = 0; c < r.c; ++c) m = xi[c] > m ? xi[c] : m;
       for (int64_t c = 0; c < r.c; ++c) e[static_cast<size_t>(c)] = exp_of<T>(xi[c] - m);  // vectorised
-      double total = 0;
-      for (int64_t c = 0; c < r.c; ++c) total += e[static_cast<size_t>(c)];
+      const double total = lane_sum(r.c, [&](int64_t c) { return e[static_cast<size_t>(c)]; });
       const double l = static_cast<double>(m) + std::log(total);
-      double mean_x = 0;
-      if (o.label_smoothing > 0) {
-        for (int64_t c = 0; c < r.c; ++c) mean_x += xi[c];
-        mean_x /= static_cast<double>(r.c);
-      }
+      const double mean_x =
+          o.label_smoothing > 0 ? lane_sum(r.c, [&](int64_t c) { return xi[c]; }) / static_cast<double>(r.c) : 0.0;
       lse[i] = static_cast<T>(l);
       loss[i] = static_cast<T>((1 - o.label_smoothing) * (l - xi[t]) + o.label_smoothing * (l - mean_x));
     }

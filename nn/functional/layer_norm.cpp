@@ -8,6 +8,7 @@
 #include "nn/functional.h"
 #include "tensor/factories.h"
 #include "tensor/iterate.h"
+#include "tensor/lane_sum.h"
 #include "tensor/parallel.h"
 #include "tensor/views.h"
 
@@ -22,11 +23,8 @@ int64_t rows_per_piece(int64_t d) { return std::max<int64_t>(1, kElementwiseGrai
 template <class T>
 void layer_norm_row(const T* x, const T* w, const T* b, T* y, T* mean, T* rstd, int64_t r, int64_t d, double eps) {
   const T* xr = x + r * d;
-  double sum = 0;
-  for (int64_t i = 0; i < d; ++i) sum += xr[i];
-  const double mu = sum / static_cast<double>(d);
-  double sq = 0;
-  for (int64_t i = 0; i < d; ++i) sq += (xr[i] - mu) * (xr[i] - mu);
+  const double mu = lane_sum(d, [&](int64_t i) { return xr[i]; }) / static_cast<double>(d);
+  const double sq = lane_sum(d, [&](int64_t i) { return (xr[i] - mu) * (xr[i] - mu); });
   const double rs = 1.0 / std::sqrt(sq / static_cast<double>(d) + eps);  // biased variance, as torch
   mean[r] = static_cast<T>(mu);
   rstd[r] = static_cast<T>(rs);
@@ -55,18 +53,15 @@ void layer_norm_backward_rows(const T* dy, const T* x, const T* w, const T* mean
     const T mu = mean[r];
     const T rs = rstd[r];
     // g = dy·w;  dx = rs·(g - mean(g) - x̂·mean(g·x̂))
-    double g_mean = 0;
-    double gx_mean = 0;
-    for (int64_t i = 0; i < d; ++i) {
-      const T xhat = (xr[i] - mu) * rs;
-      const T g = dyr[i] * (w ? w[i] : T(1));
-      g_mean += g;
-      gx_mean += g * xhat;
-      if (dw) dw[i] += dyr[i] * xhat;
-      if (db) db[i] += dyr[i];
+    const double g_mean = lane_sum(d, [&](int64_t i) { return dyr[i] * (w ? w[i] : T(1)); }) / static_cast<double>(d);
+    const double gx_mean =
+        lane_sum(d, [&](int64_t i) { return dyr[i] * (w ? w[i] : T(1)) * ((xr[i] - mu) * rs); }) / static_cast<double>(d);
+    if (dw) {
+      for (int64_t i = 0; i < d; ++i) dw[i] += dyr[i] * ((xr[i] - mu) * rs);
     }
-    g_mean /= static_cast<double>(d);
-    gx_mean /= static_cast<double>(d);
+    if (db) {
+      for (int64_t i = 0; i < d; ++i) db[i] += dyr[i];
+    }
     T* dxr = dx + r * d;
     for (int64_t i = 0; i < d; ++i) {
       const T xhat = (xr[i] - mu) * rs;
