@@ -9,6 +9,7 @@
 //
 // Errors (bad flags, unreadable files, corrupt checkpoints) print one message and exit 1.
 #include <cstdio>
+#include <string_view>
 
 #include <fmt/format.h>
 
@@ -39,7 +40,9 @@ int main(int argc, char** argv) {
       if (sub->parsed()) return run();
     }
   } catch (const qkv::Error& e) {
-    fmt::print(stderr, "qkv: {}\n", e.what());
+    // Messages that already name their command ("qkv train: ...") are printed as they are.
+    const std::string_view message = e.what();
+    fmt::print(stderr, "{}{}\n", message.starts_with("qkv ") ? "" : "qkv: ", message);
     return 1;
   } catch (const std::exception& e) {
     fmt::print(stderr, "qkv: unexpected error: {}\n", e.what());
