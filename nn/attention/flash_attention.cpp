@@ -33,7 +33,8 @@
 // MEMORY. Outputs and gradients are allocated as (B, T, H, D) and returned as (B, H, T, D) views,
 // the layout MultiHeadAttention's head split and merge use, so neither side copies. Besides
 // them: L (B, H, Tq) saved for backward; while running, Kᵀ (and in backward Vᵀ) as contiguous
-// (B, H, D, Tk) copies, D (B, H, Tq), and two Br×Bc tiles per thread. Never anything Tq×Tk.
+// (B, H, D, Tk) copies — or, when each task owns a whole head, just that head's, transposed by
+// the task itself — D (B, H, Tq), and two Br×Bc tiles per thread. Never anything Tq×Tk.
 #include "nn/attention/flash_attention.h"
 
 #include <algorithm>
@@ -306,6 +307,7 @@ struct MaskView {
 template <class T>
 struct Scratch {
   std::vector<T> s, dp, m, l;
+  std::vector<T> kt, vt;  // one head's Kᵀ and Vᵀ, when each task owns a whole head
   Scratch(int64_t br, int64_t bc)
       : s(static_cast<size_t>(br * bc)),
         dp(static_cast<size_t>(br * bc)),
@@ -504,6 +506,20 @@ FlashKernel<T> make_kernel(const Sizes& z, const Tensor& q, const Tensor& k, con
                         {}};
 }
 
+// Head (b, h) of x (B, H, T, D) transposed into dst (D, T), contiguous.
+template <class T>
+void transpose_head(const Operand<T>& x, int64_t b, int64_t h, int64_t T_len, int64_t D, T* dst) {
+  constexpr int64_t block = 64;  // a block of 64 source rows stays in L1 while it is read D times
+  for (int64_t j0 = 0; j0 < T_len; j0 += block) {
+    const int64_t n = std::min(block, T_len - j0);
+    const T* src = x.rows(b, h, j0);
+    for (int64_t d = 0; d < D; ++d) {
+      T* row = dst + d * T_len + j0;
+      for (int64_t j = 0; j < n; ++j) row[j] = src[j * x.ld + d];
+    }
+  }
+}
+
 // x (B, H, T, D) → xᵀ (B, H, D, T), contiguous, one head per task.
 template <class T>
 Tensor transposed_heads(const Operand<T>& x, int64_t B, int64_t H, int64_t T_len, int64_t D, Dtype dtype,
@@ -511,28 +527,40 @@ Tensor transposed_heads(const Operand<T>& x, int64_t B, int64_t H, int64_t T_len
   Tensor out = Tensor::empty({B, H, D, T_len}, dtype);
   view = {out.data<T>(), H * D * T_len, D * T_len, std::max<int64_t>(T_len, 1)};
   const Operand<T> dst = view;
-  constexpr int64_t block = 64;  // a block of 64 source rows stays in L1 while it is read D times
   run_tasks<T>(B * H, 1, 1, [&](int64_t bh, Scratch<T>&) {
-    const int64_t b = bh / H, h = bh % H;
-    for (int64_t j0 = 0; j0 < T_len; j0 += block) {
-      const int64_t n = std::min(block, T_len - j0);
-      const T* src = x.rows(b, h, j0);
-      for (int64_t d = 0; d < D; ++d) {
-        T* row = dst.rows(b, h, d) + j0;
-        for (int64_t j = 0; j < n; ++j) row[j] = src[j * x.ld + d];
-      }
-    }
+    transpose_head(x, bh / H, bh % H, T_len, D, dst.rows(bh / H, bh % H, 0));
   });
   return out;
+}
+
+// The kernel with head (b, h)'s xᵀ (D, T) transposed into `buffer`: its operand then points at
+// the buffer for every head (only (b, h) is ever read through it). Used when one task owns a
+// whole head, so the transposes need no pass of their own over all heads.
+template <class T>
+Operand<T> own_transposed(const Operand<T>& x, int64_t b, int64_t h, int64_t T_len, int64_t D,
+                          std::vector<T>& buffer) {
+  buffer.resize(static_cast<size_t>(std::max<int64_t>(D * T_len, 1)));
+  transpose_head(x, b, h, T_len, D, buffer.data());
+  return {buffer.data(), 0, 0, std::max<int64_t>(T_len, 1)};
 }
 
 // Forward: out (B, H, Tq, Dv) and lse (B, H, Tq). q, k, v are BLAS-ready.
 template <class T>
 void forward(FlashKernel<T> kern, const Tensor& out, const Tensor& lse) {
-  const Tensor kt = transposed_heads(kern.k, kern.B, kern.H, kern.Tk, kern.Dh, lse.dtype(), kern.kt);
   const Operand<T> o = operand<T>(out);
   T* L = lse.data<T>();
   const int64_t heads = kern.B * kern.H, blocks = kern.query_blocks();
+  if (blocks == 1) {
+    // One task per head (short sequences): each transposes its own head's K.
+    run_tasks<T>(heads, kern.br, kern.bc, [&](int64_t bh, Scratch<T>& sc) {
+      const int64_t b = bh / kern.H, h = bh % kern.H;
+      FlashKernel<T> own = kern;
+      own.kt = own_transposed(kern.k, b, h, kern.Tk, kern.Dh, sc.kt);
+      own.forward_block(b, h, 0, o, L + bh * kern.Tq, sc);
+    });
+    return;
+  }
+  const Tensor kt = transposed_heads(kern.k, kern.B, kern.H, kern.Tk, kern.Dh, lse.dtype(), kern.kt);
   // Task t: query block (blocks - 1 - t / heads) of head t % heads — late (causally heavier)
   // blocks first, so the light ones fill the gaps at the end.
   run_tasks<T>(heads * blocks, kern.br, kern.bc, [&](int64_t task, Scratch<T>& sc) {
@@ -545,8 +573,6 @@ void forward(FlashKernel<T> kern, const Tensor& out, const Tensor& lse) {
 template <class T>
 void backward(FlashKernel<T> kern, const Tensor& out, const Tensor& dout, const Tensor& lse, const Tensor& dq,
               const Tensor& dk, const Tensor& dv) {
-  const Tensor kt = transposed_heads(kern.k, kern.B, kern.H, kern.Tk, kern.Dh, lse.dtype(), kern.kt);
-  const Tensor vt = transposed_heads(kern.v, kern.B, kern.H, kern.Tk, kern.Dv, lse.dtype(), kern.vt);
   const int64_t B = kern.B, H = kern.H, Tq = kern.Tq, Dv = kern.Dv;
   const int64_t heads = B * H;
   const Operand<T> o = operand<T>(out), d_out = operand<T>(dout);
@@ -561,28 +587,35 @@ void backward(FlashKernel<T> kern, const Tensor& out, const Tensor& dout, const 
     }
   });
   const int64_t qblocks = kern.query_blocks(), kblocks = kern.key_blocks();
-  auto tile = [&](int64_t bh, int64_t qb, int64_t jb, bool with_dq, bool with_dkv, Scratch<T>& sc) {
-    kern.backward_tile(bh / H, bh % H, qb, jb, d_out, L + bh * Tq, delta.data() + bh * Tq, with_dq ? &gq : nullptr,
-                       with_dkv ? &gk : nullptr, with_dkv ? &gv : nullptr, sc);
+  auto tile = [&](const FlashKernel<T>& kn, int64_t bh, int64_t qb, int64_t jb, bool with_dq, bool with_dkv,
+                  Scratch<T>& sc) {
+    kn.backward_tile(bh / H, bh % H, qb, jb, d_out, L + bh * Tq, delta.data() + bh * Tq, with_dq ? &gq : nullptr,
+                     with_dkv ? &gk : nullptr, with_dkv ? &gv : nullptr, sc);
   };
   if (heads >= 4 * num_threads() || num_threads() == 1 || (qblocks == 1 && kblocks == 1)) {
-    // One task per head: dQ, dK and dV of the head are the task's own.
+    // One task per head: dQ, dK and dV of the head are the task's own, and so are the
+    // transposed K and V it reads.
     run_tasks<T>(heads, kern.br, kern.bc, [&](int64_t bh, Scratch<T>& sc) {
+      FlashKernel<T> own = kern;
+      own.kt = own_transposed(kern.k, bh / H, bh % H, kern.Tk, kern.Dh, sc.kt);
+      own.vt = own_transposed(kern.v, bh / H, bh % H, kern.Tk, kern.Dv, sc.vt);
       for (int64_t jb = 0; jb < kblocks; ++jb) {
-        for (int64_t qb = 0; qb < qblocks; ++qb) tile(bh, qb, jb, true, true, sc);
+        for (int64_t qb = 0; qb < qblocks; ++qb) tile(own, bh, qb, jb, true, true, sc);
       }
     });
     return;
   }
+  const Tensor kt = transposed_heads(kern.k, B, H, kern.Tk, kern.Dh, lse.dtype(), kern.kt);
+  const Tensor vt = transposed_heads(kern.v, B, H, kern.Tk, kern.Dv, lse.dtype(), kern.vt);
   // Few heads: dK_j, dV_j per (head, key block) — early (causally heavier) key blocks first —
   // then dQ_i per (head, query block), late blocks first.
   run_tasks<T>(heads * kblocks, kern.br, kern.bc, [&](int64_t task, Scratch<T>& sc) {
     const int64_t bh = task % heads, jb = task / heads;
-    for (int64_t qb = 0; qb < qblocks; ++qb) tile(bh, qb, jb, false, true, sc);
+    for (int64_t qb = 0; qb < qblocks; ++qb) tile(kern, bh, qb, jb, false, true, sc);
   });
   run_tasks<T>(heads * qblocks, kern.br, kern.bc, [&](int64_t task, Scratch<T>& sc) {
     const int64_t bh = task % heads, qb = qblocks - 1 - task / heads;
-    for (int64_t jb = 0; jb < kblocks; ++jb) tile(bh, qb, jb, true, false, sc);
+    for (int64_t jb = 0; jb < kblocks; ++jb) tile(kern, bh, qb, jb, true, false, sc);
   });
 }
 
