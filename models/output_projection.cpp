@@ -1,10 +1,7 @@
 // output_projection.cpp — logits = x·Wᵀ + b with an own or a tied W.
 #include "models/output_projection.h"
 
-#include "autograd/ops/elementwise.h"
 #include "autograd/ops/linear.h"
-#include "autograd/ops/matmul.h"
-#include "autograd/ops/views.h"
 #include "nn/init.h"
 
 namespace qkv::models {

@@ -3,10 +3,7 @@
 
 #include <cmath>
 
-#include "autograd/ops/elementwise.h"
 #include "autograd/ops/linear.h"
-#include "autograd/ops/matmul.h"
-#include "autograd/ops/views.h"
 #include "nn/init.h"
 
 namespace qkv {

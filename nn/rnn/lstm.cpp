@@ -3,7 +3,6 @@
 
 #include "autograd/ops/elementwise.h"
 #include "autograd/ops/linear.h"
-#include "autograd/ops/matmul.h"
 #include "autograd/ops/views.h"
 #include "nn/rnn/steps.h"
 

@@ -6,7 +6,6 @@
 #include "autograd/ops/elementwise.h"
 #include "autograd/ops/index.h"
 #include "autograd/ops/linear.h"
-#include "autograd/ops/matmul.h"
 #include "autograd/ops/views.h"
 #include "nn/functional.h"
 #include "nn/init.h"
