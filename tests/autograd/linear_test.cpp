@@ -1,10 +1,11 @@
 // linear_test.cpp — the fused linear op: it agrees with the composed matmul + add it replaces
-// (values and every gradient, on shapes large enough to run in parallel), it hands parameters
-// their gradients in their own layout, and it names the shapes when they do not fit.
+// (values and every gradient, on shapes large enough to run in parallel), it and matmul hand
+// parameters their gradients in their own layout, and it names the shapes when they do not fit.
 // Its float64 gradcheck is in gradcheck_table_test.cpp; PyTorch parity (F.linear) in
 // parity/autograd_parity.py.
 #include <catch2/catch.hpp>
 
+#include "autograd/node.h"
 #include "qkv.h"
 #include "tensor/elementwise.h"
 #include "tensor/reduce.h"
@@ -50,16 +51,26 @@ TEST_CASE("linear: agrees with matmul + add in value and every gradient", "[auto
   }
 }
 
-TEST_CASE("linear and matmul: a weight used transposed gets a contiguous gradient", "[autograd][linear]") {
+// The gradients an op's backward returns, for an output gradient of ones.
+Grads backward_of(const Tensor& y) { return y.autograd_meta()->grad_fn->apply(ones(y.shape())); }
+
+TEST_CASE("linear and matmul: a weight used transposed gets its gradient without a copy", "[autograd][linear]") {
   Generator gen(3);
   Tensor x = randn({4, 5}, gen).requires_grad_();
   Tensor w = randn({6, 5}, gen).requires_grad_();
-  sum(linear(x, w)).backward();
-  CHECK(w.grad().is_contiguous());
-  w.zero_grad();
-  // The composed form: matmul computes Wᵀ's gradient transposed, so W's is contiguous too.
-  sum(matmul(x, transpose(w, 0, 1))).backward();
-  CHECK(w.grad().is_contiguous());
+  // linear's dW comes out in W's own (6, 5) layout.
+  const Grads from_linear = backward_of(linear(x, w));
+  CHECK(from_linear[1].shape() == Shape{6, 5});
+  CHECK(from_linear[1].is_contiguous());
+  // matmul with Wᵀ: the gradient of the (5, 6) operand is itself a transposed view, so the
+  // transpose's backward turns it into a contiguous (6, 5) gradient without copying.
+  const Grads from_matmul = backward_of(matmul(x, transpose(w, 0, 1)));
+  CHECK(from_matmul[1].shape() == Shape{5, 6});
+  CHECK_FALSE(from_matmul[1].is_contiguous());
+  CHECK(transpose(from_matmul[1], 0, 1).is_contiguous());
+  // An operand in plain layout keeps a plain gradient.
+  Tensor v = randn({5, 6}, gen).requires_grad_();
+  CHECK(backward_of(matmul(x, v))[1].is_contiguous());
 }
 
 TEST_CASE("linear: names the op and the shapes when they do not fit", "[autograd][linear][errors]") {
