@@ -619,39 +619,91 @@ void backward(FlashKernel<T> kern, const Tensor& out, const Tensor& dout, const 
   });
 }
 
+// The tile sizes to run with: the requested ones, or by length where 0.
+FlashAttentionTiles resolved(const Sizes& z, const FlashAttentionTiles& requested) {
+  const int64_t auto_block = std::max(z.Tq, z.Tk) >= 1024 ? 128 : 64;
+  return {requested.query_block > 0 ? requested.query_block : auto_block,
+          requested.key_block > 0 ? requested.key_block : auto_block};
+}
+
+// The forward on BLAS-ready q, k, v: out (B, H, Tq, Dv), a view of (B, Tq, H, Dv), and the
+// log-sum-exp L (B, H, Tq) the backward needs.
+std::pair<Tensor, Tensor> attend(const Sizes& z, const Tensor& q, const Tensor& k, const Tensor& v,
+                                 const AttentionMask& mask, double scale, const FlashAttentionTiles& tiles) {
+  Tensor out = heads_last(z.B, z.H, z.Tq, z.Dv, q.dtype(), false);
+  Tensor lse = Tensor::empty({z.B, z.H, z.Tq}, q.dtype());  // L = m + log l per query row
+  dispatch_floating("flash_attention", q.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    forward(make_kernel<T>(z, q, k, v, mask, scale, tiles), out, lse);
+  });
+  return {out, lse};
+}
+
+// The backward: accumulates into dq, dk, dv (zero-filled, any BLAS-ready layout).
+void attend_backward(const Sizes& z, const Tensor& q, const Tensor& k, const Tensor& v, const AttentionMask& mask,
+                     double scale, const FlashAttentionTiles& tiles, const Tensor& out, const Tensor& lse,
+                     const Tensor& grad_out, const Tensor& dq, const Tensor& dk, const Tensor& dv) {
+  const Tensor dout = blas_ready(grad_out);
+  dispatch_floating("flash_attention", q.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    backward(make_kernel<T>(z, q, k, v, mask, scale, tiles), out, dout, lse, dq, dk, dv);
+  });
+}
+
+// Part `part` (0: q, 1: k, 2: v) of a contiguous packed qkv (B, T, 3·H·D), as a (B, H, T, D)
+// view: row stride 3·H·D, so BLAS reads it in place.
+Tensor packed_part(const Tensor& qkv, int64_t heads, int64_t part) {
+  const int64_t B = qkv.size(0), T = qkv.size(1), E = qkv.size(2) / 3, D = E / heads;
+  return qkv.as_strided({B, heads, T, D}, {T * 3 * E, D, 3 * E, 1}, qkv.offset() + part * E);
+}
+
 }  // namespace
 
 Tensor flash_attention(const Tensor& q_in, const Tensor& k_in, const Tensor& v_in, const AttentionMask& mask,
                        double scale, const FlashAttentionTiles& requested_tiles) {
   const Sizes z = checked_sizes(q_in, k_in, v_in, mask, requested_tiles);
-  const int64_t auto_block = std::max(z.Tq, z.Tk) >= 1024 ? 128 : 64;
-  const FlashAttentionTiles tiles{requested_tiles.query_block > 0 ? requested_tiles.query_block : auto_block,
-                                  requested_tiles.key_block > 0 ? requested_tiles.key_block : auto_block};
+  const FlashAttentionTiles tiles = resolved(z, requested_tiles);
   // BLAS-ready operands: the inputs themselves unless their rows are not contiguous.
-  const Tensor q_blas = blas_ready(q_in), k_blas = blas_ready(k_in), v_blas = blas_ready(v_in);
-  Tensor out = heads_last(z.B, z.H, z.Tq, z.Dv, q_in.dtype(), false);  // (B, H, Tq, Dv) view of (B, Tq, H, Dv)
-  const Tensor lse = Tensor::empty({z.B, z.H, z.Tq}, q_in.dtype());    // L = m + log l per query row
-  dispatch_floating("flash_attention", q_in.dtype(), [&](auto tag) {
-    using T = decltype(tag);
-    forward(make_kernel<T>(z, q_blas, k_blas, v_blas, mask, scale, tiles), out, lse);
-  });
+  const Tensor q = blas_ready(q_in), k = blas_ready(k_in), v = blas_ready(v_in);
+  auto [out, lse] = attend(z, q, k, v, mask, scale, tiles);
   if (needs_grad(q_in, k_in, v_in)) {
     record("flash_attention", out, {q_in, k_in, v_in},
-           [sq = save("flash_attention", q_blas), sk = save("flash_attention", k_blas),
-            sv = save("flash_attention", v_blas), so = save("flash_attention", out), sl = save("flash_attention", lse),
-            mask, scale, tiles, z](const Tensor& grad_out) -> Grads {
-             const Tensor& q = sq.get();
-             const Tensor& k = sk.get();
-             const Tensor& v = sv.get();
-             const Tensor dout = blas_ready(grad_out);
-             Tensor dq = heads_last(z.B, z.H, z.Tq, z.Dh, q.dtype(), true);  // (B, H, Tq, Dh)
-             Tensor dk = heads_last(z.B, z.H, z.Tk, z.Dh, q.dtype(), true);  // (B, H, Tk, Dh)
-             Tensor dv = heads_last(z.B, z.H, z.Tk, z.Dv, q.dtype(), true);  // (B, H, Tk, Dv)
-             dispatch_floating("flash_attention", q.dtype(), [&](auto tag) {
-               using T = decltype(tag);
-               backward(make_kernel<T>(z, q, k, v, mask, scale, tiles), so.get(), dout, sl.get(), dq, dk, dv);
-             });
+           [sq = save("flash_attention", q), sk = save("flash_attention", k), sv = save("flash_attention", v),
+            so = save("flash_attention", out), sl = save("flash_attention", lse), mask, scale, tiles,
+            z](const Tensor& grad_out) -> Grads {
+             const Dtype dtype = sq.get().dtype();
+             Tensor dq = heads_last(z.B, z.H, z.Tq, z.Dh, dtype, true);  // (B, H, Tq, Dh)
+             Tensor dk = heads_last(z.B, z.H, z.Tk, z.Dh, dtype, true);  // (B, H, Tk, Dh)
+             Tensor dv = heads_last(z.B, z.H, z.Tk, z.Dv, dtype, true);  // (B, H, Tk, Dv)
+             attend_backward(z, sq.get(), sk.get(), sv.get(), mask, scale, tiles, so.get(), sl.get(), grad_out, dq, dk, dv);
              return {dq, dk, dv};
+           });
+  }
+  return out;
+}
+
+Tensor flash_attention_packed(const Tensor& qkv_in, int64_t heads, const AttentionMask& mask, double scale,
+                              const FlashAttentionTiles& requested_tiles) {
+  check(qkv_in.defined() && qkv_in.dim() == 3 && heads > 0 && qkv_in.size(2) % (3 * heads) == 0,
+        "flash_attention_packed: qkv must be (B, T, 3·H·Dh) with H = {} heads, got {}", heads,
+        qkv_in.defined() ? qkv_in.shape() : Shape{});
+  const Tensor qkv = qkv_in.is_contiguous() ? qkv_in : raw::contiguous(qkv_in);
+  const Tensor q = packed_part(qkv, heads, 0), k = packed_part(qkv, heads, 1), v = packed_part(qkv, heads, 2);
+  const Sizes z = checked_sizes(q, k, v, mask, requested_tiles);
+  const FlashAttentionTiles tiles = resolved(z, requested_tiles);
+  auto [out, lse] = attend(z, q, k, v, mask, scale, tiles);
+  if (needs_grad(qkv_in)) {
+    record("flash_attention_packed", out, {qkv_in},
+           [sqkv = save("flash_attention_packed", qkv), so = save("flash_attention_packed", out),
+            sl = save("flash_attention_packed", lse), heads, mask, scale, tiles, z](const Tensor& grad_out) -> Grads {
+             const Tensor& x = sqkv.get();
+             // One gradient buffer, laid out like qkv: the kernel writes dq, dk and dv into
+             // their thirds of it, so nothing is split or summed afterwards.
+             Tensor dqkv = zeros(x.shape(), x.dtype());
+             attend_backward(z, packed_part(x, heads, 0), packed_part(x, heads, 1), packed_part(x, heads, 2),
+                             mask, scale, tiles, so.get(), sl.get(), grad_out, packed_part(dqkv, heads, 0),
+                             packed_part(dqkv, heads, 1), packed_part(dqkv, heads, 2));
+             return {dqkv};
            });
   }
   return out;

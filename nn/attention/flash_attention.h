@@ -32,4 +32,12 @@ struct FlashAttentionTiles {
 Tensor flash_attention(const Tensor& q, const Tensor& k, const Tensor& v, const AttentionMask& mask, double scale,
                        const FlashAttentionTiles& tiles = {});
 
+// Self-attention from one packed projection, qkv (B, T, 3·H·Dh) = x·[Wq; Wk; Wv]ᵀ: q, k and v
+// are its three thirds along the last dimension, read in place. The same result as
+// flash_attention on those three (B, H, T, Dh) views, but the gradient comes back as one
+// (B, T, 3·H·Dh) tensor that the backward writes dq, dk and dv into, so the packed projection's
+// backward is one product for dx and one for dW (MultiHeadAttention uses it for self-attention).
+Tensor flash_attention_packed(const Tensor& qkv, int64_t heads, const AttentionMask& mask, double scale,
+                              const FlashAttentionTiles& tiles = {});
+
 }  // namespace qkv

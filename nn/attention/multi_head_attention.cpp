@@ -3,6 +3,8 @@
 
 #include <cmath>
 
+#include "autograd/ops/index.h"
+#include "autograd/ops/linear.h"
 #include "autograd/ops/views.h"
 #include "nn/init.h"
 
@@ -33,6 +35,12 @@ AttentionConfig core_config(const MultiHeadAttentionConfig& c) {
 // (B, T, H·Dh) → (B, H, T, Dh), a view.
 Tensor split_heads(const Tensor& x, int64_t heads) {
   return transpose(view(x, {x.size(0), x.size(1), heads, -1}), 1, 2);
+}
+
+// Whether a and b are the same tensor: one storage, layout and autograd identity.
+bool same_tensor(const Tensor& a, const Tensor& b) {
+  return a.storage() == b.storage() && a.offset() == b.offset() && a.shape() == b.shape() &&
+         a.strides() == b.strides() && a.autograd_meta() == b.autograd_meta();
 }
 
 // (B, H, T, Dh) → (B, T, H·Dh), one copy.
@@ -85,12 +93,27 @@ AttentionResult MultiHeadAttention::forward(const Tensor& query, const Tensor& k
         "MultiHeadAttention: key {} and value {} must be (B, Tk, ·) with query's B = {}", key.shape(), value.shape(),
         query.size(0));
   const int64_t H = config_.num_heads;
+  if (packs_self_attention(query, key, value, need_weights)) {
+    // Self-attention: the three projections as one product, x·[Wq; Wk; Wv]ᵀ, read in place
+    // by the variant; its backward gives one gradient, so dx is one product too.
+    const Tensor weight = concat({q_proj_.weight(), k_proj_.weight(), v_proj_.weight()}, 0);  // (3E, E)
+    const Tensor bias = config_.bias ? concat({q_proj_.bias(), k_proj_.bias(), v_proj_.bias()}, 0) : Tensor();
+    const Tensor qkv = linear(query, weight, bias);                     // (B, T, 3E)
+    return {out_proj_(merge_heads(attention_->forward_packed(qkv, mask))), Tensor()};  // (B, T, E)
+  }
   const Tensor q = split_heads(q_proj_(query), H);  // (B, H, Tq, Dh)
   const Tensor k = split_heads(k_proj_(key), H);    // (B, H, Tk, Dh)
   const Tensor v = split_heads(v_proj_(value), H);  // (B, H, Tk, Dh)
   AttentionResult r = attention_->forward(q, k, v, mask, need_weights);
   r.out = out_proj_(merge_heads(r.out));  // (B, Tq, E)
   return r;
+}
+
+bool MultiHeadAttention::packs_self_attention(const Tensor& query, const Tensor& key, const Tensor& value,
+                                              bool need_weights) const {
+  const int64_t E = config_.embed_dim;
+  return same_tensor(query, key) && same_tensor(query, value) && width_or(config_.kdim, E) == E &&
+         width_or(config_.vdim, E) == E && attention_->packs_qkv(need_weights);
 }
 
 }  // namespace qkv

@@ -8,7 +8,9 @@
 //
 // Self-attention passes the same tensor three times; encoder–decoder (cross) attention passes
 // the decoder states as query and the encoder states as key and value, whose length and width
-// may differ. The scoring rule is any registered variant (variant.h), by name.
+// may differ. For self-attention with a variant that can take them (the default's fused path),
+// the three projections run as one product x·[Wq; Wk; Wv]ᵀ → (B, T, 3E): same result, one
+// product instead of three forward and backward. The scoring rule is any registered variant (variant.h), by name.
 // Parameter names and initialisation follow torch.nn.MultiheadAttention with separate
 // q/k/v projection weights (batch_first=True).
 #pragma once
@@ -54,6 +56,9 @@ class MultiHeadAttention : public Module {
   void reset_own_parameters(Generator& gen) override;
 
  private:
+  // Whether this call is self-attention that the variant takes as one packed projection.
+  bool packs_self_attention(const Tensor& query, const Tensor& key, const Tensor& value, bool need_weights) const;
+
   MultiHeadAttentionConfig config_;
   int64_t head_dim_;
   Linear q_proj_;

@@ -76,6 +76,23 @@ class AttentionVariant : public Module {
                                            const AttentionMask& mask, bool need_weights) {
     return forward(q, prepared_keys, v, mask, need_weights);
   }
+
+  // Self-attention with the three projections packed into one product (MultiHeadAttention does
+  // this when query, key and value are one tensor): qkv (B, T, 3·H·Dh) holds q, k and v side by
+  // side in its last dimension. A variant that can read them there in place, and return one
+  // gradient for all three, says so in packs_qkv; MultiHeadAttention then calls
+  //   forward_packed(qkv, mask)  instead of  forward(q, k, v, mask, need_weights).out
+  // and the projection's backward is one product instead of three and two sums. The default
+  // variant's fused kernel does (scaled_dot.cpp); every other variant keeps the default: no.
+  virtual bool packs_qkv(bool need_weights) const {
+    (void)need_weights;
+    return false;
+  }
+  virtual Tensor forward_packed(const Tensor& qkv, const AttentionMask& mask) {
+    (void)mask;
+    check(false, "forward_packed: this attention variant does not take packed q, k and v (qkv {})", qkv.shape());
+    return {};
+  }
 };
 
 // Turns scores (B, H, Tq, Tk) into weights that are zero where `allowed` (bool, broadcastable)

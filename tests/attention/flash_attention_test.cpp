@@ -321,3 +321,117 @@ TEST_CASE("scaled_dot takes the fused path exactly when it may", "[attention][fl
   CHECK(weights.shape() == Shape{3, 4, 70, 70});
   for (size_t i = 0; i < a.size(); ++i) CHECK(relative_diff(c[i], b[i]) < 1e-12);
 }
+
+// ---- self-attention from one packed projection ----------------------------------------------
+
+namespace {
+
+// q, k, v (B, H, T, D) as the three thirds of qkv (B, T, 3·H·D), through differentiable views.
+std::vector<Tensor> unpacked(const Tensor& qkv, int64_t heads) {
+  const int64_t E = qkv.size(2) / 3;
+  std::vector<Tensor> parts;
+  for (int64_t part = 0; part < 3; ++part) {
+    const Tensor third = narrow(qkv, 2, part * E, E);  // (B, T, E)
+    parts.push_back(transpose(reshape(third, {qkv.size(0), qkv.size(1), heads, E / heads}), 1, 2));
+  }
+  return parts;
+}
+
+}  // namespace
+
+TEST_CASE("flash attention from a packed qkv agrees with the three views, values and gradient",
+          "[attention][flash]") {
+  struct Packed {
+    int64_t batch, heads, t, dh;
+    AttentionMask mask;
+    FlashAttentionTiles tiles;
+    int threads;
+  };
+  const std::vector<Packed> cases = {
+      {2, 3, 70, 8, AttentionMask::causal() & AttentionMask::key_padding(padding_mask(70, {0, 9})), {}, 2},
+      {2, 3, 70, 8, AttentionMask::causal(), {16, 16}, 1},
+      {1, 2, 40, 4, AttentionMask::key_padding(padding_mask(40, {40})), {16, 8}, 2},  // a fully padded row
+      {3, 1, 9, 5, {}, {}, 2},
+  };
+  for (const Packed& c : cases) {
+    const ThreadCount threads(c.threads);
+    INFO("B " << c.batch << " H " << c.heads << " T " << c.t << " Dh " << c.dh << " threads " << c.threads);
+    Generator gen(11);
+    const Tensor x = randn({c.batch, c.t, 3 * c.heads * c.dh}, gen, Dtype::float64);
+    const Tensor grad_out = randn({c.batch, c.heads, c.t, c.dh}, gen, Dtype::float64);
+    const double scale = 0.4;
+    Tensor a = x.detach().requires_grad_();
+    const Tensor packed = flash_attention_packed(a, c.heads, c.mask, scale, c.tiles);
+    sum(packed * grad_out).backward();
+    Tensor b = x.detach().requires_grad_();
+    const std::vector<Tensor> qkv = unpacked(b, c.heads);
+    const Tensor separate = flash_attention(qkv[0], qkv[1], qkv[2], c.mask, scale, c.tiles);
+    sum(separate * grad_out).backward();
+    CHECK(packed.shape() == separate.shape());
+    CHECK(relative_diff(packed, separate) < 1e-12);
+    CHECK(all_finite(a.grad()));
+    CHECK(relative_diff(a.grad(), b.grad()) < 1e-12);
+  }
+}
+
+TEST_CASE("flash attention from a packed qkv: gradcheck in float64", "[attention][flash]") {
+  Generator gen(12);
+  for (const FlashAttentionTiles& tiles : {FlashAttentionTiles{}, FlashAttentionTiles{3, 4}}) {
+    INFO("tiles " << tiles.query_block << "x" << tiles.key_block);
+    std::vector<Tensor> inputs{randn({2, 7, 3 * 2 * 3}, gen, Dtype::float64).requires_grad_()};
+    const auto mask = AttentionMask::causal() & AttentionMask::key_padding(padding_mask(7, {0, 3}));
+    REQUIRE_NOTHROW(gradcheck("flash_attention_packed", [&](const std::vector<Tensor>& in) {
+      return flash_attention_packed(in[0], 2, mask, 0.7, tiles);
+    }, inputs));
+  }
+}
+
+TEST_CASE("flash attention from a packed qkv rejects a width that is not 3·H·Dh", "[attention][flash]") {
+  Generator gen(13);
+  CHECK_THROWS_WITH(flash_attention_packed(randn({2, 5, 20}, gen), 3, {}, 1.0),
+                    Catch::Contains("flash_attention_packed") && Catch::Contains("[2, 5, 20]"));
+  CHECK_THROWS_AS(flash_attention_packed(randn({2, 5, 18}, gen), 0, {}, 1.0), Error);
+  CHECK_THROWS_AS(flash_attention_packed(randn({10, 18}, gen), 3, {}, 1.0), Error);
+  CHECK_THROWS_AS(flash_attention_packed(randn({2, 5, 18}, gen), 3, AttentionMask::key_padding(zeros({3, 5}, Dtype::bool_)), 1.0),
+                  Error);
+}
+
+TEST_CASE("MultiHeadAttention packs the projections for self-attention only", "[attention][flash]") {
+  Generator gen(14);
+  MultiHeadAttentionConfig config;
+  config.embed_dim = 12;
+  config.num_heads = 3;
+  config.dtype = Dtype::float64;
+  MultiHeadAttention layer(config);
+  Generator init(15);
+  layer.reset_parameters(init);
+  layer.eval();
+  Tensor x = randn({2, 6, 12}, gen, Dtype::float64).requires_grad_();
+  const auto mask = AttentionMask::causal();
+  // Self-attention: one packed product.
+  const Tensor self = layer.forward(x, x, x, mask).out;
+  CHECK(to_dot(self).find("flash_attention_packed") != std::string::npos);
+  // The same values as keys and values in another tensor: the three-projection path.
+  Tensor copy = x.detach().clone().requires_grad_();
+  const Tensor cross = layer.forward(x, copy, copy, mask).out;
+  CHECK(to_dot(cross).find("flash_attention_packed") == std::string::npos);
+  CHECK(relative_diff(self, cross) < 1e-12);
+  // Weights requested, or dropout on them while training: no fused kernel, so no packing.
+  CHECK(to_dot(layer.forward(x, x, x, mask, true).out).find("flash_attention_packed") == std::string::npos);
+  // Gradients of every parameter and of x agree with the three-projection path (x feeding
+  // query only there, copy feeding key and value: their sum is x's gradient when packed).
+  auto grads = [&](const Tensor& out) {
+    layer.zero_grad();
+    sum(out * out).backward();
+    std::vector<Tensor> g;
+    for (const Tensor& p : layer.parameters()) g.push_back(p.grad().clone());
+    return g;
+  };
+  const std::vector<Tensor> packed_grads = grads(self);
+  const Tensor dx_packed = x.grad().clone();
+  x.zero_grad();
+  const std::vector<Tensor> separate_grads = grads(cross);
+  REQUIRE(packed_grads.size() == separate_grads.size());
+  for (size_t i = 0; i < packed_grads.size(); ++i) CHECK(relative_diff(packed_grads[i], separate_grads[i]) < 1e-12);
+  CHECK(relative_diff(dx_packed, raw::add(x.grad(), copy.grad())) < 1e-12);
+}

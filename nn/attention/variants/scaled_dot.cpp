@@ -7,6 +7,7 @@
 //   composed  ScoredAttention::forward: matmul → scale → masked_fill → softmax → matmul. Taken
 //             otherwise (need_weights, dropout while training, another normaliser), or always
 //             when the option "fused" is 0 (for comparisons).
+// When the fused path applies, it also takes self-attention's packed q, k, v (forward_packed).
 #include <cmath>
 
 #include "autograd/ops/elementwise.h"
@@ -28,15 +29,27 @@ class ScaledDotAttention : public ScoredAttention {
 
   AttentionResult forward(const Tensor& q, const Tensor& k, const Tensor& v, const AttentionMask& mask,
                           bool need_weights) override {
-    const bool dropout_off = config_.dropout == 0.0 || !training();
-    const bool fused = config_.option("fused", 1.0) != 0.0 && config_.normaliser == "softmax";
-    if (need_weights || !dropout_off || !fused || q.dim() != 4) {
-      return ScoredAttention::forward(q, k, v, mask, need_weights);
-    }
+    if (!fuses(need_weights) || q.dim() != 4) return ScoredAttention::forward(q, k, v, mask, need_weights);
     return {flash_attention(q, k, v, mask, scale(q)), Tensor()};  // (B, H, Tq, Dv)
   }
 
+  bool packs_qkv(bool need_weights) const override { return fuses(need_weights); }
+
+  // qkv (B, T, 3·H·Dh) → (B, H, T, Dh)
+  Tensor forward_packed(const Tensor& qkv, const AttentionMask& mask) override {
+    check(fuses(false), "scaled_dot: forward_packed needs the fused path (softmax, no dropout on the weights)");
+    const double scale = 1.0 / std::sqrt(static_cast<double>(config_.head_dim));
+    return flash_attention_packed(qkv, config_.num_heads, mask, scale);
+  }
+
  private:
+  // The fused kernel computes exactly this variant's result when nothing needs the weights
+  // themselves: no weights returned, no dropout applied to them, the softmax normaliser.
+  bool fuses(bool need_weights) const {
+    const bool dropout_off = config_.dropout == 0.0 || !training();
+    return !need_weights && dropout_off && config_.option("fused", 1.0) != 0.0 && config_.normaliser == "softmax";
+  }
+
   static double scale(const Tensor& q) { return 1.0 / std::sqrt(static_cast<double>(q.size(-1))); }
 };
 
