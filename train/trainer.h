@@ -35,9 +35,9 @@ TrainResult train(const TrainOptions& options);
 // the run-control options left unset here. max_minutes and max_steps count the whole run,
 // including the part before the checkpoint.
 struct RunControl {
-  std::optional<int64_t> epochs, max_steps, patience, valid_beam, valid_sentences, keep_checkpoints;
-  std::optional<double> max_minutes;
-  std::string out_dir;  // "": the checkpoint's own directory
+  std::optional<int64_t> epochs{}, max_steps{}, patience{}, valid_beam{}, valid_sentences{}, keep_checkpoints{};
+  std::optional<double> max_minutes{};
+  std::string out_dir{};  // "": the checkpoint's own directory
   bool progress = true;
 };
 
