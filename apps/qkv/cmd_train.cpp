@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "apps/qkv/commands.h"
+#include "apps/qkv/config_file.h"
 #include "tensor/error.h"
 #include "train/trainer.h"
 
@@ -15,7 +16,11 @@ namespace qkv::cli {
 Command add_train(CLI::App& app) {
   auto o = std::make_shared<train::TrainOptions>();
   auto resume = std::make_shared<std::string>();
-  app.set_config("--config", "", "read options from a TOML/INI file (keys are the long flag names, e.g. lr = 0.001)");
+  auto config = std::make_shared<std::string>();
+  app.add_option("--config", *config,
+                 "read options from a TOML/INI file (keys are the long flag names, e.g. lr = 0.001; the command line "
+                 "wins)")
+      ->check(CLI::ExistingFile);
   app.add_option("--resume", *resume, "continue the run saved in this checkpoint (usually <out-dir>/last.safetensors)");
   // Data
   app.add_option("--train-source", o->train_source, "training source sentences, one per line")->capture_default_str();
@@ -112,7 +117,8 @@ Command add_train(CLI::App& app) {
   for (CLI::Option* opt : transformer_options) opt->group("Transformer model (--arch transformer)");
   for (CLI::Option* opt : rnn_options) opt->group("RNN model (--arch rnn)");
 
-  return [=]() {
+  return [=, &app]() {
+    if (!config->empty()) apply_config_file(app, *config);
     // A resumed run keeps its data, model and recipe: a flag that would change them is an error,
     // not silently ignored. Run-control flags not given keep the checkpoint's values.
     for (const CLI::Option* opt : fixed_by_checkpoint) {
