@@ -4,10 +4,11 @@
 // (bench/torch_attention_bench.py) and runs every length in its own process so peak memory is
 // per length.
 //
-//   attention_bench T [repeats] [--composed] [--batch B]
+//   attention_bench T [repeats] [--composed] [--unpacked] [--batch B]
 //
 // --composed forces the composed path (matmul → scale → masked_fill → softmax → matmul) instead
-// of the fused flash-attention kernel, for comparison. Prints one line:
+// of the fused flash-attention kernel, for comparison; --unpacked keeps the fused kernel but
+// runs the q, k and v projections as three products instead of one packed one. Prints one line:
 //   RESULT qkv <T> <median wall ms> <median cpu ms> <peak RSS MB> <baseline RSS MB>
 // Peak RSS is getrusage's ru_maxrss for the whole process; the baseline is taken at the start
 // of main, before the layer and its input are built (as the torch script takes it right after
@@ -58,17 +59,19 @@ double median(std::vector<double> v) {
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    fmt::print(stderr, "usage: {} T [repeats] [--composed] [--batch B]\n", argv[0]);
+    fmt::print(stderr, "usage: {} T [repeats] [--composed] [--unpacked] [--batch B]\n", argv[0]);
     return 2;
   }
   const int64_t T = std::atoll(argv[1]);
   int repeats = T >= 4096 ? 3 : T >= 1024 ? 5 : T >= 256 ? 15 : 40;
-  bool composed = false;
+  bool composed = false, unpacked = false;
   int64_t batch = 8;
   for (int i = 2; i < argc; ++i) {
     const std::string arg = argv[i];
     if (arg == "--composed") {
       composed = true;
+    } else if (arg == "--unpacked") {  // three q/k/v projections instead of one packed product
+      unpacked = true;
     } else if (arg == "--batch" && i + 1 < argc) {
       batch = std::atoll(argv[++i]);
     } else {
@@ -82,6 +85,7 @@ int main(int argc, char** argv) {
   config.embed_dim = E;
   config.num_heads = H;
   if (composed) config.options["fused"] = 0;
+  if (unpacked) config.options["packed"] = 0;
   MultiHeadAttention mha(config);
   Generator gen(0);
   mha.reset_parameters(gen);

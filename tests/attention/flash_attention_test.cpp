@@ -416,8 +416,12 @@ TEST_CASE("MultiHeadAttention packs the projections for self-attention only", "[
   const Tensor cross = layer.forward(x, copy, copy, mask).out;
   CHECK(to_dot(cross).find("flash_attention_packed") == std::string::npos);
   CHECK(relative_diff(self, cross) < 1e-12);
-  // Weights requested, or dropout on them while training: no fused kernel, so no packing.
+  // Weights requested: no fused kernel, so no packing; nor with the option "packed" = 0.
   CHECK(to_dot(layer.forward(x, x, x, mask, true).out).find("flash_attention_packed") == std::string::npos);
+  MultiHeadAttentionConfig unpacked_config = config;
+  unpacked_config.options["packed"] = 0;
+  MultiHeadAttention unpacked(unpacked_config);
+  CHECK(to_dot(unpacked.forward(x, x, x, mask).out).find("flash_attention_packed") == std::string::npos);
   // Gradients of every parameter and of x agree with the three-projection path (x feeding
   // query only there, copy feeding key and value: their sum is x's gradient when packed).
   auto grads = [&](const Tensor& out) {

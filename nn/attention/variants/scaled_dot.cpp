@@ -33,7 +33,10 @@ class ScaledDotAttention : public ScoredAttention {
     return {flash_attention(q, k, v, mask, scale(q)), Tensor()};  // (B, H, Tq, Dv)
   }
 
-  bool packs_qkv(bool need_weights) const override { return fuses(need_weights); }
+  // Option "packed" = 0 keeps self-attention's three projections apart (for comparisons).
+  bool packs_qkv(bool need_weights) const override {
+    return fuses(need_weights) && config_.option("packed", 1.0) != 0.0;
+  }
 
   // qkv (B, T, 3·H·Dh) → (B, H, T, Dh)
   Tensor forward_packed(const Tensor& qkv, const AttentionMask& mask) override {
