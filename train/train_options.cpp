@@ -25,6 +25,8 @@ void for_each_option(Options& o, F&& f) {
   f("max_tokens", o.max_tokens);
   f("lr", o.lr);
   f("warmup_steps", o.warmup_steps);
+  f("schedule", o.schedule);
+  f("decay_steps", o.decay_steps);
   f("beta2", o.beta2);
   f("weight_decay", o.weight_decay);
   f("label_smoothing", o.label_smoothing);
@@ -77,7 +79,8 @@ TrainOptions TrainOptions::from_metadata(const std::map<std::string, std::string
   for_each_option(o, [&](const char* name, auto& value) {
     const std::string key = fmt::format("train.{}", name);
     const auto it = metadata.find(key);
-    if (it == metadata.end() && key == "train.arch") return;  // older checkpoints: a Transformer
+    // Older checkpoints: a Transformer, trained with the inverse square root schedule.
+    if (it == metadata.end() && (key == "train.arch" || key == "train.schedule" || key == "train.decay_steps")) return;
     if (it == metadata.end()) throw Error(fmt::format("checkpoint metadata: the option '{}' is missing", key));
     from_text(key, it->second, value);
   });
@@ -105,6 +108,13 @@ void TrainOptions::validate() const {
   check(max_tokens >= 8, "max-tokens", max_tokens, ">= 8");
   check(lr > 0 && lr < 10, "lr", lr, "in (0, 10)");
   check(warmup_steps >= 1, "warmup", warmup_steps, ">= 1");
+  check(schedule == "inverse-sqrt" || schedule == "cosine", "schedule", schedule, "'inverse-sqrt' or 'cosine'");
+  if (schedule == "cosine") {
+    check(decay_steps > warmup_steps, "decay-steps", decay_steps,
+          fmt::format("above --warmup ({}) with --schedule cosine", warmup_steps).c_str());
+  } else {
+    check(decay_steps == 0, "decay-steps", decay_steps, "0 (it is for --schedule cosine)");
+  }
   check(beta2 > 0 && beta2 < 1, "beta2", beta2, "in (0, 1)");
   check(weight_decay >= 0, "weight-decay", weight_decay, ">= 0");
   check(label_smoothing >= 0 && label_smoothing < 1, "label-smoothing", label_smoothing, "in [0, 1)");

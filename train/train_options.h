@@ -39,7 +39,11 @@ struct TrainOptions {
   // Recipe.
   int64_t max_tokens = 2048;   // tokens per batch (padded source or target, whichever is longer)
   double lr = 1e-3;            // peak learning rate
-  int64_t warmup_steps = 400;  // linear warmup, then inverse square root decay
+  int64_t warmup_steps = 400;  // linear warmup, then the schedule's decay
+  // "inverse-sqrt": lr·√(warmup/step) after the warmup, never reaching zero; "cosine": half a
+  // cosine from lr down to 0 at step decay_steps (counting the warmup), then 0 (optim/schedule.h).
+  std::string schedule = "inverse-sqrt";
+  int64_t decay_steps = 0;  // with "cosine": where the learning rate reaches 0 (usually = max_steps)
   double beta2 = 0.98;
   double weight_decay = 0.0;
   double label_smoothing = 0.1;

@@ -79,7 +79,8 @@ class Run {
     } else {
       optimizer_ = std::make_unique<Adam>(params_, AdamOptions{.lr = o_.lr, .beta2 = o_.beta2, .eps = 1e-9});
     }
-    schedule_ = warmup_inverse_sqrt_lr(o_.lr, o_.warmup_steps);
+    schedule_ = o_.schedule == "cosine" ? cosine_lr(o_.lr, o_.decay_steps, o_.warmup_steps, 0.0)
+                                        : warmup_inverse_sqrt_lr(o_.lr, o_.warmup_steps);
     if (checkpoint != nullptr) {
       restore_model(*checkpoint, *model_);
       restore_optimizer(*checkpoint, *optimizer_);
@@ -337,8 +338,8 @@ TrainResult resume(const std::string& checkpoint_path, const RunControl& control
   o.valid_beam = control.valid_beam.value_or(o.valid_beam);
   o.valid_sentences = control.valid_sentences.value_or(o.valid_sentences);
   o.keep_checkpoints = control.keep_checkpoints.value_or(o.keep_checkpoints);
-  o.out_dir = control.out_dir.empty() ? std::filesystem::path(checkpoint_path).parent_path().string() : control.out_dir;
-  if (o.out_dir.empty()) o.out_dir = ".";
+  const std::string checkpoint_dir = std::filesystem::path(checkpoint_path).parent_path().string();
+  o.out_dir = !control.out_dir.empty() ? control.out_dir : !checkpoint_dir.empty() ? checkpoint_dir : std::string(".");
   o.progress = control.progress;
   o.validate();
   const TrainingState& s = checkpoint.state;

@@ -79,7 +79,13 @@ Command add_train(CLI::App& app) {
   // Recipe
   app.add_option("--max-tokens", o->max_tokens, "tokens per batch")->capture_default_str();
   app.add_option("--lr", o->lr, "peak learning rate")->capture_default_str();
-  app.add_option("--warmup", o->warmup_steps, "linear warmup steps, then 1/sqrt decay")->capture_default_str();
+  app.add_option("--warmup", o->warmup_steps, "linear warmup steps, then the schedule's decay")->capture_default_str();
+  app.add_option("--schedule", o->schedule,
+                 "after the warmup: inverse-sqrt (lr·√(warmup/step)), or cosine (down to 0 at --decay-steps)")
+      ->capture_default_str();
+  app.add_option("--decay-steps", o->decay_steps,
+                 "with --schedule cosine: the step at which the learning rate reaches 0 (usually --max-steps)")
+      ->capture_default_str();
   app.add_option("--beta2", o->beta2, "Adam beta2")->capture_default_str();
   app.add_option("--weight-decay", o->weight_decay, "AdamW decoupled weight decay (0: Adam)")->capture_default_str();
   app.add_option("--label-smoothing", o->label_smoothing, "label smoothing")->capture_default_str();

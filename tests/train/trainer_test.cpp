@@ -4,9 +4,11 @@
 // and the curve images are written; bad options are rejected.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 
 #include "models/rnn_seq2seq.h"
 #include "tensor/random.h"
@@ -163,6 +165,27 @@ TEST_CASE("trainer: a resumed run keeps its own run control unless told otherwis
   CHECK(train::resume(limited.last_checkpoint, {.max_steps = 3, .progress = false}).state.step == 3);
 }
 
+TEST_CASE("trainer: the cosine schedule reaches zero at --decay-steps, and a resumed run follows it exactly",
+          "[train]") {
+  TempDir dir("cosine");
+  train::TrainOptions o = tiny_options(dir);
+  o.schedule = "cosine";
+  o.decay_steps = 10;  // warmup 5, then half a cosine over 5 steps, then 0
+  check_resume_equals_uninterrupted(dir, o);
+  const auto rows = train::read_metrics(dir / "whole/metrics.jsonl");
+  std::vector<double> lr;
+  for (const auto& r : rows) {
+    if (r.kind == "train") lr.push_back(r.lr);
+  }
+  REQUIRE(lr.size() > 12);
+  const auto peak = std::max_element(lr.begin(), lr.end());
+  CHECK(*peak == Approx(o.lr));
+  CHECK(peak - lr.begin() == o.warmup_steps - 1);                      // the warmup's last step
+  CHECK(std::is_sorted(lr.rbegin(), std::make_reverse_iterator(peak)));  // non-increasing after it
+  CHECK(lr[static_cast<size_t>(o.decay_steps) - 1] > 0);
+  for (size_t i = static_cast<size_t>(o.decay_steps); i < lr.size(); ++i) CHECK(lr[i] == 0);
+}
+
 TEST_CASE("trainer: an RNN run stopped part-way and resumed equals the uninterrupted run", "[train][rnn]") {
   TempDir dir("resume-rnn");
   check_resume_equals_uninterrupted(dir, tiny_rnn_options(dir));
@@ -196,14 +219,19 @@ TEST_CASE("trainer: an RNN checkpoint records its architecture and loads back in
   CHECK(outputs[0] == outputs[1]);
 }
 
-TEST_CASE("trainer: options without an arch, from checkpoints older than the RNN, mean a Transformer", "[train]") {
+TEST_CASE("trainer: options without an arch or a schedule, from older checkpoints, mean a Transformer with 1/sqrt decay",
+          "[train]") {
   train::TrainOptions o;
   o.model.source_vocab = o.model.target_vocab = 10;
   auto metadata = o.to_metadata();
   CHECK(metadata.at("train.arch") == "transformer");
   metadata.erase("train.arch");
+  metadata.erase("train.schedule");  // nor a schedule, from checkpoints older than --schedule
+  metadata.erase("train.decay_steps");
   const train::TrainOptions back = train::TrainOptions::from_metadata(metadata);
   CHECK(back.arch == "transformer");
+  CHECK(back.schedule == "inverse-sqrt");
+  CHECK(back.decay_steps == 0);
   CHECK(back.model.to_metadata() == o.model.to_metadata());
 
   o.arch = "rnn";
@@ -243,6 +271,15 @@ TEST_CASE("trainer: bad options name the flag", "[train]") {
   o = {};
   o.tokenizer = "chars";
   CHECK_THROWS_WITH(o.validate(), Catch::Contains("--tokenizer"));
+  o = {};
+  o.schedule = "linear";
+  CHECK_THROWS_WITH(o.validate(), Catch::Contains("--schedule"));
+  o.schedule = "cosine";  // needs --decay-steps past the warmup
+  o.decay_steps = o.warmup_steps;
+  CHECK_THROWS_WITH(o.validate(), Catch::Contains("--decay-steps") && Catch::Contains("above --warmup (400)"));
+  o.schedule = "inverse-sqrt";  // which has no use for it
+  o.decay_steps = 1000;
+  CHECK_THROWS_WITH(o.validate(), Catch::Contains("--decay-steps") && Catch::Contains("--schedule cosine"));
   TempDir dir("missing");
   o = {};
   o.train_source = dir / "nope.en";
