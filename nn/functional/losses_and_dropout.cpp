@@ -1,7 +1,10 @@
 // losses_and_dropout.cpp — mse_loss, composed from differentiable ops, and dropout, one fused
 // pass (mask and output together) with its backward beside it.
 #include <algorithm>
+#include <bit>
 #include <cstdint>
+#include <cstring>
+#include <type_traits>
 
 #include "autograd/ops/elementwise.h"
 #include "autograd/record.h"
@@ -60,8 +63,9 @@ class Xoshiro8 {
     }
   }
 
+  typedef uint32_t Words __attribute__((vector_size(64)));
   // 16 × 32 random bits: lane k's output gives words 2k (low half) and 2k + 1 (high half).
-  void next(uint32_t words[2 * kLanes]) {
+  Words next() {
     const Lanes result = rotl(s1_ * 5, 7) * 9;
     const Lanes t = s1_ << 17;
     s2_ ^= s0_;
@@ -70,10 +74,7 @@ class Xoshiro8 {
     s0_ ^= s3_;
     s2_ ^= t;
     s3_ = rotl(s3_, 45);
-    for (int k = 0; k < kLanes; ++k) {
-      words[2 * k] = static_cast<uint32_t>(result[k]);
-      words[2 * k + 1] = static_cast<uint32_t>(result[k] >> 32);
-    }
+    return std::bit_cast<Words>(result);  // little-endian: a lane's low half comes first
   }
 
  private:
@@ -92,7 +93,10 @@ Tensor dropout(const Tensor& x, double p, bool training, Generator& gen) {
   const Tensor xc = raw::contiguous(x);
   Tensor mask = Tensor::empty(x.shape(), x.dtype());
   Tensor y = Tensor::empty(x.shape(), x.dtype());
-  const auto threshold = static_cast<uint64_t>((1 - p) * 4294967296.0);  // keep if 32 random bits < this
+  // Keep an element if its 32 random bits are < (1-p)·2³², i.e. <= last_kept (when that is >= 1).
+  const auto threshold = static_cast<uint64_t>((1 - p) * 4294967296.0);
+  const bool keeps_any = threshold > 0;
+  const auto last_kept = static_cast<uint32_t>(std::min<uint64_t>(threshold, uint64_t{1} << 32) - (keeps_any ? 1 : 0));
   const double scale = 1 / (1 - p);
   const uint64_t seed = gen.next_u64();
   dispatch_floating("dropout", x.dtype(), [&](auto tag) {
@@ -103,16 +107,25 @@ Tensor dropout(const Tensor& x, double p, bool training, Generator& gen) {
     const T keep = static_cast<T>(scale);
     const int64_t n = x.numel();
     const int64_t chunks = (n + kDropoutChunk - 1) / kDropoutChunk;
+    constexpr int64_t step = 2 * Xoshiro8::kLanes;  // elements decided per generator step
     parallel_for(chunks, 1, [&](int64_t first, int64_t last) {
-      uint32_t words[2 * Xoshiro8::kLanes];
       for (int64_t c = first; c < last; ++c) {
         Xoshiro8 local(seed ^ (static_cast<uint64_t>(c) * 0x9E3779B97F4A7C15ull));
         const int64_t begin = c * kDropoutChunk;
         const int64_t end = std::min(n, begin + kDropoutChunk);
-        for (int64_t i = begin; i < end; i += 2 * Xoshiro8::kLanes) {
-          local.next(words);
-          const int64_t count = std::min<int64_t>(2 * Xoshiro8::kLanes, end - i);
-          for (int64_t j = 0; j < count; ++j) m[i + j] = words[j] < threshold ? keep : T(0);
+        for (int64_t i = begin; i < end; i += step) {
+          const Xoshiro8::Words words = local.next();
+          if constexpr (std::is_same_v<T, float>) {
+            if (end - i >= step && keeps_any) {  // 16 decisions as one vector compare and select
+              typedef float Floats __attribute__((vector_size(64)));
+              const Floats kept = Floats{} + keep;
+              const Floats mask16 = words <= last_kept ? kept : Floats{};
+              std::memcpy(m + i, &mask16, sizeof mask16);
+              continue;
+            }
+          }
+          const int64_t count = std::min<int64_t>(step, end - i);
+          for (int64_t j = 0; j < count; ++j) m[i + j] = keeps_any && words[j] <= last_kept ? keep : T(0);
         }
         for (int64_t i = begin; i < end; ++i) out[i] = in[i] * m[i];
       }

@@ -114,6 +114,26 @@ TEST_CASE("dropout's mask depends on the seed only, not on the number of threads
   CHECK(to_vector<float>(dropout(x, 0.4, true, gen)) != to_vector<float>(first));
 }
 
+TEST_CASE("dropout drops the same elements in float32 (vector compare) and float64 (scalar)", "[nn]") {
+  // float32 decides 16 elements per vector compare and leaves a chunk's tail (here 4,096 + 45
+  // elements, so the last chunk is 45 long) to the scalar loop that float64 uses throughout.
+  for (double p : {0.1, 0.5, 0.9, 1e-17, 1 - 1e-12}) {
+    INFO("p = " << p);
+    Generator gen32(5), gen64(5);
+    const std::vector<float> y32 = to_vector<float>(dropout(ones({4096 + 45}), p, true, gen32));
+    const std::vector<double> y64 = to_vector<double>(dropout(ones({4096 + 45}, Dtype::float64), p, true, gen64));
+    int64_t kept = 0, disagree = 0;
+    for (size_t i = 0; i < y32.size(); ++i) {
+      kept += y32[i] != 0 ? 1 : 0;
+      disagree += (y32[i] != 0) != (y64[i] != 0) ? 1 : 0;
+    }
+    CHECK(disagree == 0);
+    if (p == 1e-17) CHECK(kept == 4096 + 45);  // 1 - p rounds to 1, so (1-p)·2³² = 2³²: all kept
+    if (p == 1 - 1e-12) CHECK(kept == 0);      // (1-p)·2³² < 1: none is
+    if (p == 0.5) CHECK(static_cast<double>(kept) / (4096 + 45) == Approx(0.5).margin(0.03));
+  }
+}
+
 TEST_CASE("Linear computes x·Wᵀ + b and its gradients pass gradcheck", "[nn][gradcheck]") {
   Linear lin(3, 2, true, Dtype::float64);
   Generator gen(16);
