@@ -66,8 +66,7 @@ void cross_entropy_forward(const T* x, const int64_t* targets, T* loss, T* lse, 
         lse[i] = 0;
         continue;
       }
-      T m = -std::numeric_limits<T>::infinity();
-      for (int64_t c = 0; c < r.c; ++c) m = xi[c] > m ? xi[c] : m;
+      const T m = lane_max(r.c, xi);
       for (int64_t c = 0; c < r.c; ++c) e[static_cast<size_t>(c)] = exp_of<T>(xi[c] - m);  // vectorised
       const double total = lane_sum(r.c, [&](int64_t c) { return e[static_cast<size_t>(c)]; });
       const double l = static_cast<double>(m) + std::log(total);
