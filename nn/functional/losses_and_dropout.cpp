@@ -87,16 +87,16 @@ class Xoshiro8 {
 Tensor dropout(const Tensor& x, double p, bool training, Generator& gen) {
   check(p >= 0 && p <= 1, "dropout: probability {} is outside [0, 1]", p);
   if (!training || p == 0) return x;
-  if (p == 1) return x * 0.0;
+  // Keep an element if its 32 random bits are < (1-p)·2³², i.e. <= last_kept; when that bound
+  // is 0 (p = 1, or within 2⁻³² of it) nothing is kept.
+  const auto threshold = std::min<uint64_t>(static_cast<uint64_t>((1 - p) * 4294967296.0), uint64_t{1} << 32);
+  if (threshold == 0) return x * 0.0;
+  const auto last_kept = static_cast<uint32_t>(threshold - 1);
   check(x.dtype() == Dtype::float32 || x.dtype() == Dtype::float64, "dropout: expects a float tensor, got {}",
         x.dtype());
   const Tensor xc = raw::contiguous(x);
   Tensor mask = Tensor::empty(x.shape(), x.dtype());
   Tensor y = Tensor::empty(x.shape(), x.dtype());
-  // Keep an element if its 32 random bits are < (1-p)·2³², i.e. <= last_kept (when that is >= 1).
-  const auto threshold = static_cast<uint64_t>((1 - p) * 4294967296.0);
-  const bool keeps_any = threshold > 0;
-  const auto last_kept = static_cast<uint32_t>(std::min<uint64_t>(threshold, uint64_t{1} << 32) - (keeps_any ? 1 : 0));
   const double scale = 1 / (1 - p);
   const uint64_t seed = gen.next_u64();
   dispatch_floating("dropout", x.dtype(), [&](auto tag) {
@@ -116,7 +116,7 @@ Tensor dropout(const Tensor& x, double p, bool training, Generator& gen) {
         for (int64_t i = begin; i < end; i += step) {
           const Xoshiro8::Words words = local.next();
           if constexpr (std::is_same_v<T, float>) {
-            if (end - i >= step && keeps_any) {  // 16 decisions as one vector compare and select
+            if (end - i >= step) {  // 16 decisions as one vector compare and select
               typedef float Floats __attribute__((vector_size(64)));
               const Floats kept = Floats{} + keep;
               const Floats mask16 = words <= last_kept ? kept : Floats{};
@@ -125,7 +125,7 @@ Tensor dropout(const Tensor& x, double p, bool training, Generator& gen) {
             }
           }
           const int64_t count = std::min<int64_t>(step, end - i);
-          for (int64_t j = 0; j < count; ++j) m[i + j] = keeps_any && words[j] <= last_kept ? keep : T(0);
+          for (int64_t j = 0; j < count; ++j) m[i + j] = words[j] <= last_kept ? keep : T(0);
         }
         for (int64_t i = begin; i < end; ++i) out[i] = in[i] * m[i];
       }
