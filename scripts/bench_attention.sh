@@ -33,6 +33,8 @@
 # and the load average are printed too.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/blas_kernels.sh
+source scripts/blas_kernels.sh
 
 quick=0
 for arg in "$@"; do
@@ -60,7 +62,7 @@ cmake --build "$dir" -j "$jobs" --target attention_bench > /dev/null
 
 results=$(mktemp)
 trap 'rm -f "$results"' EXIT
-machine="$cores cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo)"
+machine="$cores cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo); $(blas_kernels)"
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 for T in $sizes; do
   rounds=${ROUNDS:-$([ "$T" -le 256 ] && [ "$quick" = 0 ] && echo 3 || echo 1)}

@@ -10,6 +10,8 @@
 # faster than PyTorch for forward+backward.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/blas_kernels.sh
+source scripts/blas_kernels.sh
 
 clock=${1:-cpu}
 [[ "$clock" == cpu || "$clock" == wall ]] || { echo "usage: $0 [cpu|wall]" >&2; exit 2; }
@@ -18,7 +20,7 @@ cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=Release > /dev/null
 cmake --build build-bench -j "$(nproc)" --target autograd_overhead > /dev/null
 
 load=$(cut -d' ' -f1 /proc/loadavg)
-echo "machine: $(nproc) cores, load average $load; clock: $clock"
+echo "machine: $(nproc) cores, load average $load; clock: $clock; $(blas_kernels)"
 if awk -v l="$load" -v n="$(nproc)" 'BEGIN { exit !(l > n / 2) }'; then
   echo "note: the machine is busy; wall-clock numbers would be inflated (CPU time is less affected)"
 fi

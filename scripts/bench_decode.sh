@@ -24,6 +24,8 @@
 # its own process. A benchmark, not a test: it exits 0 once both sides ran.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/blas_kernels.sh
+source scripts/blas_kernels.sh
 
 quick=0
 for arg in "$@"; do
@@ -50,7 +52,7 @@ cmake --build "$dir" -j "$jobs" --target decode_bench > /dev/null
 
 results=$(mktemp)
 trap 'rm -f "$results"' EXIT
-machine="$cores cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo)"
+machine="$cores cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo); $(blas_kernels)"
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "qkv (load $(cut -d' ' -f1 /proc/loadavg))" >&2
 "$dir/decode_bench" "$repeats" "$steps" | sed "s/^RESULT/RESULT qkv default/" | tee -a "$results" >&2

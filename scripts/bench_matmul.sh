@@ -14,6 +14,8 @@
 # average is printed alongside. Quick runs are not measurements.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/blas_kernels.sh
+source scripts/blas_kernels.sh
 
 quick=()
 for arg in "$@"; do
@@ -31,6 +33,7 @@ cmake --build "$dir" -j "$jobs" --target matmul_bench > /dev/null
 results=$(mktemp)
 trap 'rm -f "$results"' EXIT
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+echo "# $(blas_kernels)"
 "$dir/matmul_bench" "${quick[@]}" | tee -a "$results" | grep '^#' || true
 /usr/bin/python3 bench/torch_matmul.py "${quick[@]}" >> "$results"
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)

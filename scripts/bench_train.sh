@@ -28,6 +28,8 @@
 # exits 0 once both sides ran, but warns loudly if the two models' parameter counts differ.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/blas_kernels.sh
+source scripts/blas_kernels.sh
 
 quick=0
 for arg in "$@"; do
@@ -66,7 +68,7 @@ cmake --build "$dir" -j "$jobs" --target "$program" > /dev/null
 
 results=$(mktemp)
 trap 'rm -f "$results"' EXIT
-machine="$cores cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo)"
+machine="$cores cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo); $(blas_kernels)"
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 for size in $sizes; do
   for round in $(seq "$rounds"); do

@@ -15,6 +15,8 @@
 # A benchmark, not a test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/blas_kernels.sh
+source scripts/blas_kernels.sh
 
 minutes=30
 extra=()
@@ -33,7 +35,7 @@ jobs=$(( cores < 2 ? cores : 2 ))
 hyp="$out/test_2016_flickr.hyp.de"
 mkdir -p "$out"
 
-echo "machine: $cores cores, load average $(cut -d' ' -f1-3 /proc/loadavg); training for $minutes minutes"
+echo "machine: $cores cores, load average $(cut -d' ' -f1-3 /proc/loadavg); $(blas_kernels); training for $minutes minutes"
 OMP_WAIT_POLICY=PASSIVE /usr/bin/python3 bench/torch_train_multi30k.py --minutes "$minutes" --output "$hyp" \
   --threads "${THREADS:-0}" "${extra[@]}" | tee "$out/train.log"
 

@@ -17,6 +17,8 @@
 #include "optim/adam.h"
 #include "optim/clip.h"
 #include "optim/schedule.h"
+#include "tensor/blas_kernels.h"
+#include "tensor/parallel.h"
 #include "train/evaluate.h"
 #include "train/interrupt.h"
 #include "train/metrics_log.h"
@@ -91,6 +93,7 @@ class Run {
                train_examples_.size(), dropped_count(), o_.max_length, valid_examples_.size());
     fmt::print("qkv train: vocabularies {} (source) and {} (target); {} model, {} parameters; out {}\n",
                source_->vocab().size(), target_->vocab().size(), o_.arch, model_->parameter_count(), o_.out_dir);
+    fmt::print("qkv train: {} threads; {}\n", num_threads(), blas::kernels_note());
   }
 
   TrainResult run() {
