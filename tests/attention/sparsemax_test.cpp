@@ -147,3 +147,14 @@ TEST_CASE("sparsemax: a NaN score gives NaN weights in its row only", "[attentio
   for (int i = 0; i < 3; ++i) CHECK(std::isnan(p[i]));
   CHECK(std::vector<double>(p.begin() + 3, p.end()) == std::vector<double>{0.75, 0.25, 0});
 }
+
+TEST_CASE("sparsemax and entmax15 name themselves and the bad input in their errors", "[attention][sparsemax]") {
+  const Tensor z = from_vector(std::vector<double>{1, 2, 3}, Shape{3});
+  for (const std::string name : {"sparsemax", "entmax15"}) {
+    const Normaliser normalise = find_normaliser(name);
+    REQUIRE_THROWS_WITH(normalise(from_vector(std::vector<double>{1}, Shape{}), Tensor()),
+                        Catch::Contains(name + ": expected scores with at least one dimension"));
+    REQUIRE_THROWS_WITH(normalise(raw::ge(z, z), Tensor()), Catch::Contains(name + ": scores must be float32 or float64"));
+    REQUIRE_THROWS_WITH(normalise(z, z), Catch::Contains(name + ": the mask must be bool, got float64"));
+  }
+}

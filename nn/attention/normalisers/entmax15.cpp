@@ -15,18 +15,15 @@
 //     dz = g·dy - g·(Σ g·dy)/(Σ g).
 #include <algorithm>
 #include <cmath>
-#include <functional>
-#include <limits>
 #include <vector>
 
-#include "autograd/record.h"
+#include "nn/attention/normalisers/sorted_rows.h"
 #include "nn/attention/variant.h"
-#include "tensor/parallel.h"
-#include "tensor/views.h"
 
 namespace qkv {
 namespace {
 
+// Forward over rows [first, last) of length n. allowed is null when every key is allowed.
 template <class T>
 void entmax15_rows(const T* z, const bool* allowed, T* p, int64_t first, int64_t last, int64_t n) {
   std::vector<double> sorted;
@@ -35,24 +32,7 @@ void entmax15_rows(const T* z, const bool* allowed, T* p, int64_t first, int64_t
     const T* zr = z + r * n;
     const bool* ar = allowed ? allowed + r * n : nullptr;
     T* pr = p + r * n;
-    auto included = [&](int64_t i) { return (ar == nullptr || ar[i]) && zr[i] != -INFINITY; };
-    sorted.clear();
-    bool finite = true;
-    for (int64_t i = 0; i < n; ++i) {
-      if (!included(i)) continue;
-      sorted.push_back(static_cast<double>(zr[i]) / 2);
-      finite = finite && std::isfinite(sorted.back());
-    }
-    std::fill(pr, pr + n, T(0));
-    if (sorted.empty()) continue;  // fully masked row: all zeros
-    // A NaN or +inf score: NaN weights for the row (and NaNs never reach std::sort).
-    if (!finite) {
-      for (int64_t i = 0; i < n; ++i) {
-        if (included(i)) pr[i] = std::numeric_limits<T>::quiet_NaN();
-      }
-      continue;
-    }
-    std::sort(sorted.begin(), sorted.end(), std::greater<double>());
+    if (!sorted_rows::sorted_included(zr, ar, pr, n, 0.5, sorted)) continue;  // sorted holds u = z/2
     const double top = sorted[0];  // shift by the maximum so the sums stay small
     double sum = 0, sum_sq = 0, tau = 0;
     for (size_t j = 0; j < sorted.size(); ++j) {
@@ -66,7 +46,7 @@ void entmax15_rows(const T* z, const bool* allowed, T* p, int64_t first, int64_t
       if (tau_k <= u) tau = tau_k;  // the condition holds for a prefix of k; keep the last
     }
     for (int64_t i = 0; i < n; ++i) {
-      if (!included(i)) continue;
+      if (!sorted_rows::included(zr, ar, i)) continue;
       const double d = std::max(static_cast<double>(zr[i]) / 2 - top - tau, 0.0);
       pr[i] = static_cast<T>(d * d);
     }
@@ -93,52 +73,11 @@ void entmax15_backward_rows(const T* p, const T* dy, T* dz, int64_t first, int64
   }
 }
 
-int64_t grain_for(int64_t n) { return std::max<int64_t>(1, 4096 / std::max<int64_t>(n, 1)); }
-
-Tensor entmax15_forward(const Tensor& scores, const Tensor& allowed) {
-  check(scores.dim() >= 1, "entmax15: expected scores with at least one dimension, got {}", scores.shape());
-  check(scores.dtype() == Dtype::float32 || scores.dtype() == Dtype::float64,
-        "entmax15: scores must be float32 or float64, got {}", scores.dtype());
-  check(!allowed.defined() || allowed.dtype() == Dtype::bool_, "entmax15: the mask must be bool, got {}",
-        allowed.defined() ? allowed.dtype() : Dtype::bool_);
-  const Tensor z = raw::contiguous(scores);
-  const Tensor a = allowed.defined() ? raw::contiguous(raw::expand(allowed, scores.shape())) : Tensor();
-  Tensor p = Tensor::empty(scores.shape(), scores.dtype());
-  const int64_t n = scores.size(-1);
-  const int64_t rows = n == 0 ? 0 : scores.numel() / n;
-  const bool* ap = a.defined() ? a.data<bool>() : nullptr;
-  parallel_for(rows, grain_for(n), [&](int64_t first, int64_t last) {
-    if (scores.dtype() == Dtype::float64) {
-      entmax15_rows(z.data<double>(), ap, p.data<double>(), first, last, n);
-    } else {
-      entmax15_rows(z.data<float>(), ap, p.data<float>(), first, last, n);
-    }
-  });
-  return p;
-}
-
-Tensor entmax15_backward(const Tensor& p, const Tensor& dy_any) {
-  const Tensor dy = raw::contiguous(raw::expand(dy_any, p.shape()));
-  Tensor dz = Tensor::empty(p.shape(), p.dtype());
-  const int64_t n = p.size(-1);
-  const int64_t rows = n == 0 ? 0 : p.numel() / n;
-  parallel_for(rows, grain_for(n), [&](int64_t first, int64_t last) {
-    if (p.dtype() == Dtype::float64) {
-      entmax15_backward_rows(p.data<double>(), dy.data<double>(), dz.data<double>(), first, last, n);
-    } else {
-      entmax15_backward_rows(p.data<float>(), dy.data<float>(), dz.data<float>(), first, last, n);
-    }
-  });
-  return dz;
-}
-
+// The differentiable op: scores (..., Tk), allowed bool broadcastable to scores (or undefined).
 Tensor entmax15_normaliser(const Tensor& scores, const Tensor& allowed) {
-  Tensor p = entmax15_forward(scores, allowed);
-  if (needs_grad(scores)) {
-    record("entmax15", p, {scores},
-           [sp = save("entmax15", p)](const Tensor& dy) -> Grads { return {entmax15_backward(sp.get(), dy)}; });
-  }
-  return p;
+  return sorted_rows::rowwise_normaliser(
+      "entmax15", scores, allowed, [](auto... args) { entmax15_rows(args...); },
+      [](auto... args) { entmax15_backward_rows(args...); });
 }
 
 const bool registered = register_normaliser(

@@ -14,20 +14,15 @@
 // Backward: on the support S = {i : pᵢ > 0} the Jacobian is I - 1·1ᵀ/|S|, so
 //     dzᵢ = dyᵢ - (Σ_{j∈S} dyⱼ)/|S|   for i ∈ S,     dzᵢ = 0   elsewhere.
 #include <algorithm>
-#include <cmath>
-#include <functional>
-#include <limits>
 #include <vector>
 
-#include "autograd/record.h"
+#include "nn/attention/normalisers/sorted_rows.h"
 #include "nn/attention/variant.h"
-#include "tensor/parallel.h"
-#include "tensor/views.h"
 
 namespace qkv {
 namespace {
 
-// Forward over `rows` contiguous rows of length n. allowed is null when every key is allowed.
+// Forward over rows [first, last) of length n. allowed is null when every key is allowed.
 template <class T>
 void sparsemax_rows(const T* z, const bool* allowed, T* p, int64_t first, int64_t last, int64_t n) {
   std::vector<double> sorted;
@@ -36,24 +31,7 @@ void sparsemax_rows(const T* z, const bool* allowed, T* p, int64_t first, int64_
     const T* zr = z + r * n;
     const bool* ar = allowed ? allowed + r * n : nullptr;
     T* pr = p + r * n;
-    auto included = [&](int64_t i) { return (ar == nullptr || ar[i]) && zr[i] != -INFINITY; };
-    sorted.clear();
-    bool finite = true;
-    for (int64_t i = 0; i < n; ++i) {
-      if (!included(i)) continue;
-      sorted.push_back(static_cast<double>(zr[i]));
-      finite = finite && std::isfinite(sorted.back());
-    }
-    std::fill(pr, pr + n, T(0));
-    if (sorted.empty()) continue;  // fully masked row: all zeros
-    // A NaN or +inf score: NaN weights for the row (and NaNs never reach std::sort).
-    if (!finite) {
-      for (int64_t i = 0; i < n; ++i) {
-        if (included(i)) pr[i] = std::numeric_limits<T>::quiet_NaN();
-      }
-      continue;
-    }
-    std::sort(sorted.begin(), sorted.end(), std::greater<double>());
+    if (!sorted_rows::sorted_included(zr, ar, pr, n, 1.0, sorted)) continue;
     double cumulative = 0, support_sum = 0;
     int64_t support = 0;
     for (size_t j = 0; j < sorted.size(); ++j) {
@@ -65,7 +43,7 @@ void sparsemax_rows(const T* z, const bool* allowed, T* p, int64_t first, int64_
     }
     const double tau = (support_sum - 1.0) / static_cast<double>(support);
     for (int64_t i = 0; i < n; ++i) {
-      if (included(i)) pr[i] = static_cast<T>(std::max(static_cast<double>(zr[i]) - tau, 0.0));
+      if (sorted_rows::included(zr, ar, i)) pr[i] = static_cast<T>(std::max(static_cast<double>(zr[i]) - tau, 0.0));
     }
   }
 }
@@ -90,54 +68,11 @@ void sparsemax_backward_rows(const T* p, const T* dy, T* dz, int64_t first, int6
   }
 }
 
-// Rows per parallel task: enough work per task to be worth a thread.
-int64_t grain_for(int64_t n) { return std::max<int64_t>(1, 4096 / std::max<int64_t>(n, 1)); }
-
-Tensor sparsemax_forward(const Tensor& scores, const Tensor& allowed) {
-  check(scores.dim() >= 1, "sparsemax: expected scores with at least one dimension, got {}", scores.shape());
-  check(scores.dtype() == Dtype::float32 || scores.dtype() == Dtype::float64,
-        "sparsemax: scores must be float32 or float64, got {}", scores.dtype());
-  check(!allowed.defined() || allowed.dtype() == Dtype::bool_, "sparsemax: the mask must be bool, got {}",
-        allowed.defined() ? allowed.dtype() : Dtype::bool_);
-  const Tensor z = raw::contiguous(scores);
-  const Tensor a = allowed.defined() ? raw::contiguous(raw::expand(allowed, scores.shape())) : Tensor();
-  Tensor p = Tensor::empty(scores.shape(), scores.dtype());
-  const int64_t n = scores.size(-1);
-  const int64_t rows = n == 0 ? 0 : scores.numel() / n;
-  const bool* ap = a.defined() ? a.data<bool>() : nullptr;
-  parallel_for(rows, grain_for(n), [&](int64_t first, int64_t last) {
-    if (scores.dtype() == Dtype::float64) {
-      sparsemax_rows(z.data<double>(), ap, p.data<double>(), first, last, n);
-    } else {
-      sparsemax_rows(z.data<float>(), ap, p.data<float>(), first, last, n);
-    }
-  });
-  return p;
-}
-
-Tensor sparsemax_backward(const Tensor& p, const Tensor& dy_any) {
-  const Tensor dy = raw::contiguous(raw::expand(dy_any, p.shape()));
-  Tensor dz = Tensor::empty(p.shape(), p.dtype());
-  const int64_t n = p.size(-1);
-  const int64_t rows = n == 0 ? 0 : p.numel() / n;
-  parallel_for(rows, grain_for(n), [&](int64_t first, int64_t last) {
-    if (p.dtype() == Dtype::float64) {
-      sparsemax_backward_rows(p.data<double>(), dy.data<double>(), dz.data<double>(), first, last, n);
-    } else {
-      sparsemax_backward_rows(p.data<float>(), dy.data<float>(), dz.data<float>(), first, last, n);
-    }
-  });
-  return dz;
-}
-
 // The differentiable op: scores (..., Tk), allowed bool broadcastable to scores (or undefined).
 Tensor sparsemax_normaliser(const Tensor& scores, const Tensor& allowed) {
-  Tensor p = sparsemax_forward(scores, allowed);
-  if (needs_grad(scores)) {
-    record("sparsemax", p, {scores},
-           [sp = save("sparsemax", p)](const Tensor& dy) -> Grads { return {sparsemax_backward(sp.get(), dy)}; });
-  }
-  return p;
+  return sorted_rows::rowwise_normaliser(
+      "sparsemax", scores, allowed, [](auto... args) { sparsemax_rows(args...); },
+      [](auto... args) { sparsemax_backward_rows(args...); });
 }
 
 const bool registered = register_normaliser(
