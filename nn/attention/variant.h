@@ -15,8 +15,11 @@
 //     If your variant overrides `forward` (to add a mask, say), override `forward_prepared`
 //     the same way: the conformance test checks that the two agree.
 //  4. It is now selectable by name: MultiHeadAttentionConfig::attention = "my_variant", and
-//     `--attention my_variant` wherever the command line takes an attention type. bench/
-//     attention_variants benchmarks every registered variant.
+//     `--attention my_variant` wherever the command line takes an attention type, and
+//     scripts/bench_variants.sh (bench/variants_bench.cpp) times it beside every other.
+//  A new normaliser is the same: one file in nn/attention/normalisers/ with a Normaliser
+//  and register_normaliser at its bottom (softmax.cpp is the shortest); one that sorts each
+//  row for a threshold, like sparsemax.cpp, gets its op wrapper from sorted_rows.h.
 // ──────────────────────────────────────────────────────────────────────────────────────────
 //
 // Shapes: q (B, H, Tq, Dh), k (B, H, Tk, Dh), v (B, H, Tk, Dv) → out (B, H, Tq, Dv), and when
