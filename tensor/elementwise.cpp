@@ -14,6 +14,7 @@
 #include <string_view>
 #include <type_traits>
 
+#include "tensor/fast_tanh.h"
 #include "tensor/iterate.h"
 
 namespace qkv::raw {
@@ -387,16 +388,33 @@ Tensor sqrt(const Tensor& x) {
   return floating_unary("sqrt", x, [](auto tag) { return [](decltype(tag) v) { return std::sqrt(v); }; });
 }
 
+// float32 through fast_tanh (vectorises; within a few ulp), float64 through std::tanh.
 Tensor tanh(const Tensor& x) {
-  return floating_unary("tanh", x, [](auto tag) { return [](decltype(tag) v) { return std::tanh(v); }; });
+  return floating_unary("tanh", x, [](auto tag) {
+    using T = decltype(tag);
+    return [](T v) {
+      if constexpr (std::is_same_v<T, float>) {
+        return fast_tanh(v);
+      } else {
+        return std::tanh(v);
+      }
+    };
+  });
 }
 
 Tensor sigmoid(const Tensor& x) {
   // With e = exp(-|v|) <= 1 nothing overflows: 1/(1+e) for v >= 0, e/(1+e) for v < 0.
+  // float32 takes exp from fast_exp (vectorises), so below v = -87.3 it gives 0 where
+  // std::exp would give a subnormal.
   return floating_unary("sigmoid", x, [](auto tag) {
     using T = decltype(tag);
     return [](T v) {
-      const T e = std::exp(-std::abs(v));
+      T e;
+      if constexpr (std::is_same_v<T, float>) {
+        e = fast_exp(-std::abs(v));
+      } else {
+        e = std::exp(-std::abs(v));
+      }
       const T r = T(1) / (T(1) + e);
       return v >= T(0) ? r : e * r;
     };
