@@ -4,6 +4,7 @@
 // error messages and the -inf / NaN edge cases.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <functional>
@@ -446,4 +447,40 @@ TEST_CASE("float32 sums accumulate in double", "[reduce]") {
   raw::fill_(raw::narrow(x, 0, 0, 1), 16777216.0f);
   CHECK(raw::sum(x).item() == 16777216.0 + static_cast<double>(n));
   CHECK(raw::mean(raw::view(x, {1, n + 1}), {1}).item() == Approx((16777216.0 + static_cast<double>(n)) / static_cast<double>(n + 1)));
+}
+
+TEST_CASE("float32 softmax rows of any length (the vectorised path) match float64 and keep masked keys at 0",
+          "[reduce]") {
+  Generator gen(16);
+  for (int64_t n : {1, 7, 8, 9, 17, 64, 1000}) {
+    INFO("row length " << n);
+    Tensor x64 = randn({3, n}, gen, Dtype::float64, 0, 4);
+    std::vector<double> v = values(x64);
+    for (size_t i = 0; i < v.size(); i += 3) v[i] = -kInf;  // masked keys, including a row's first
+    v[0] = 2.0;  // keep row 0 from being all -inf when n = 1
+    x64 = raw::to_dtype(from_vector<double>(v, {3, n}), Dtype::float64);
+    const Tensor x32 = raw::to_dtype(x64, Dtype::float32);
+    const Values got = values(raw::softmax(x32, 1));
+    // The reference rounds x - max to float as the kernel does (|x - max| up to ~25 here, so that
+    // rounding alone moves exp by up to ~1e-6 relative), then takes exp and the sum in double.
+    const Values xs = values(x32);
+    Values want(xs.size());
+    for (int64_t r = 0; r < 3; ++r) {
+      const auto row = xs.begin() + r * n;
+      const float m = static_cast<float>(*std::max_element(row, row + n));
+      double total = 0;
+      for (int64_t i = 0; i < n; ++i) {
+        const float d = static_cast<float>(xs[static_cast<size_t>(r * n + i)]) - m;
+        total += want[static_cast<size_t>(r * n + i)] = std::exp(static_cast<double>(d));
+      }
+      for (int64_t i = 0; i < n; ++i) want[static_cast<size_t>(r * n + i)] /= total;
+    }
+    for (size_t i = 0; i < got.size(); ++i) {
+      if (v[i] == -kInf) {
+        CHECK(got[i] == 0);
+      } else {
+        CHECK(got[i] == Approx(want[i]).epsilon(1e-6));
+      }
+    }
+  }
 }
