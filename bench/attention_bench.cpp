@@ -13,49 +13,18 @@
 // Peak RSS is getrusage's ru_maxrss for the whole process; the baseline is taken at the start
 // of main, before the layer and its input are built (as the torch script takes it right after
 // its imports); the script reports the difference.
-#include <sys/resource.h>
-
-#include <algorithm>
-#include <chrono>
 #include <cstdlib>
-#include <ctime>
 #include <string>
 #include <vector>
 
 #include <fmt/format.h>
 
+#include "bench/timing.h"
 #include "nn/attention/multi_head_attention.h"
 #include "qkv.h"
 
 using namespace qkv;
-
-namespace {
-
-double wall_ms() {
-  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
-
-// CPU time of all the process's threads, in ms.
-double cpu_ms() {
-  timespec ts{};
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) * 1e3 + static_cast<double>(ts.tv_nsec) * 1e-6;
-}
-
-// Peak resident set size of the process so far, in MB (Linux reports ru_maxrss in KiB).
-double peak_rss_mb() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  return static_cast<double>(usage.ru_maxrss) / 1024.0;
-}
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  const size_t n = v.size();
-  return n % 2 == 1 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
-
-}  // namespace
+using namespace qkv::bench;
 
 int main(int argc, char** argv) {
   if (argc < 2) {

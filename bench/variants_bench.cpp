@@ -11,7 +11,6 @@
 // A variant that fails at a shape (too much memory, say) gets its error in the table instead
 // of a time. Memory is not measured: every row runs in this one process.
 #include <algorithm>
-#include <chrono>
 #include <cstdlib>
 #include <exception>
 #include <map>
@@ -20,24 +19,16 @@
 
 #include <fmt/format.h>
 
+#include "bench/timing.h"
 #include "nn/attention/multi_head_attention.h"
 #include "qkv.h"
 
 using namespace qkv;
+using namespace qkv::bench;
 
 namespace {
 
 constexpr int64_t kEmbed = 256, kHeads = 8, kBatch = 8;
-
-double now_ms() {
-  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now().time_since_epoch()).count();
-}
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  const size_t n = v.size();
-  return n % 2 == 1 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
 
 struct Row {
   std::string label;      // as printed
@@ -77,9 +68,9 @@ double time_step(const Row& row, int64_t T, int repeats) {
   step();
   std::vector<double> times;
   for (int r = 0; r < repeats; ++r) {
-    const double t0 = now_ms();
+    const double t0 = wall_ms();
     step();
-    times.push_back(now_ms() - t0);
+    times.push_back(wall_ms() - t0);
   }
   return median(times);
 }

@@ -390,16 +390,7 @@ Tensor sqrt(const Tensor& x) {
 
 // float32 through fast_tanh (vectorises; within a few ulp), float64 through std::tanh.
 Tensor tanh(const Tensor& x) {
-  return floating_unary("tanh", x, [](auto tag) {
-    using T = decltype(tag);
-    return [](T v) {
-      if constexpr (std::is_same_v<T, float>) {
-        return fast_tanh(v);
-      } else {
-        return std::tanh(v);
-      }
-    };
-  });
+  return floating_unary("tanh", x, [](auto tag) { return [](decltype(tag) v) { return tanh_of(v); }; });
 }
 
 Tensor sigmoid(const Tensor& x) {
@@ -409,12 +400,7 @@ Tensor sigmoid(const Tensor& x) {
   return floating_unary("sigmoid", x, [](auto tag) {
     using T = decltype(tag);
     return [](T v) {
-      T e;
-      if constexpr (std::is_same_v<T, float>) {
-        e = fast_exp(-std::abs(v));
-      } else {
-        e = std::exp(-std::abs(v));
-      }
+      const T e = exp_of(-std::abs(v));
       const T r = T(1) / (T(1) + e);
       return v >= T(0) ? r : e * r;
     };

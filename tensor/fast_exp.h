@@ -12,8 +12,10 @@
 #pragma once
 
 #include <bit>
+#include <cmath>
 #include <cstdint>
 #include <limits>
+#include <type_traits>
 
 namespace qkv {
 
@@ -40,6 +42,16 @@ inline float fast_exp(float x) {
   const auto bits = static_cast<uint32_t>(static_cast<int32_t>(top ? k - 1.0f : k) + 127) << 23;
   const float y = er * (top ? 2.0f : 1.0f) * std::bit_cast<float>(bits);
   return nan ? x : over ? std::numeric_limits<float>::infinity() : under ? 0.0f : y;
+}
+
+// exp(v) in T: fast_exp for float, std::exp for double (the precise path gradchecks use).
+template <class T>
+inline T exp_of(T v) {
+  if constexpr (std::is_same_v<T, float>) {
+    return fast_exp(v);
+  } else {
+    return std::exp(v);
+  }
 }
 
 }  // namespace qkv

@@ -14,6 +14,7 @@
 #pragma once
 
 #include <cmath>
+#include <type_traits>
 
 #include "tensor/fast_exp.h"
 
@@ -30,6 +31,16 @@ inline float fast_tanh(float x) {
   const float e = fast_exp(-2.0f * a);
   const float large = std::copysign((1.0f - e) / (1.0f + e), x);
   return a < 0.3f ? small : large;
+}
+
+// tanh(v) in T: fast_tanh for float, std::tanh for double (the precise path gradchecks use).
+template <class T>
+inline T tanh_of(T v) {
+  if constexpr (std::is_same_v<T, float>) {
+    return fast_tanh(v);
+  } else {
+    return std::tanh(v);
+  }
 }
 
 }  // namespace qkv

@@ -253,8 +253,8 @@ int64_t lane_argmax(const T* x, int64_t sx, int64_t n) {
 }
 
 // softmax of one lane: exp(x - max) / sum. A lane that is all -inf (fully masked) gives zeros.
-// float32 lanes with unit strides take exp from fast_exp (within 2 ulp) and sum in 8 lanes, so
-// the loops vectorise; the rest take std::exp and one running sum in double.
+// exp is exp_of (float32: fast_exp, within 2 ulp) and the sum runs in 8 double lanes, so with
+// unit strides (inlined by softmax_like) the loops vectorise.
 template <class T>
 void softmax_lane(const T* x, int64_t sx, T* o, int64_t so, int64_t n) {
   const T m = row_extreme<true>(x, sx, n, extreme_start<true, T>());
@@ -262,21 +262,8 @@ void softmax_lane(const T* x, int64_t sx, T* o, int64_t so, int64_t n) {
     for (int64_t i = 0; i < n; ++i) o[i * so] = T(0);
     return;
   }
-  if constexpr (std::is_same_v<T, float>) {
-    if (sx == 1 && so == 1) {  // float32, unit strides: exp and the sum in vector registers
-      for (int64_t i = 0; i < n; ++i) o[i] = fast_exp(x[i] - m);
-      const float inv = static_cast<float>(1 / lane_sum(n, [&](int64_t i) { return o[i]; }));
-      for (int64_t i = 0; i < n; ++i) o[i] *= inv;
-      return;
-    }
-  }
-  double total = 0;
-  for (int64_t i = 0; i < n; ++i) {
-    const T e = std::exp(x[i * sx] - m);
-    o[i * so] = e;
-    total += e;
-  }
-  const T inv = static_cast<T>(1 / total);
+  for (int64_t i = 0; i < n; ++i) o[i * so] = exp_of(x[i * sx] - m);
+  const T inv = static_cast<T>(1 / lane_sum(n, [&](int64_t i) { return o[i * so]; }));
   for (int64_t i = 0; i < n; ++i) o[i * so] *= inv;
 }
 

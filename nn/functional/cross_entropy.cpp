@@ -28,16 +28,6 @@ struct Rows {
   int64_t c;  // classes
 };
 
-// exp(v) in T: the vectorisable fast_exp for float, std::exp for double.
-template <class T>
-inline T exp_of(T v) {
-  if constexpr (std::is_same_v<T, float>) {
-    return fast_exp(v);
-  } else {
-    return std::exp(v);
-  }
-}
-
 // Checks every target and counts the rows that count (not ignore_index).
 int64_t count_valid_targets(const int64_t* targets, Rows r, const CrossEntropyOptions& o) {
   int64_t valid = 0;
