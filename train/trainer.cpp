@@ -13,9 +13,7 @@
 #include "data/batching.h"
 #include "data/bpe.h"
 #include "data/corpus.h"
-#include "nn/functional.h"
 #include "optim/adam.h"
-#include "optim/clip.h"
 #include "optim/schedule.h"
 #include "tensor/blas_kernels.h"
 #include "tensor/parallel.h"
@@ -24,6 +22,8 @@
 #include "train/metrics_log.h"
 #include "train/model_factory.h"
 #include "train/progress_bar.h"
+#include "train/throughput.h"
+#include "train/train_step.h"
 
 namespace qkv::train {
 namespace {
@@ -53,14 +53,43 @@ std::vector<data::Example> encode(const data::ParallelCorpus& corpus, const Text
   return data::encode_corpus(corpus, source.tokenizer(), target.tokenizer(), source.vocab(), target.vocab());
 }
 
-// Everything one run holds while it trains.
+// Which of its limits a run has reached, if any: all its epochs, --max-steps or --max-minutes
+// (both count the whole run, resumed parts included). The loop asks after every step; resume()
+// asks before it starts, to refuse a run that has nothing left to do.
+std::optional<TrainResult::Stop> limit_reached(const TrainOptions& o, const TrainingState& s) {
+  if (s.epoch >= o.epochs) return TrainResult::Stop::finished;
+  if (o.max_steps > 0 && s.step >= o.max_steps) return TrainResult::Stop::step_limit;
+  if (o.max_minutes > 0 && s.train_seconds >= o.max_minutes * 60) return TrainResult::Stop::time_limit;
+  return std::nullopt;
+}
+
+// Why a resumed run that has already reached `limit` is refused, naming the flag to raise.
+std::string nothing_left_to_do(TrainResult::Stop limit, const std::string& checkpoint_path, const TrainOptions& o,
+                               const TrainingState& s) {
+  if (limit == TrainResult::Stop::step_limit) {
+    return fmt::format(
+        "qkv train: the run in '{}' has reached its step limit ({} steps); give a larger --max-steps (it counts the "
+        "whole run) or --max-steps 0 to go on",
+        checkpoint_path, s.step);
+  }
+  if (limit == TrainResult::Stop::time_limit) {
+    return fmt::format(
+        "qkv train: the run in '{}' has reached its time limit ({} of training); give a larger --max-minutes (it "
+        "counts the whole run) or --max-minutes 0 to go on",
+        checkpoint_path, format_duration(s.train_seconds));
+  }
+  return fmt::format("qkv train: the run in '{}' has done all its {} epochs; give --epochs above {} to go on",
+                     checkpoint_path, o.epochs, o.epochs);
+}
+
+// Everything one run holds while it trains. Its loop, train_epoch(), reads: for each batch,
+// train_step (train_step.h); account for it; stop if a limit is reached; now and then save.
 class Run {
  public:
   Run(TrainOptions options, TrainingState state, std::shared_ptr<TextCodec> source, std::shared_ptr<TextCodec> target,
-      const LoadedCheckpoint* checkpoint)
+      const data::ParallelCorpus& train, const LoadedCheckpoint* checkpoint)
       : o_(std::move(options)), state_(state), source_(std::move(source)), target_(std::move(target)) {
     std::filesystem::create_directories(o_.out_dir);
-    const data::ParallelCorpus train = read_corpus(o_.train_tsv, o_.train_source, o_.train_target);
     const data::ParallelCorpus valid = read_corpus(o_.valid_tsv, o_.valid_source, o_.valid_target);
     train_examples_ = encode(train, *source_, *target_);
     valid_examples_ = encode(valid, *source_, *target_);
@@ -74,12 +103,12 @@ class Run {
     model_ = make_model(o_);
     Generator init(o_.seed);
     model_->reset_parameters(init);
-    params_ = model_->parameters();
+    const std::vector<Tensor> params = model_->parameters();
     if (o_.weight_decay > 0) {
       optimizer_ = std::make_unique<AdamW>(
-          params_, AdamWOptions{.lr = o_.lr, .beta2 = o_.beta2, .eps = 1e-9, .weight_decay = o_.weight_decay});
+          params, AdamWOptions{.lr = o_.lr, .beta2 = o_.beta2, .eps = 1e-9, .weight_decay = o_.weight_decay});
     } else {
-      optimizer_ = std::make_unique<Adam>(params_, AdamOptions{.lr = o_.lr, .beta2 = o_.beta2, .eps = 1e-9});
+      optimizer_ = std::make_unique<Adam>(params, AdamOptions{.lr = o_.lr, .beta2 = o_.beta2, .eps = 1e-9});
     }
     schedule_ = o_.schedule == "cosine" ? cosine_lr(o_.lr, o_.decay_steps, o_.warmup_steps, 0.0)
                                         : warmup_inverse_sqrt_lr(o_.lr, o_.warmup_steps);
@@ -102,14 +131,19 @@ class Run {
     saved_seconds_ = state_.train_seconds;
     TrainResult result;
     while (state_.epoch < o_.epochs) {
-      const auto stop = train_epoch();
-      if (stop) {
+      if (const auto stop = train_epoch()) {  // part-way through the epoch
         result.stop = *stop;
-        if (*stop != TrainResult::Stop::interrupted) end_of_training_validation();
+        if (*stop == TrainResult::Stop::interrupted) {
+          fmt::print("\nqkv train: interrupted; saving {}\n", last_path());
+        } else {
+          validate_and_keep_best();
+        }
         save_last();
         break;
       }
-      validate_and_checkpoint();
+      validate_and_keep_best();
+      save_last();
+      if (o_.keep_checkpoints > 0) save_epoch_snapshot();
       if (o_.patience > 0 && state_.epochs_without_improvement >= o_.patience) {
         result.stop = TrainResult::Stop::early_stopping;
         break;
@@ -145,72 +179,19 @@ class Run {
     const auto plan = data::plan_epoch(train_examples_, batch_options(), state_.epoch);
     ProgressBar bar(fmt::format("epoch {}/{}", state_.epoch + 1, o_.epochs), static_cast<int64_t>(plan.size()),
                     o_.progress);
+    ThroughputWindow throughput;
     model_->train();
-    auto window_start = Clock::now();
-    double window_tokens = 0;
     while (state_.batch_in_epoch < static_cast<int64_t>(plan.size())) {
       const data::Batch batch = data::make_batch(train_examples_, plan[static_cast<size_t>(state_.batch_in_epoch)]);
       const double lr = schedule_(state_.step);
-      optimizer_->set_lr(lr);
-      const Tensor logits = model_->forward(batch.source, batch.source_padding, batch.target_in);  // (B, T, V)
-      const Tensor loss = cross_entropy(logits, batch.target_out,
-                                        {.ignore_index = data::Vocab::kPad, .label_smoothing = o_.label_smoothing});
-      optimizer_->zero_grad();
-      loss.backward();
-      const double norm = o_.clip_norm > 0 ? clip_grad_norm_(params_, o_.clip_norm, false) : grad_norm(params_);
-      const double loss_value = loss.item();
-      if (!std::isfinite(norm) || !std::isfinite(loss_value)) {
-        if (++nonfinite_in_a_row_ >= 5) {
-          throw Error(
-              fmt::format("qkv train: loss {} / gradient norm {} not finite for 5 steps in a row at step {} "
-                          "(try a lower --lr or more --warmup); the last checkpoint is {}",
-                          loss_value, norm, state_.step, last_path()));
-        }
-        fmt::print(stderr, "\nqkv train: step {} skipped: loss {} / gradient norm {} is not finite\n", state_.step,
-                   loss_value, norm);
-      } else {
-        nonfinite_in_a_row_ = 0;
-        optimizer_->step();
-      }
-      ++state_.step;
-      ++state_.batch_in_epoch;
-      state_.target_tokens += batch.target_tokens;
-      window_tokens += static_cast<double>(batch.target_tokens + batch.source_tokens);
-      state_.train_seconds = elapsed();
-      const double window_seconds = std::chrono::duration<double>(Clock::now() - window_start).count();
-      const double tokens_per_s = window_seconds > 0 ? window_tokens / window_seconds : 0;
-      if (window_seconds > 10) {
-        window_start = Clock::now();
-        window_tokens = 0;
-      }
-      log_->append({.kind = "train",
-                    .epoch = state_.epoch,
-                    .step = state_.step,
-                    .loss = loss_value,
-                    .lr = lr,
-                    .grad_norm = norm,
-                    .tokens = static_cast<double>(batch.target_tokens),
-                    .tokens_per_s = tokens_per_s,
-                    .elapsed = state_.train_seconds});
-      bar.update(state_.batch_in_epoch, fmt::format("loss {:.3f}  lr {:.1e}  {:.1f}k tok/s  {} elapsed", loss_value, lr,
-                                                    tokens_per_s / 1000, format_duration(state_.train_seconds)));
-      if (interrupt_requested()) {
+      const StepResult step = train_step(*model_, *optimizer_, batch,
+                                         {.lr = lr, .label_smoothing = o_.label_smoothing, .clip_norm = o_.clip_norm});
+      account(step, lr, throughput, bar);
+      if (const auto stop = stop_reason()) {
         bar.finish();
-        fmt::print("\nqkv train: interrupted; saving {}\n", last_path());
-        return TrainResult::Stop::interrupted;
+        return stop;
       }
-      if (o_.max_steps > 0 && state_.step >= o_.max_steps) {
-        bar.finish();
-        return TrainResult::Stop::step_limit;
-      }
-      if (o_.max_minutes > 0 && state_.train_seconds >= o_.max_minutes * 60) {
-        bar.finish();
-        return TrainResult::Stop::time_limit;
-      }
-      if (state_.train_seconds - last_save_seconds_ > kSaveEverySeconds) {
-        save_last();  // bounds the work a crash can lose
-        last_save_seconds_ = state_.train_seconds;
-      }
+      save_last_now_and_then();
     }
     bar.finish();
     ++state_.epoch;
@@ -218,19 +199,71 @@ class Run {
     return std::nullopt;
   }
 
-  void validate_and_checkpoint() {
+  // Why the run should stop after this step, if it should: Ctrl-C, or one of its limits.
+  std::optional<TrainResult::Stop> stop_reason() const {
+    if (interrupt_requested()) return TrainResult::Stop::interrupted;
+    return limit_reached(o_, state_);
+  }
+
+  // Counts a step in the run's state, metrics.jsonl and the progress bar.
+  void account(const StepResult& step, double lr, ThroughputWindow& throughput, ProgressBar& bar) {
+    tolerate_a_few_nonfinite_steps(step);
+    ++state_.step;
+    ++state_.batch_in_epoch;
+    state_.target_tokens += step.target_tokens;
+    state_.train_seconds = elapsed();
+    const double tokens_per_s = throughput.add(static_cast<double>(step.target_tokens + step.source_tokens));
+    log_->append({.kind = "train",
+                  .epoch = state_.epoch,
+                  .step = state_.step,
+                  .loss = step.loss,
+                  .lr = lr,
+                  .grad_norm = step.grad_norm,
+                  .tokens = static_cast<double>(step.target_tokens),
+                  .tokens_per_s = tokens_per_s,
+                  .elapsed = state_.train_seconds});
+    bar.update(state_.batch_in_epoch, fmt::format("loss {:.3f}  lr {:.1e}  {:.1f}k tok/s  {} elapsed", step.loss, lr,
+                                                  tokens_per_s / 1000, format_duration(state_.train_seconds)));
+  }
+
+  // A step with a non-finite loss or gradient was skipped (train_step): say so, and give up
+  // after five in a row, which means the run has diverged.
+  void tolerate_a_few_nonfinite_steps(const StepResult& step) {
+    if (step.applied) {
+      nonfinite_in_a_row_ = 0;
+      return;
+    }
+    check(++nonfinite_in_a_row_ < 5,
+          "qkv train: loss {} / gradient norm {} not finite for 5 steps in a row at step {} "
+          "(try a lower --lr or more --warmup); the last checkpoint is {}",
+          step.loss, step.grad_norm, state_.step, last_path());
+    fmt::print(stderr, "\nqkv train: step {} skipped: loss {} / gradient norm {} is not finite\n", state_.step,
+               step.loss, step.grad_norm);
+  }
+
+  // last.safetensors every ten minutes of training, which bounds the work a crash can lose.
+  void save_last_now_and_then() {
+    if (state_.train_seconds - last_save_seconds_ > kSaveEverySeconds) {
+      save_last();
+      last_save_seconds_ = state_.train_seconds;
+    }
+  }
+
+  // Validates, and applies the one best-checkpoint rule: a validation is better when its BLEU
+  // beats the best so far; it then becomes the best and best.safetensors is written. After a
+  // whole epoch the validation also counts for early stopping; after a time or step limit
+  // part-way through an epoch it does not (the epoch is not done), and the best is credited
+  // to the epoch in progress.
+  void validate_and_keep_best() {
     const Validation v = run_validation();
+    const bool whole_epoch = state_.batch_in_epoch == 0;
     const bool better = v.bleu > state_.best_bleu;
     if (better) {
       state_.best_bleu = v.bleu;
-      state_.best_epoch = state_.epoch - 1;
-      state_.epochs_without_improvement = 0;
-    } else {
-      ++state_.epochs_without_improvement;
+      state_.best_epoch = whole_epoch ? state_.epoch - 1 : state_.epoch;
     }
-    save_last();
+    if (whole_epoch) state_.epochs_without_improvement = better ? 0 : state_.epochs_without_improvement + 1;
     if (better) save_checkpoint(best_path(), o_, state_, *source_, *target_, *model_, optimizer_.get());
-    if (o_.keep_checkpoints > 0) save_epoch_snapshot();
   }
 
   // epoch-NNN.safetensors: this epoch's weights without the optimizer state (for `qkv average`);
@@ -241,16 +274,6 @@ class Run {
     if (expired >= 1) std::filesystem::remove(epoch_path(expired));
   }
   std::string epoch_path(int64_t epoch) const { return fmt::format("{}/epoch-{:03}.safetensors", o_.out_dir, epoch); }
-
-  // After a time or step limit part-way through an epoch: validate what we have.
-  void end_of_training_validation() {
-    const Validation v = run_validation();
-    if (v.bleu > state_.best_bleu) {
-      state_.best_bleu = v.bleu;
-      state_.best_epoch = state_.epoch;
-      save_checkpoint(best_path(), o_, state_, *source_, *target_, *model_, optimizer_.get());
-    }
-  }
 
   Validation run_validation() {
     const auto start = Clock::now();
@@ -290,7 +313,6 @@ class Run {
   std::vector<data::Example> train_examples_, valid_examples_;
   std::vector<std::string> valid_source_, valid_reference_;
   std::unique_ptr<models::Seq2Seq> model_;
-  std::vector<Tensor> params_;
   std::unique_ptr<Optimizer> optimizer_;
   Schedule schedule_;
   std::unique_ptr<MetricsLog> log_;
@@ -323,7 +345,7 @@ TrainResult train(const TrainOptions& options) {
   const data::ParallelCorpus corpus = read_corpus(options.train_tsv, options.train_source, options.train_target);
   auto source = learn_codec(options, corpus.source);
   auto target = learn_codec(options, corpus.target);
-  Run run(options, TrainingState{}, std::move(source), std::move(target), nullptr);
+  Run run(options, TrainingState{}, std::move(source), std::move(target), corpus, nullptr);
   return run.run();
 }
 
@@ -346,19 +368,11 @@ TrainResult resume(const std::string& checkpoint_path, const RunControl& control
   o.progress = control.progress;
   o.validate();
   const TrainingState& s = checkpoint.state;
-  check(s.epoch < o.epochs, "qkv train: the run in '{}' has done all its {} epochs; give --epochs above {} to go on",
-        checkpoint_path, o.epochs, o.epochs);
-  check(o.max_steps == 0 || s.step < o.max_steps,
-        "qkv train: the run in '{}' has reached its step limit ({} steps); give a larger --max-steps (it counts the "
-        "whole run) or --max-steps 0 to go on",
-        checkpoint_path, s.step);
-  check(o.max_minutes == 0 || s.train_seconds < o.max_minutes * 60,
-        "qkv train: the run in '{}' has reached its time limit ({} of training); give a larger --max-minutes (it "
-        "counts the whole run) or --max-minutes 0 to go on",
-        checkpoint_path, format_duration(s.train_seconds));
+  if (const auto limit = limit_reached(o, s)) throw Error(nothing_left_to_do(*limit, checkpoint_path, o, s));
   fmt::print("qkv train: resuming {} at epoch {}, batch {}, step {}\n", checkpoint_path, checkpoint.state.epoch + 1,
              checkpoint.state.batch_in_epoch, checkpoint.state.step);
-  Run run(o, checkpoint.state, checkpoint.source, checkpoint.target, &checkpoint);
+  const data::ParallelCorpus corpus = read_corpus(o.train_tsv, o.train_source, o.train_target);
+  Run run(o, checkpoint.state, checkpoint.source, checkpoint.target, corpus, &checkpoint);
   return run.run();
 }
 
