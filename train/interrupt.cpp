@@ -23,6 +23,4 @@ void watch_for_interrupt() {
 
 bool interrupt_requested() { return requested != 0; }
 
-void request_interrupt() { requested = 1; }
-
 }  // namespace qkv::train

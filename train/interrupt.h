@@ -8,7 +8,5 @@ namespace qkv::train {
 // Installs the handlers (idempotent) and clears any earlier request.
 void watch_for_interrupt();
 bool interrupt_requested();
-// For tests: behave as if Ctrl-C had been pressed.
-void request_interrupt();
 
 }  // namespace qkv::train
