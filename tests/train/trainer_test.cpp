@@ -186,6 +186,56 @@ TEST_CASE("trainer: the cosine schedule reaches zero at --decay-steps, and a res
   for (size_t i = static_cast<size_t>(o.decay_steps); i < lr.size(); ++i) CHECK(lr[i] == 0);
 }
 
+TEST_CASE("trainer: best.safetensors holds the best validation, and one part-way through an epoch counts for no epoch",
+          "[train]") {
+  TempDir dir("best");
+  train::TrainOptions o = tiny_options(dir);
+  o.epochs = 1;
+  o.out_dir = dir / "one";
+  const int64_t steps_per_epoch = train::train(o).state.step;
+
+  o.epochs = 3;
+  o.max_steps = steps_per_epoch + 2;  // validations at the end of epoch 1 and two steps into epoch 2
+  o.out_dir = dir / "run";
+  const train::TrainResult r = train::train(o);
+  REQUIRE(r.stop == train::TrainResult::Stop::step_limit);
+  std::vector<train::MetricsRow> valid;
+  for (const auto& row : train::read_metrics(dir / "run/metrics.jsonl")) {
+    if (row.kind == "valid") valid.push_back(row);
+  }
+  REQUIRE(valid.size() == 2);
+  // The best is the highest BLEU of every validation, the part-way one included, and is credited
+  // to the epoch it was measured in (the first wins ties: only a higher BLEU replaces the best).
+  CHECK(r.state.best_bleu == std::max(valid[0].bleu, valid[1].bleu));
+  CHECK(r.state.best_epoch == (valid[1].bleu > valid[0].bleu ? 1 : 0));
+  // The first validation always improves on "none yet"; the part-way one does not count for
+  // early stopping, whatever its BLEU.
+  CHECK(r.state.epochs_without_improvement == 0);
+  // best.safetensors was written when the best was found, so it records the same best.
+  REQUIRE(fs::exists(r.best_checkpoint));
+  const train::LoadedCheckpoint best = train::load_checkpoint(r.best_checkpoint);
+  CHECK(best.state.best_bleu == r.state.best_bleu);
+  CHECK(best.state.best_epoch == r.state.best_epoch);
+  CHECK(best.state.step == (r.state.best_epoch == 0 ? steps_per_epoch : r.state.step));
+}
+
+TEST_CASE("trainer: a run stopped by its time limit saves, and is refused to resume until the limit is raised",
+          "[train]") {
+  TempDir dir("time-limit");
+  train::TrainOptions o = tiny_options(dir);
+  o.max_minutes = 1e-9;  // reached by the first step
+  o.out_dir = dir / "run";
+  const train::TrainResult r = train::train(o);
+  REQUIRE(r.stop == train::TrainResult::Stop::time_limit);
+  CHECK(r.state.step == 1);
+  CHECK(train::load_checkpoint(r.last_checkpoint).state.step == 1);
+  CHECK_THROWS_WITH(train::resume(r.last_checkpoint, {.progress = false}),
+                    Catch::Contains("time limit") && Catch::Contains("--max-minutes"));
+  const train::TrainResult resumed = train::resume(r.last_checkpoint, {.max_minutes = 0, .progress = false});
+  CHECK(resumed.stop == train::TrainResult::Stop::finished);
+  CHECK(resumed.state.epoch == o.epochs);
+}
+
 TEST_CASE("trainer: an RNN run stopped part-way and resumed equals the uninterrupted run", "[train][rnn]") {
   TempDir dir("resume-rnn");
   check_resume_equals_uninterrupted(dir, tiny_rnn_options(dir));
