@@ -1,4 +1,7 @@
-// trainer.cpp — the training loop and everything around it (see trainer.h).
+// trainer.cpp — the training loop and everything around it (see trainer.h): reading the data,
+// building the model and optimizer, then for each batch the update (train_step.h), its
+// accounting (state, metrics.jsonl, progress bar), the run's limits, validation with the one
+// best-checkpoint rule, and checkpoints.
 #include "train/trainer.h"
 
 #include <chrono>

@@ -1,8 +1,8 @@
 // trainer.h — train(): the whole `qkv train` run, from text files to checkpoints.
 //
 //   read the parallel corpus → learn tokenizers (whitespace or BPE) and vocabularies → encode
-//   → for each epoch: batches by token budget (data/batching.h) → forward, label-smoothed
-//     cross-entropy, backward, clip, Adam with warmup + inverse-sqrt schedule
+//   → for each epoch: batches by token budget (data/batching.h) → train_step (train_step.h):
+//     forward, label-smoothed cross-entropy, backward, clip, Adam with a warmup schedule
 //   → each epoch: validation loss, perplexity, BLEU and chrF; metrics.jsonl; curves;
 //     last.safetensors always, best.safetensors when BLEU improves; early stopping.
 //
