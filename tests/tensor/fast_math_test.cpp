@@ -30,6 +30,12 @@ int64_t ordered(float f) {
   return bits < 0 ? int64_t{std::numeric_limits<int32_t>::min()} - bits : bits;
 }
 
+// The float at position k of that order (the inverse of ordered).
+float from_ordered(int64_t k) {
+  return std::bit_cast<float>(k < 0 ? static_cast<int32_t>(int64_t{std::numeric_limits<int32_t>::min()} - k)
+                                    : static_cast<int32_t>(k));
+}
+
 int64_t ulp_distance(float a, float b) { return std::abs(ordered(a) - ordered(b)); }
 
 // The largest ulp distance of f from reference over floats in [lo, hi], stepping `stride` bit
@@ -38,9 +44,7 @@ template <class F, class R>
 int64_t worst_ulp(F f, R reference, float lo, float hi, int64_t stride, float* worst_at) {
   int64_t worst = 0;
   for (int64_t k = ordered(lo); k <= ordered(hi); k += stride) {
-    const int32_t bits = k < 0 ? static_cast<int32_t>(int64_t{std::numeric_limits<int32_t>::min()} - k)
-                               : static_cast<int32_t>(k);
-    const float x = std::bit_cast<float>(bits);
+    const float x = from_ordered(k);
     const int64_t d = ulp_distance(f(x), static_cast<float>(reference(static_cast<double>(x))));
     if (d > worst) {
       worst = d;
@@ -74,9 +78,7 @@ TEST_CASE("fast_exp at the ends of its range: normal results down to -126·ln 2,
   // inside the range (and a normal float, never a subnormal), exactly 0 below, +inf above.
   for (auto [from, to] : {std::pair<float, float>{-87.5f, -87.2f}, {88.5f, 88.8f}}) {
     for (int64_t k = ordered(from); k <= ordered(to); ++k) {
-      const int32_t bits = k < 0 ? static_cast<int32_t>(int64_t{std::numeric_limits<int32_t>::min()} - k)
-                                 : static_cast<int32_t>(k);
-      const float x = std::bit_cast<float>(bits);
+      const float x = from_ordered(k);
       const float y = fast_exp(x);
       INFO("x = " << x << ", fast_exp(x) = " << y);
       if (x < lo) {
@@ -94,12 +96,12 @@ TEST_CASE("fast_exp at the ends of its range: normal results down to -126·ln 2,
 TEST_CASE("fast_exp_lanes gives every lane exactly fast_exp of that lane") {
   const float inf = std::numeric_limits<float>::infinity();
   const float lo = qkv::fast_exp_detail::kMin, hi = qkv::fast_exp_detail::kMax;
-  std::vector<float> xs = {0.0f, -0.0f, inf, -inf, std::numeric_limits<float>::quiet_NaN(), lo, hi,
-                           std::nextafter(lo, -inf), std::nextafter(hi, inf), -87.0f, -1e-30f, 1e-30f, 100.0f};
-  for (int64_t k = ordered(-150.0f); k <= ordered(150.0f); k += 9973) {
-    xs.push_back(std::bit_cast<float>(k < 0 ? static_cast<int32_t>(int64_t{std::numeric_limits<int32_t>::min()} - k)
-                                            : static_cast<int32_t>(k)));
+  // Special values and the range's ends first, then floats spread over [-150, 150].
+  std::vector<float> xs = {0.0f, -0.0f, inf, -inf, std::numeric_limits<float>::quiet_NaN()};
+  for (float x : {lo, hi, std::nextafter(lo, -inf), std::nextafter(hi, inf), -87.0f, -1e-30f, 1e-30f, 100.0f}) {
+    xs.push_back(x);
   }
+  for (int64_t k = ordered(-150.0f); k <= ordered(150.0f); k += 9973) xs.push_back(from_ordered(k));
   while (xs.size() % 16 != 0) xs.push_back(1.0f);
   for (size_t i = 0; i < xs.size(); i += 16) {
     FloatLanes v;
