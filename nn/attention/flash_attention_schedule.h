@@ -1,5 +1,6 @@
 // flash_attention_schedule.h — runs the fused attention's tiles (flash_attention_tiles.h) over
-// all heads on qkv's threads. See flash_attention_schedule.cpp for how the work is split.
+// all heads on qkv's threads. See flash_attention_schedule.cpp for how the work is split; the
+// chapter's reading order is in flash_attention.h.
 #pragma once
 
 #include "nn/attention/flash_attention_tiles.h"
