@@ -13,6 +13,13 @@
 //
 // It agrees with the composed scaled-dot path (matmul → scale → masked_fill → softmax → matmul)
 // to rounding; tests/attention/flash_attention_test.cpp checks both and gradchecks it.
+//
+// The implementation is qkv's advanced chapter; read it in this order:
+//   flash_attention_tiles.h      the algorithm (the online-softmax recurrences) and the kernel's state
+//   flash_attention_tiles.cpp    the math of one tile, forward and backward side by side
+//   flash_attention_tile_mask.h  which scores of a tile the mask hides, without a Tq×Tk matrix
+//   flash_attention_schedule.cpp how tiles become tasks on the threads, and the K/V transposes
+//   flash_attention.cpp          the op: argument checks, tile sizes, layouts, autograd
 #pragma once
 
 #include "nn/attention/mask.h"

@@ -230,6 +230,28 @@ TEST_CASE("flash attention: fully masked rows give zero output and zero gradient
   }
 }
 
+TEST_CASE("flash attention in float32: scores far below the row max get weight exactly 0", "[attention][flash]") {
+  // One query and 21 keys (one 16-lane block of the exp and a tail of 5): key 0 scores 0, key j
+  // scores -100·j (exp underflows: below -87.34 fast_exp gives exactly 0, never NaN), key 20 is
+  // padding. So the output is exactly v_0, and dV is grad_out at key 0 and exactly 0 elsewhere.
+  const int64_t tk = 21, dv = 3;
+  std::vector<float> keys(static_cast<size_t>(tk));
+  for (int64_t j = 0; j < tk; ++j) keys[static_cast<size_t>(j)] = -100.0f * static_cast<float>(j);
+  Generator gen(6);
+  const Tensor q = ones({1, 1, 1, 1}, Dtype::float32).requires_grad_();
+  const Tensor k = from_vector(keys, Shape{1, 1, tk, 1}).requires_grad_();
+  const Tensor v = randn({1, 1, tk, dv}, gen, Dtype::float32).requires_grad_();
+  const Tensor grad_out = randn({1, 1, 1, dv}, gen, Dtype::float32);
+  const Tensor out = flash_attention(q, k, v, AttentionMask::key_padding(padding_mask(tk, {1})), 1.0);
+  sum(out * grad_out).backward();
+  const Tensor v0 = raw::narrow(v.detach(), 2, 0, 1);
+  CHECK(max_diff(out.detach(), v0) == 0);
+  CHECK(max_diff(raw::narrow(v.grad(), 2, 0, 1), grad_out) == 0);
+  CHECK(max_diff(raw::narrow(v.grad(), 2, 1, tk - 1), zeros({1, 1, tk - 1, dv}, Dtype::float32)) == 0);
+  CHECK(all_finite(q.grad()));
+  CHECK(all_finite(k.grad()));
+}
+
 TEST_CASE("flash attention: gradcheck in float64", "[attention][flash]") {
   Generator gen(6);
   const FlashAttentionTiles small{3, 4};  // several tiles even at these sizes

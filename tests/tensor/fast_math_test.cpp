@@ -1,13 +1,16 @@
 // fast_math_test.cpp — the vectorisable float32 exp and tanh (tensor/fast_exp.h,
 // tensor/fast_tanh.h) against the correctly rounded values (std::exp and std::tanh in double,
-// rounded to float), in ulp, over evenly spaced float bit patterns, plus their special values;
-// and the float32 tanh and sigmoid ops built on them against their float64 versions.
+// rounded to float), in ulp, over evenly spaced float bit patterns, plus their special values
+// and every float at the ends of exp's range; the 16-lane fast_exp_lanes against fast_exp lane
+// by lane; and the float32 tanh and sigmoid ops built on them against their float64 versions.
 #include <catch2/catch.hpp>
 
 #include <bit>
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <utility>
+#include <vector>
 
 #include "qkv.h"
 #include "tensor/elementwise.h"
@@ -15,7 +18,9 @@
 #include "tensor/fast_tanh.h"
 
 using qkv::fast_exp;
+using qkv::fast_exp_lanes;
 using qkv::fast_tanh;
+using qkv::FloatLanes;
 
 namespace {
 
@@ -23,6 +28,12 @@ namespace {
 int64_t ordered(float f) {
   const auto bits = static_cast<int64_t>(std::bit_cast<int32_t>(f));
   return bits < 0 ? int64_t{std::numeric_limits<int32_t>::min()} - bits : bits;
+}
+
+// The float at position k of that order (the inverse of ordered).
+float from_ordered(int64_t k) {
+  return std::bit_cast<float>(k < 0 ? static_cast<int32_t>(int64_t{std::numeric_limits<int32_t>::min()} - k)
+                                    : static_cast<int32_t>(k));
 }
 
 int64_t ulp_distance(float a, float b) { return std::abs(ordered(a) - ordered(b)); }
@@ -33,9 +44,7 @@ template <class F, class R>
 int64_t worst_ulp(F f, R reference, float lo, float hi, int64_t stride, float* worst_at) {
   int64_t worst = 0;
   for (int64_t k = ordered(lo); k <= ordered(hi); k += stride) {
-    const int32_t bits = k < 0 ? static_cast<int32_t>(int64_t{std::numeric_limits<int32_t>::min()} - k)
-                               : static_cast<int32_t>(k);
-    const float x = std::bit_cast<float>(bits);
+    const float x = from_ordered(k);
     const int64_t d = ulp_distance(f(x), static_cast<float>(reference(static_cast<double>(x))));
     if (d > worst) {
       worst = d;
@@ -58,6 +67,56 @@ TEST_CASE("fast_exp is within 2 ulp of exp over the normal range, and exact at i
   CHECK(std::isinf(fast_exp(89.0f)));
   CHECK(std::isinf(fast_exp(std::numeric_limits<float>::infinity())));
   CHECK(std::isnan(fast_exp(std::numeric_limits<float>::quiet_NaN())));
+}
+
+TEST_CASE("fast_exp at the ends of its range: normal results down to -126·ln 2, 0 below, +inf above") {
+  const float lo = qkv::fast_exp_detail::kMin, hi = qkv::fast_exp_detail::kMax;
+  CHECK(lo >= -126 * std::log(2.0));
+  CHECK(std::nextafter(lo, -1000.0f) < -126 * std::log(2.0));
+  CHECK(hi <= std::log(static_cast<double>(std::numeric_limits<float>::max())));
+  // Every float from a little below kMin to a little above kMax's neighbourhood: within 2 ulp
+  // inside the range (and a normal float, never a subnormal), exactly 0 below, +inf above.
+  for (auto [from, to] : {std::pair<float, float>{-87.5f, -87.2f}, {88.5f, 88.8f}}) {
+    for (int64_t k = ordered(from); k <= ordered(to); ++k) {
+      const float x = from_ordered(k);
+      const float y = fast_exp(x);
+      INFO("x = " << x << ", fast_exp(x) = " << y);
+      if (x < lo) {
+        REQUIRE(y == 0.0f);
+      } else if (x > hi) {
+        REQUIRE(std::isinf(y));
+      } else {
+        REQUIRE(std::isnormal(y));
+        REQUIRE(ulp_distance(y, static_cast<float>(std::exp(static_cast<double>(x)))) <= 2);
+      }
+    }
+  }
+}
+
+TEST_CASE("fast_exp_lanes gives every lane exactly fast_exp of that lane") {
+  const float inf = std::numeric_limits<float>::infinity();
+  const float lo = qkv::fast_exp_detail::kMin, hi = qkv::fast_exp_detail::kMax;
+  // Special values and the range's ends first, then floats spread over [-150, 150].
+  std::vector<float> xs = {0.0f, -0.0f, inf, -inf, std::numeric_limits<float>::quiet_NaN()};
+  for (float x : {lo, hi, std::nextafter(lo, -inf), std::nextafter(hi, inf), -87.0f, -1e-30f, 1e-30f, 100.0f}) {
+    xs.push_back(x);
+  }
+  for (int64_t k = ordered(-150.0f); k <= ordered(150.0f); k += 9973) xs.push_back(from_ordered(k));
+  while (xs.size() % 16 != 0) xs.push_back(1.0f);
+  for (size_t i = 0; i < xs.size(); i += 16) {
+    FloatLanes v;
+    for (int lane = 0; lane < 16; ++lane) v[lane] = xs[i + static_cast<size_t>(lane)];
+    const FloatLanes e = fast_exp_lanes(v);
+    for (int lane = 0; lane < 16; ++lane) {
+      const float x = v[lane], want = fast_exp(x);
+      INFO("x = " << x);
+      if (std::isnan(want)) {
+        CHECK(std::isnan(e[lane]));
+      } else {
+        CHECK(std::bit_cast<uint32_t>(e[lane]) == std::bit_cast<uint32_t>(want));
+      }
+    }
+  }
 }
 
 TEST_CASE("fast_tanh is within 4 ulp of tanh, odd, and exact at its special values") {
