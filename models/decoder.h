@@ -7,15 +7,16 @@
 //   forward  the whole target prefix at once under a causal mask (training, scoring);
 //   step     one new position per call, with every layer's self-attention keys/values and the
 //            memory's cross-attention keys/values cached in a DecoderCache (decoding), so a
-//            step costs O(T) attention instead of re-running the prefix.
+//            step costs O(T) attention instead of re-running the prefix. The attention layers
+//            fill and read the caches (MultiHeadAttention::attend_step, attend).
 #pragma once
 
 #include <memory>
 #include <vector>
 
-#include "models/incremental_attention.h"
 #include "models/seq2seq.h"
 #include "models/transformer_config.h"
+#include "nn/attention/multi_head_attention.h"
 #include "nn/layers.h"
 
 namespace qkv::models {
