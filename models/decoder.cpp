@@ -2,7 +2,6 @@
 #include "models/decoder.h"
 
 #include "autograd/ops/elementwise.h"
-#include "autograd/ops/index.h"
 #include "models/encoder.h"
 #include "tensor/index.h"
 
@@ -118,16 +117,14 @@ Tensor Decoder::step(const Tensor& y, DecoderCache& cache) {
   return norm_ ? norm_->forward(h) : h;
 }
 
-void DecoderCache::select(const Tensor& rows, bool include_source) { select_rows(*this, rows, include_source); }
-
-void select_rows(DecoderCache& cache, const Tensor& rows, bool include_memory) {
-  for (auto& layer : cache.layers) {
+void DecoderCache::select(const Tensor& rows, bool include_source) {
+  for (auto& layer : layers) {
     layer.self = layer.self.select_rows(rows);
-    if (include_memory) layer.cross = layer.cross.select_rows(rows);
+    if (include_source) layer.cross = layer.cross.select_rows(rows);
   }
-  if (include_memory && cache.src_padding.defined()) {
-    cache.src_padding = raw::index_select(cache.src_padding, 0, rows);
-    cache.memory_mask = AttentionMask::key_padding(cache.src_padding);
+  if (include_source && src_padding.defined()) {
+    src_padding = raw::index_select(src_padding, 0, rows);
+    memory_mask = AttentionMask::key_padding(src_padding);
   }
 }
 
