@@ -34,7 +34,7 @@
 // variant that transforms queries over time (conv with option "queries" = 1) sees only the
 // current query, and in cross-attention the position-tied patterns (local, strided:
 // AttentionVariant::position_tied) place query i at key position i + (Tk - Tq), which depends
-// on the full target length (tests/models/transformer_test.cpp shows both).
+// on the full target length (tests/models/cached_attention_test.cpp checks every variant).
 #pragma once
 
 #include <memory>
