@@ -2,7 +2,6 @@
 #include "models/decoder.h"
 
 #include "autograd/ops/elementwise.h"
-#include "autograd/ops/index.h"
 #include "models/encoder.h"
 #include "tensor/index.h"
 
@@ -60,22 +59,18 @@ Tensor DecoderLayer::forward(const Tensor& y, const Tensor& memory, const Attent
   return norm3_(b + dropout3_(ffn_(b)));
 }
 
-KeyValues DecoderLayer::project_memory(const Tensor& memory) { return project_key_values(cross_attn_, memory); }
+KeyValues DecoderLayer::project_memory(const Tensor& memory) { return cross_attn_.project_key_values(memory, memory); }
 
 Tensor DecoderLayer::step(const Tensor& y, LayerCache& cache, const AttentionMask& memory_mask) {
-  // The causal mask is trivially satisfied by one query at the last position, but variants read
-  // it (conv convolves keys causally, local keeps a left-only window), so it is passed on.
-  const AttentionMask causal = AttentionMask::causal();
-  const Tensor h = pre_norm_ ? norm1_(y) : y;                        // (B, 1, D)
-  append_key_values(cache.self, project_key_values(self_attn_, h));  // (B, H, t+1, Dh)
-  const Tensor s = attend_projected(self_attn_, h, cache.self, causal);
+  const Tensor h = pre_norm_ ? norm1_(y) : y;              // (B, 1, D)
+  const Tensor s = self_attn_.attend_step(h, cache.self);  // (B, 1, D); cache.self (B, H, t+1, Dh)
   if (pre_norm_) {
     const Tensor a = y + dropout1_(s);
-    const Tensor b = a + dropout2_(attend_projected(cross_attn_, norm2_(a), cache.cross, memory_mask));
+    const Tensor b = a + dropout2_(cross_attn_.attend(norm2_(a), cache.cross, memory_mask).out);
     return b + dropout3_(ffn_(norm3_(b)));
   }
   const Tensor a = norm1_(y + dropout1_(s));
-  const Tensor b = norm2_(a + dropout2_(attend_projected(cross_attn_, a, cache.cross, memory_mask)));
+  const Tensor b = norm2_(a + dropout2_(cross_attn_.attend(a, cache.cross, memory_mask).out));
   return norm3_(b + dropout3_(ffn_(b)));
 }
 
@@ -122,16 +117,14 @@ Tensor Decoder::step(const Tensor& y, DecoderCache& cache) {
   return norm_ ? norm_->forward(h) : h;
 }
 
-void DecoderCache::select(const Tensor& rows, bool include_source) { select_rows(*this, rows, include_source); }
-
-void select_rows(DecoderCache& cache, const Tensor& rows, bool include_memory) {
-  for (auto& layer : cache.layers) {
-    layer.self = select_rows(layer.self, rows);
-    if (include_memory) layer.cross = select_rows(layer.cross, rows);
+void DecoderCache::select(const Tensor& rows, bool include_source) {
+  for (auto& layer : layers) {
+    layer.self = layer.self.select_rows(rows);
+    if (include_source) layer.cross = layer.cross.select_rows(rows);
   }
-  if (include_memory && cache.src_padding.defined()) {
-    cache.src_padding = raw::index_select(cache.src_padding, 0, rows);
-    cache.memory_mask = AttentionMask::key_padding(cache.src_padding);
+  if (include_source && src_padding.defined()) {
+    src_padding = raw::index_select(src_padding, 0, rows);
+    memory_mask = AttentionMask::key_padding(src_padding);
   }
 }
 

@@ -7,15 +7,16 @@
 //   forward  the whole target prefix at once under a causal mask (training, scoring);
 //   step     one new position per call, with every layer's self-attention keys/values and the
 //            memory's cross-attention keys/values cached in a DecoderCache (decoding), so a
-//            step costs O(T) attention instead of re-running the prefix.
+//            step costs O(T) attention instead of re-running the prefix. The attention layers
+//            fill and read the caches (MultiHeadAttention::attend_step, attend).
 #pragma once
 
 #include <memory>
 #include <vector>
 
-#include "models/incremental_attention.h"
 #include "models/seq2seq.h"
 #include "models/transformer_config.h"
+#include "nn/attention/multi_head_attention.h"
 #include "nn/layers.h"
 
 namespace qkv::models {
@@ -31,7 +32,10 @@ struct DecoderCache : DecodingState {
   Tensor src_padding;         // (B, S) bool, or undefined (no padding)
   int64_t length = 0;         // positions decoded so far (the next step's position)
 
-  void select(const Tensor& rows, bool include_source = true) override;  // select_rows below
+  // Keeps rows `rows` of every cached tensor (seq2seq.h). With include_source false the
+  // memory's cross keys/values and padding are left alone: beams reordered within their
+  // sentence share its memory, and that part of the cache is the largest to copy.
+  void select(const Tensor& rows, bool include_source = true) override;
 };
 
 struct DecoderWeights {
@@ -83,12 +87,5 @@ class Decoder : public Module {
   std::vector<DecoderLayer> layers_;
   std::unique_ptr<LayerNorm> norm_;
 };
-
-// Keeps rows `rows` (int64, 1-D, indices into the cache's batch) of every cached tensor, in that
-// order: beam search reorders hypotheses with it and drops finished sentences. With
-// include_memory false the memory's cross keys/values and padding are left alone: right when
-// every row is replaced by a row of the same sentence (beams reordered within their sentence
-// share the same memory), and it saves copying the largest part of the cache every step.
-void select_rows(DecoderCache& cache, const Tensor& rows, bool include_memory = true);
 
 }  // namespace qkv::models

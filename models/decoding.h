@@ -11,14 +11,13 @@
 // depend on the other sentences in the batch. Step limit per sentence: max_length, or when it
 // is 0 the sentence's own (unpadded) source length + 50; never more than model.max_target_length().
 //
-// Beam search keeps beam_size live hypotheses per sentence. Each step every live hypothesis is
-// extended by every token; of the best 2·beam_size candidates (ties: lower beam, then lower
-// token id) an eos candidate ranked within the first beam_size finishes its hypothesis, with the
-// score log P / ((5 + len) / 6)^α (GNMT's length penalty, len counting the eos); the best
-// non-eos candidates become the next live beams. A sentence is done when it has beam_size
-// finished hypotheses or reaches its step limit (its live hypotheses are then scored as
-// finished); the best-scoring finished hypothesis wins. With beam_size 1 this is exactly greedy
-// decoding (tested). Finished sentences leave the batch, so late steps run on fewer rows.
+// Beam search keeps beam_size live hypotheses per sentence. Each step extends every one by
+// every token, and the best of them go on, ranked by log P; a hypothesis that ends with eos
+// finishes with the score log P / ((5 + len) / 6)^α (GNMT's length penalty, len counting the
+// eos), and the best-scoring finished hypothesis is the sentence's answer. The steps and the
+// exact rules (which eos candidates finish, when a sentence is over) are in beam_search.cpp.
+// With beam_size 1 this is exactly greedy decoding (tested). Finished sentences leave the
+// batch, so late steps run on fewer rows.
 #pragma once
 
 #include <cstdint>

@@ -1,4 +1,5 @@
-// multi_head_attention.cpp — head split and merge around a pluggable attention variant.
+// multi_head_attention.cpp — head split and merge around a pluggable attention variant, whole
+// (forward) or in the two halves cached decoding uses (project_key_values, attend).
 #include "nn/attention/multi_head_attention.h"
 
 #include <cmath>
@@ -92,7 +93,6 @@ AttentionResult MultiHeadAttention::forward(const Tensor& query, const Tensor& k
             key.size(1) == value.size(1),
         "MultiHeadAttention: key {} and value {} must be (B, Tk, ·) with query's B = {}", key.shape(), value.shape(),
         query.size(0));
-  const int64_t H = config_.num_heads;
   if (packs_self_attention(query, key, value, need_weights)) {
     // Self-attention: the three projections as one product, x·[Wq; Wk; Wv]ᵀ, read in place
     // by the variant; its backward gives one gradient, so dx is one product too.
@@ -101,11 +101,44 @@ AttentionResult MultiHeadAttention::forward(const Tensor& query, const Tensor& k
     const Tensor qkv = linear(query, weight, bias);                     // (B, T, 3E)
     return {out_proj_(merge_heads(attention_->forward_packed(qkv, mask))), Tensor()};  // (B, T, E)
   }
-  const Tensor q = split_heads(q_proj_(query), H);  // (B, H, Tq, Dh)
-  const Tensor k = split_heads(k_proj_(key), H);    // (B, H, Tk, Dh)
-  const Tensor v = split_heads(v_proj_(value), H);  // (B, H, Tk, Dh)
-  AttentionResult r = attention_->forward(q, k, v, mask, need_weights);
-  r.out = out_proj_(merge_heads(r.out));  // (B, Tq, E)
+  const Tensor q = project_queries(query);                                     // (B, H, Tq, Dh)
+  return attend_heads(q, project_key_values(key, value), mask, need_weights);  // (B, Tq, E)
+}
+
+KeyValues MultiHeadAttention::project_key_values(const Tensor& key, const Tensor& value) {
+  check(key.dim() == 3 && value.dim() == 3 && key.size(0) == value.size(0) && key.size(1) == value.size(1),
+        "MultiHeadAttention::project_key_values: key {} and value {} must be (B, Tk, ·) with the same B and Tk",
+        key.shape(), value.shape());
+  const int64_t H = config_.num_heads;
+  return {split_heads(k_proj_(key), H), split_heads(v_proj_(value), H)};  // (B, H, Tk, Dh) each
+}
+
+AttentionResult MultiHeadAttention::attend(const Tensor& query, const KeyValues& kv, const AttentionMask& mask,
+                                           bool need_weights) {
+  const int64_t E = config_.embed_dim;
+  check(query.dim() == 3 && query.size(2) == E && !kv.empty() && kv.k.size(0) == query.size(0),
+        "MultiHeadAttention::attend: query must be (B, Tq, {}) with the keys' B, got query {} and keys {}", E,
+        query.shape(), kv.empty() ? Shape{} : kv.k.shape());
+  return attend_heads(project_queries(query), kv, mask, need_weights);
+}
+
+Tensor MultiHeadAttention::attend_step(const Tensor& x, KeyValues& past) {
+  const int64_t E = config_.embed_dim;
+  check(x.dim() == 3 && x.size(2) == E && (past.empty() || past.k.size(0) == x.size(0)),
+        "MultiHeadAttention::attend_step: x must be (B, Tn, {}) with the cache's B, got x {} and cached keys {}", E,
+        x.shape(), past.empty() ? Shape{} : past.k.shape());
+  past.append(project_key_values(x, x));  // (B, H, Tk + Tn, Dh)
+  return attend(x, past, AttentionMask::causal()).out;
+}
+
+Tensor MultiHeadAttention::project_queries(const Tensor& query) {
+  return split_heads(q_proj_(query), config_.num_heads);  // (B, H, Tq, Dh)
+}
+
+AttentionResult MultiHeadAttention::attend_heads(const Tensor& q, const KeyValues& kv, const AttentionMask& mask,
+                                                 bool need_weights) {
+  AttentionResult r = attention_->forward(q, kv.k, kv.v, mask, need_weights);  // (B, H, Tq, Dh)
+  r.out = out_proj_(merge_heads(r.out));                                       // (B, Tq, E)
   return r;
 }
 
@@ -114,6 +147,20 @@ bool MultiHeadAttention::packs_self_attention(const Tensor& query, const Tensor&
   const int64_t E = config_.embed_dim;
   return same_tensor(query, key) && same_tensor(query, value) && width_or(config_.kdim, E) == E &&
          width_or(config_.vdim, E) == E && attention_->packs_qkv(need_weights);
+}
+
+void KeyValues::append(const KeyValues& more) {
+  if (empty()) {
+    *this = more;
+    return;
+  }
+  k = concat({k, more.k}, 2);  // (B, H, Tk + Tn, Dh)
+  v = concat({v, more.v}, 2);
+}
+
+KeyValues KeyValues::select_rows(const Tensor& rows) const {
+  if (empty()) return *this;
+  return {index_select(k, 0, rows), index_select(v, 0, rows)};
 }
 
 }  // namespace qkv
