@@ -12,7 +12,7 @@ namespace qkv {
 
 // ---- Node -------------------------------------------------------------------------------
 
-Node::Node(std::string_view name, std::vector<Edge> inputs, Backward backward, const Shape& output_shape)
+Node::Node(OpName name, std::vector<Edge> inputs, Backward backward, const Shape& output_shape)
     : name_(name), inputs_(std::move(inputs)), backward_(std::move(backward)), output_shape_(output_shape) {
   ++live_;
 }
@@ -39,7 +39,7 @@ void Node::release() {
 
 // ---- SavedTensor ------------------------------------------------------------------------
 
-SavedTensor::SavedTensor(std::string_view op, const Tensor& t)
+SavedTensor::SavedTensor(OpName op, const Tensor& t)
     : op_(op), tensor_(t.detach()), version_(t.defined() ? t.storage()->version() : 0) {
   ++live_;
 }
@@ -99,7 +99,7 @@ void check_finite(std::string_view op, std::string_view where, const Tensor& t) 
   });
 }
 
-void record(std::string_view op, Tensor& output, const std::vector<Tensor>& inputs, Node::Backward backward) {
+void record(OpName op, Tensor& output, const std::vector<Tensor>& inputs, Node::Backward backward) {
   if (anomaly_enabled()) check_finite(op, "forward output", output);
   std::vector<Node::Edge> edges;
   edges.reserve(inputs.size());

@@ -19,6 +19,7 @@
 #include <string_view>
 #include <vector>
 
+#include "autograd/op_name.h"
 #include "tensor/tensor.h"
 
 namespace qkv {
@@ -46,11 +47,12 @@ class Node {
     Dtype dtype;
   };
 
-  Node(std::string_view name, std::vector<Edge> inputs, Backward backward, const Shape& output_shape);
+  Node(OpName name, std::vector<Edge> inputs, Backward backward, const Shape& output_shape);
   ~Node();
   Node(const Node&) = delete;
   Node& operator=(const Node&) = delete;
 
+  // A view of a string literal (see op_name.h): valid for the life of the program.
   std::string_view name() const { return name_; }
   const std::vector<Edge>& inputs() const { return inputs_; }
   const Shape& output_shape() const { return output_shape_; }
@@ -70,7 +72,7 @@ class Node {
   static int64_t live_count() { return live_.load(); }
 
  private:
-  std::string_view name_;
+  OpName name_;
   std::vector<Edge> inputs_;
   Backward backward_;
   Shape output_shape_;

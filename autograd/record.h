@@ -39,8 +39,9 @@ bool needs_grad(const Ts&... tensors) {
 bool needs_grad(const std::vector<Tensor>& tensors);
 
 // Makes `output` the result of a node named `op` with the given inputs and backward function.
-void record(std::string_view op, Tensor& output, const std::vector<Tensor>& inputs, Node::Backward backward);
-inline void record(std::string_view op, Tensor& output, std::initializer_list<Tensor> inputs,
+// `op` is a string literal listed in op_name.h; the node keeps it until backward.
+void record(OpName op, Tensor& output, const std::vector<Tensor>& inputs, Node::Backward backward);
+inline void record(OpName op, Tensor& output, std::initializer_list<Tensor> inputs,
                    Node::Backward backward) {
   record(op, output, std::vector<Tensor>(inputs), std::move(backward));
 }
@@ -49,6 +50,6 @@ inline void record(std::string_view op, Tensor& output, std::initializer_list<Te
 void check_finite(std::string_view op, std::string_view where, const Tensor& t);
 
 // A tensor saved for backward (see saved_tensor.h).
-inline SavedTensor save(std::string_view op, const Tensor& t) { return SavedTensor(op, t); }
+inline SavedTensor save(OpName op, const Tensor& t) { return SavedTensor(op, t); }
 
 }  // namespace qkv

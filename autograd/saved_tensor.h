@@ -7,15 +7,14 @@
 #pragma once
 
 #include <atomic>
-#include <string_view>
-
+#include "autograd/op_name.h"
 #include "tensor/tensor.h"
 
 namespace qkv {
 
 class SavedTensor {
  public:
-  SavedTensor(std::string_view op, const Tensor& t);
+  SavedTensor(OpName op, const Tensor& t);
   SavedTensor(const SavedTensor& other);
   SavedTensor& operator=(const SavedTensor&) = delete;
   ~SavedTensor();
@@ -27,7 +26,7 @@ class SavedTensor {
   static int64_t live_count() { return live_.load(); }
 
  private:
-  std::string_view op_;
+  OpName op_;
   Tensor tensor_;
   uint64_t version_;
   static inline std::atomic<int64_t> live_{0};

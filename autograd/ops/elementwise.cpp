@@ -5,6 +5,7 @@
 #include "autograd/record.h"
 #include "tensor/elementwise.h"
 #include "tensor/factories.h"
+#include "tensor/views.h"
 
 namespace qkv {
 
@@ -236,6 +237,13 @@ Tensor to_dtype(const Tensor& x, Dtype dtype) {
     const Dtype from = x.dtype();
     record("to_dtype", y, {x}, [from](const Tensor& dy) -> Grads { return {raw::to_dtype(dy, from)}; });
   }
+  return y;
+}
+
+// straight_through: y = hard;  d soft = dy (hard gets none)
+Tensor straight_through(const Tensor& hard, const Tensor& soft) {
+  Tensor y = raw::contiguous(hard.detach()).clone();
+  if (needs_grad(soft)) record("straight_through", y, {soft}, [](const Tensor& dy) -> Grads { return {dy}; });
   return y;
 }
 

@@ -38,6 +38,8 @@ Tensor masked_fill(const Tensor& x, const Tensor& mask, double value);
 Tensor clone(const Tensor& x);
 // Conversion between float32 and float64 (to int64/bool is not differentiable and records nothing).
 Tensor to_dtype(const Tensor& x, Dtype dtype);  // dx = dy converted back
+// The value of `hard` with the gradient of `soft` (straight-through estimator): d soft = dy.
+Tensor straight_through(const Tensor& hard, const Tensor& soft);
 
 inline Tensor operator+(const Tensor& a, const Tensor& b) { return add(a, b); }
 inline Tensor operator-(const Tensor& a, const Tensor& b) { return sub(a, b); }

@@ -20,8 +20,8 @@ bool is_transposed_layout(const Tensor& t) {
 // The product of two operands of rank >= 2 (batch dims broadcast). The engine sums the
 // gradient of a broadcast operand over the batch dims it was broadcast across.
 //   c = a·b     da = dc·bᵀ     db = aᵀ·dc     (each in its operand's layout)
-Tensor matmul_batched(std::string_view op, const Tensor& a, const Tensor& b) {
-  Tensor c = op == "bmm" ? raw::bmm(a, b) : raw::matmul(a, b);
+Tensor matmul_batched(OpName op, const Tensor& a, const Tensor& b) {
+  Tensor c = op.view() == "bmm" ? raw::bmm(a, b) : raw::matmul(a, b);
   if (needs_grad(a, b)) {
     const bool need_a = a.requires_grad();
     const bool need_b = b.requires_grad();

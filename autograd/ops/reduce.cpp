@@ -41,7 +41,7 @@ int64_t count_of(const Shape& x_shape, const Axes& axes) {
 
 // max/min along one axis: the gradient goes to the selected element (the first one on ties,
 // like torch.max(dim)), so it is scattered to the index of the extremum.
-Tensor extremum(std::string_view op, const Tensor& x, int64_t axis, bool keepdim, bool is_max) {
+Tensor extremum(OpName op, const Tensor& x, int64_t axis, bool keepdim, bool is_max) {
   const int64_t a = normalize_axis(op, axis, x.dim());
   const Tensor index = raw::argmax(is_max ? x : raw::neg(x), a, /*keepdim=*/true);
   Tensor kept = raw::gather(x, a, index);

@@ -10,7 +10,7 @@ namespace qkv {
 namespace {
 
 // Records a view whose backward only needs to reshape dy back to the input's shape.
-Tensor reshaping_view(std::string_view op, const Tensor& x, Tensor y) {
+Tensor reshaping_view(OpName op, const Tensor& x, Tensor y) {
   if (needs_grad(x)) {
     record(op, y, {x}, [shape = x.shape()](const Tensor& dy) -> Grads { return {raw::reshape(dy, shape)}; });
   }
@@ -19,7 +19,7 @@ Tensor reshaping_view(std::string_view op, const Tensor& x, Tensor y) {
 
 // Records a view of part of x: backward writes dy into that part of a zero tensor.
 template <class Part>
-Tensor part_view(std::string_view op, const Tensor& x, Part part) {
+Tensor part_view(OpName op, const Tensor& x, Part part) {
   Tensor y = part(x);
   if (needs_grad(x)) {
     record(op, y, {x}, [shape = x.shape(), dtype = x.dtype(), part](const Tensor& dy) -> Grads {

@@ -11,7 +11,10 @@
 //  3. Add one test file, tests/attention/<name>_test.cpp, for what is special about it. The
 //     conformance test (tests/attention/conformance_test.cpp) already runs every registered
 //     variant through shapes, causal and padding masks, fully masked rows, batch
-//     independence and gradchecks — your variant is checked the moment it registers.
+//     independence, packed self-attention and gradchecks, one test case per property, each
+//     naming the variant that fails — your variant is checked the moment it registers.
+//     If it records an op of its own (record(...), autograd/record.h), list the op's name in
+//     autograd/op_name.h and give it a row in tests/autograd/gradcheck_fused_table_test.cpp.
 //     If your variant overrides `forward` (to add a mask, say), override `forward_prepared`
 //     the same way: the conformance test checks that the two agree.
 //  4. It is now selectable by name: MultiHeadAttentionConfig::attention = "my_variant", and

@@ -1,6 +1,7 @@
 // sparsemax_test.cpp — the "sparsemax" normaliser: known vectors worked through the paper's
 // sorting algorithm, random rows against an independent reference (bisection for the threshold
-// τ with Σ max(z - τ, 0) = 1), masks, the backward formula on a known case, and a gradcheck.
+// τ with Σ max(z - τ, 0) = 1), masks, the backward formula on a known case, and a gradcheck
+// through attention scores (the op's own gradcheck is in tests/autograd/gradcheck_fused_table_test.cpp).
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -110,19 +111,9 @@ TEST_CASE("sparsemax: backward is dy minus its mean over the support and zero of
   CHECK(to_vector<double>(z.grad()) == std::vector<double>{-0.5, 0.5, 0});
 }
 
-TEST_CASE("sparsemax: gradcheck with and without a mask", "[attention][sparsemax]") {
+// The op's own gradcheck, with and without a mask, is in tests/autograd/gradcheck_fused_table_test.cpp.
+TEST_CASE("sparsemax: gradcheck through scaled dot-product attention scores", "[attention][sparsemax]") {
   Generator gen(62);
-  const Normaliser sparsemax = find_normaliser("sparsemax");
-  Tensor z = randn({2, 3, 6}, gen, Dtype::float64).requires_grad_();
-  REQUIRE_NOTHROW(
-      gradcheck("sparsemax", [&](const std::vector<Tensor>& in) { return sparsemax(in[0], Tensor()); }, {z}));
-  const Tensor allowed = from_vector(std::vector<bool>{true, false, true, true, false, true,      //
-                                                       false, false, false, false, false, false,  //
-                                                       true, true, true, true, true, false},
-                                     Shape{1, 3, 6});
-  REQUIRE_NOTHROW(
-      gradcheck("sparsemax (masked)", [&](const std::vector<Tensor>& in) { return sparsemax(in[0], allowed); }, {z}));
-  // Through attention scores: sparsemax weights with scaled dot-product scores.
   AttentionConfig config;
   config.num_heads = 2;
   config.head_dim = 3;

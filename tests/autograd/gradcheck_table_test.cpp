@@ -1,52 +1,28 @@
-// gradcheck_table_test.cpp — every differentiable op against central finite differences in
-// float64, one line each. Inputs are random; ops with a restricted domain get inputs inside it.
+// gradcheck_table_test.cpp — every differentiable op of autograd/ops/ against central finite
+// differences in float64, one line each (the fused ops above them have the second table,
+// gradcheck_fused_table_test.cpp). Inputs are random; ops with a restricted domain get inputs
+// inside it.
 #include <catch2/catch.hpp>
 
-#include <functional>
-#include <string>
 #include <vector>
 
+#include "autograd/gradcheck_tables.h"
 #include "qkv.h"
 #include "tensor/elementwise.h"
 
 using namespace qkv;
+using namespace qkv::gradcheck_tables;
 
 namespace {
 
-using Inputs = std::vector<Tensor>;
-
-struct Case {
-  std::string name;
-  std::function<Inputs(Generator&)> make_inputs;
-  GradcheckFunction f;
-};
-
-// Leaves to differentiate: normal values, or values in [0.5, 2] for log, sqrt, pow and div.
-Tensor normal(Generator& gen, const Shape& shape) { return randn(shape, gen, Dtype::float64).requires_grad_(); }
-Tensor positive(Generator& gen, const Shape& shape) {
-  return rand(shape, gen, Dtype::float64, 0.5, 2.0).requires_grad_();
-}
 Tensor ids(const std::vector<int64_t>& values, const Shape& shape) { return from_vector(values, shape); }
-
-auto normals(std::vector<Shape> shapes) {
-  return [shapes](Generator& gen) {
-    Inputs in;
-    for (const Shape& s : shapes) in.push_back(normal(gen, s));
-    return in;
-  };
-}
-auto positives(std::vector<Shape> shapes) {
-  return [shapes](Generator& gen) {
-    Inputs in;
-    for (const Shape& s : shapes) in.push_back(positive(gen, s));
-    return in;
-  };
-}
 
 // A mask over [2, 3] with one fully masked row, for where/masked_fill/softmax.
 Tensor mask_2x3() { return from_vector(std::vector<bool>{false, true, false, true, true, true}, Shape{2, 3}); }
 
-std::vector<Case> cases() {
+}  // namespace
+
+std::vector<Row> qkv::gradcheck_tables::op_rows() {
   return {
       // elementwise, binary (with broadcasting)
       {"add", normals({{3, 4}, {4}}), [](const Inputs& x) { return x[0] + x[1]; }},
@@ -128,22 +104,22 @@ std::vector<Case> cases() {
       {"linear_vector_input", normals({{4}, {3, 4}, {3}}), [](const Inputs& x) { return linear(x[0], x[1], x[2]); }},
       {"linear_strided_operands", normals({{4, 3}, {4, 6}, {4}}),
        [](const Inputs& x) { return linear(transpose(x[0], 0, 1), narrow(x[1], 1, 1, 4), x[2]); }},
+      // conversions and estimators (appended: each row's seed is 1000 + its index)
+      // float64 → float32 → float64: linear, so a wide step is exact up to float32 rounding
+      {"to_dtype", normals({{2, 3}}),
+       [](const Inputs& x) { return to_dtype(to_dtype(x[0], Dtype::float32), Dtype::float64); },
+       GradcheckOptions{.eps = 1e-2}},
+      // the value of `hard` with the gradient of `soft`: with hard = soft's value, d soft = dy is exact
+      {"straight_through", normals({{2, 3}}),
+       [](const Inputs& x) {
+         const Tensor soft = softmax(x[0], -1);
+         return straight_through(soft.detach(), soft);
+       }},
   };
 }
 
-}  // namespace
-
 TEST_CASE("every differentiable op passes a float64 gradcheck", "[autograd][gradcheck]") {
-  const std::vector<Case> all = cases();
-  for (size_t i = 0; i < all.size(); ++i) {
-    const Case& c = all[i];
-    SECTION(c.name) {
-      Generator gen(1000 + i);
-      const Inputs inputs = c.make_inputs(gen);
-      INFO("op: " << c.name);
-      REQUIRE_NOTHROW(gradcheck(c.name, c.f, inputs));
-    }
-  }
+  gradcheck_rows(op_rows(), 1000);
 }
 
 TEST_CASE("to_dtype passes gradients through float32 and back", "[autograd]") {

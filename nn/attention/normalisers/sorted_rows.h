@@ -64,7 +64,7 @@ inline int64_t grain_for(int64_t n) { return std::max<int64_t>(1, 4096 / std::ma
 // on disjoint row ranges in parallel. The backward sees only the weights p, as both of these
 // normalisers' Jacobians depend on p alone.
 template <class ForwardRows, class BackwardRows>
-Tensor rowwise_normaliser(const char* name, const Tensor& scores, const Tensor& allowed, ForwardRows forward_rows,
+Tensor rowwise_normaliser(OpName name, const Tensor& scores, const Tensor& allowed, ForwardRows forward_rows,
                           BackwardRows backward_rows) {
   check(scores.dim() >= 1, "{}: expected scores with at least one dimension, got {}", name, scores.shape());
   check(scores.dtype() == Dtype::float32 || scores.dtype() == Dtype::float64,

@@ -52,15 +52,6 @@ Tensor first_argmax_one_hot(const Tensor& scores_in, const Tensor& allowed_in) {
   return out;
 }
 
-// Forward: `hard`; backward: the output's gradient goes unchanged to `soft` (and none to hard).
-Tensor straight_through(const Tensor& hard, const Tensor& soft) {
-  Tensor y = raw::contiguous(hard.detach()).clone();
-  if (needs_grad(soft)) {
-    record("straight_through", y, {soft}, [](const Tensor& dy) -> Grads { return {dy}; });
-  }
-  return y;
-}
-
 class HardAttention : public AttentionVariant {
  public:
   explicit HardAttention(const AttentionConfig& config) : surrogate_(find_normaliser(config.normaliser)) {}

@@ -204,7 +204,7 @@ Tensor prefix_linear_attention(const Tensor& fq_in, const Tensor& fk_in, const T
     });
   });
   if (needs_grad(fq_in, fk_in, v_in)) {
-    const std::string_view op = "prefix_linear_attention";
+    constexpr OpName op = "prefix_linear_attention";
     record(op, out, {fq_in, fk_in, v_in},
            [sq = save(op, fq), sk = save(op, fk), sv = save(op, v), so = save(op, out), den, n,
             bh](const Tensor& dy_in) -> Grads {
