@@ -28,10 +28,9 @@ Run by ctest as mha_parity; exits non-zero on any mismatch or if torch cannot be
 """
 import argparse
 import copy
-import json
-import subprocess
 import sys
 
+from driver_process import run_driver_or_exit
 from parity_harness import allowance, compare, encode, torch
 
 TOL = {torch.float64: 1e-10, torch.float32: 1e-5}
@@ -190,14 +189,6 @@ def check_case(spec, reply, want, exact):
     return problems, worst
 
 
-def run_driver(driver, cases):
-    proc = subprocess.run([driver], input=json.dumps({"cases": cases}, allow_nan=False), capture_output=True,
-                          text=True)
-    if proc.returncode != 0:
-        sys.exit(f"mha parity: the driver failed: {proc.stderr.strip()}")
-    return json.loads(proc.stdout)["results"]
-
-
 def specs():
     out = []
     for dtype in [torch.float64, torch.float32]:
@@ -232,7 +223,8 @@ def check_issue_41508(driver, gen):
                     pad=[2, 0], left_pad=True, need_weights=need_weights)
         mha, inputs, torch_masks, qkv_masks, g_out, g_w = build(spec, gen)
         t_out, t_weights, t_grads = run_torch(spec, mha, inputs, torch_masks, g_out, g_w)
-        reply = run_driver(driver, [request(spec, mha, inputs, qkv_masks, g_out, g_w, fused=True)])[0]
+        case = request(spec, mha, inputs, qkv_masks, g_out, g_w, fused=True)
+        reply = run_driver_or_exit("mha parity", driver, {"cases": [case]})["results"][0]
         q_out = torch.tensor([float(v) for v in reply["output"]["data"]], dtype=torch.float64).reshape(t_out.shape)
         q_grads = {n: torch.tensor([float(v) for v in g["data"]]) for n, g in reply["grads"].items()}
 
@@ -296,7 +288,8 @@ def main():
         cases.append(request(spec, mha, inputs, qkv_masks, g_out, g_w, fused=True))
 
     failed, worst = 0, {}
-    for (spec, want, exact), reply in zip(built, run_driver(args.driver, cases)):
+    replies = run_driver_or_exit("mha parity", args.driver, {"cases": cases})["results"]
+    for (spec, want, exact), reply in zip(built, replies):
         problems, ratio = check_case(spec, reply, want, exact)
         if problems:
             failed += 1

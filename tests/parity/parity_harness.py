@@ -11,8 +11,9 @@ under the same name, with the same arguments and attributes.
 
 import json
 import math
-import subprocess
 import sys
+
+from driver_process import run_driver
 
 try:
     import torch
@@ -366,14 +367,6 @@ class Case:
         wants = [self.want_output] + self.want_grads
         results = [compare(label, g, w, a) for label, g, w, a in zip(labels, gots, wants, self.allowed)]
         return [m for m, _ in results if m], max(r for _, r in results)
-
-
-def run_driver(driver, request):
-    """(reply or None, stderr) for one request."""
-    proc = subprocess.run([driver], input=json.dumps(request, allow_nan=False), capture_output=True, text=True)
-    if proc.returncode != 0:
-        return None, proc.stderr.strip() or f"exit status {proc.returncode}"
-    return json.loads(proc.stdout), proc.stderr.strip()
 
 
 def run_suite(title, driver, cases, verbose=False, dump=None):

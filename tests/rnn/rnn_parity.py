@@ -14,11 +14,11 @@ import copy
 import json
 import math
 import os
-import subprocess
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "parity"))
-from parity_harness import DTYPE_NAMES, TOLERANCE, allowance, compare, encode, torch  # noqa: E402
+from driver_process import run_driver_or_exit  # noqa: E402
+from parity_harness import DTYPE_NAMES, TOLERANCE, allowance, compare, decode, encode, torch  # noqa: E402
 
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence  # noqa: E402
 
@@ -130,7 +130,7 @@ class RnnCase:
 
     def _got(self, j, mask=None):
         """qkv's reply tensor as the harness's {shape, dtype, data}, padded positions zeroed."""
-        got = torch.tensor(j["data"], dtype=torch.float64).reshape(j["shape"])
+        got, _ = decode(j)
         if mask is not None and list(got.shape)[:2] == [B, T]:
             got = got * mask
         return encode(got.to(self.dtype))
@@ -172,13 +172,6 @@ def cases():
     return out
 
 
-def run_driver(driver, request):
-    proc = subprocess.run([driver], input=json.dumps(request, allow_nan=False), capture_output=True, text=True)
-    if proc.returncode != 0:
-        return None, proc.stderr.strip() or f"exit status {proc.returncode}"
-    return json.loads(proc.stdout), None
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--driver", required=True, help="path of the rnn_parity_driver executable")
@@ -191,10 +184,7 @@ def main():
     if args.dump:
         with open(args.dump, "w") as f:
             json.dump(request, f, allow_nan=False)
-    reply, error = run_driver(args.driver, request)
-    if reply is None:
-        print(f"rnn parity: the driver failed: {error}")
-        return 1
+    reply = run_driver_or_exit("rnn parity", args.driver, request)
     failed, worst = 0, {}
     for case, r in zip(all_cases, reply["results"]):
         problems, ratio = case.check(r)
