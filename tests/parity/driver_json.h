@@ -123,4 +123,21 @@ inline int serve_one_request(const std::string& driver, const std::function<json
   return 2;
 }
 
+// The main() of a driver whose request is {"cases": [case, ...]}: replies {"results": [reply, ...]}
+// with run_case's reply for each case, and names the failing case by its index.
+inline int serve_cases(const std::string& driver, const std::function<json(const json&)>& run_case) {
+  size_t index = 0;
+  return serve_one_request(
+      driver,
+      [&](const json& request) {
+        json results = json::array();
+        for (const json& c : field(request, "cases")) {
+          results.push_back(run_case(c));
+          ++index;
+        }
+        return json{{"results", results}};
+      },
+      [&] { return "case " + std::to_string(index); });
+}
+
 }  // namespace qkv::parity

@@ -85,17 +85,4 @@ json run_case(const json& c) {
 
 }  // namespace
 
-int main() {
-  size_t index = 0;
-  return serve_one_request(
-      "mha_driver",
-      [&](const json& request) {
-        json results = json::array();
-        for (const json& c : field(request, "cases")) {
-          results.push_back(run_case(c));
-          ++index;
-        }
-        return json{{"results", results}};
-      },
-      [&] { return "case " + std::to_string(index); });
-}
+int main() { return serve_cases("mha_driver", run_case); }

@@ -30,10 +30,8 @@ import argparse
 import copy
 import sys
 
-from driver_process import run_driver_or_exit
-from parity_harness import allowance, compare, encode, torch
-
-TOL = {torch.float64: 1e-10, torch.float32: 1e-5}
+from driver_process import report, run_driver_or_exit
+from parity_harness import DTYPE_NAMES, DTYPES, TOLERANCE, allowance, compare, encode, torch
 
 
 def randn(gen, shape, dtype, scale=1.0):
@@ -179,9 +177,9 @@ def check_case(spec, reply, want, exact):
         if w is None:
             allowed = None
         elif exact_map is None:
-            allowed = allowance(w, TOL[spec.dtype])
+            allowed = allowance(w, TOLERANCE[spec.dtype])
         else:
-            allowed = float32_allowance(w, exact_map[label], TOL[spec.dtype])
+            allowed = float32_allowance(w, exact_map[label], TOLERANCE[spec.dtype])
         message, ratio = compare(label, got, w, allowed)
         worst = max(worst, ratio)
         if message:
@@ -287,22 +285,10 @@ def main():
         built.append((spec, want, exact))
         cases.append(request(spec, mha, inputs, qkv_masks, g_out, g_w, fused=True))
 
-    failed, worst = 0, {}
     replies = run_driver_or_exit("mha parity", args.driver, {"cases": cases})["results"]
-    for (spec, want, exact), reply in zip(built, replies):
-        problems, ratio = check_case(spec, reply, want, exact)
-        if problems:
-            failed += 1
-            print(f"FAIL {spec.name}")
-            for p in problems:
-                print(f"    {p}")
-        else:
-            worst[spec.dtype] = max(worst.get(spec.dtype, 0.0), ratio)
-            if args.verbose:
-                print(f"ok   {spec.name} (worst {ratio:.2g} of the allowed)")
-    for dtype, value in worst.items():
-        print(f"mha parity: largest {dtype} difference is {value:.2g} of the allowed (tol {TOL[dtype]:g})")
-    print(f"mha parity: {len(built) - failed} passed, {failed} failed")
+    outcomes = [(spec.name, DTYPE_NAMES[spec.dtype], *check_case(spec, reply, want, exact))
+                for (spec, want, exact), reply in zip(built, replies)]
+    failed = report("mha parity", outcomes, lambda dtype: TOLERANCE[DTYPES[dtype]], args.verbose)
 
     issue = check_issue_41508(args.driver, gen)
     for message in issue:

@@ -13,7 +13,7 @@ import json
 import math
 import sys
 
-from driver_process import run_driver
+from driver_process import report, run_driver
 
 try:
     import torch
@@ -386,21 +386,9 @@ def run_suite(title, driver, cases, verbose=False, dump=None):
         print(f"{title}: the batch failed ({error}); rerunning the cases one by one")
         replies = [run_driver(driver, c.program.request(c.grad_output)) for c in cases]
 
-    failed = 0
-    worst = {}
-    for case, (r, err) in zip(cases, replies):
+    def outcome(case, r, err):
         problems, ratio = ([f"driver failed: {err}"], math.inf) if r is None else case.check(r)
-        if problems:
-            failed += 1
-            print(f"FAIL {case.program.describe()}")
-            for p in problems:
-                print(f"    {p}")
-        else:
-            key = "float32" if case.float32 else "float64"
-            worst[key] = max(worst.get(key, 0.0), ratio)
-            if verbose:
-                print(f"ok   {case.program.describe()}")
-    for key, value in sorted(worst.items()):
-        print(f"{title}: largest {key} difference is {value:.2g} of the allowed (tol {TOLERANCE[DTYPES[key]]:g})")
-    print(f"{title}: {len(cases) - failed} passed, {failed} failed")
-    return failed
+        return case.program.describe(), "float32" if case.float32 else "float64", problems, ratio
+
+    outcomes = [outcome(case, r, err) for case, (r, err) in zip(cases, replies)]
+    return report(title, outcomes, lambda dtype: TOLERANCE[DTYPES[dtype]], verbose)

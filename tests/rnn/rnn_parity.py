@@ -17,7 +17,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "parity"))
-from driver_process import run_driver_or_exit  # noqa: E402
+from driver_process import report, run_driver_or_exit  # noqa: E402
 from parity_harness import DTYPE_NAMES, TOLERANCE, allowance, compare, decode, encode, torch  # noqa: E402
 
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence  # noqa: E402
@@ -185,22 +185,8 @@ def main():
         with open(args.dump, "w") as f:
             json.dump(request, f, allow_nan=False)
     reply = run_driver_or_exit("rnn parity", args.driver, request)
-    failed, worst = 0, {}
-    for case, r in zip(all_cases, reply["results"]):
-        problems, ratio = case.check(r)
-        key = DTYPE_NAMES[case.dtype]
-        if problems:
-            failed += 1
-            print(f"FAIL {case.name}")
-            for p in problems:
-                print(f"    {p}")
-        else:
-            worst[key] = max(worst.get(key, 0.0), ratio)
-            if args.verbose:
-                print(f"ok   {case.name} (worst {ratio:.2g} of allowed)")
-    for key, value in sorted(worst.items()):
-        print(f"rnn parity: largest {key} difference is {value:.2g} of the allowed (tol {TOLERANCE[getattr(torch, key)]:g})")
-    print(f"rnn parity: {len(all_cases) - failed} passed, {failed} failed")
+    outcomes = [(case.name, DTYPE_NAMES[case.dtype], *case.check(r)) for case, r in zip(all_cases, reply["results"])]
+    failed = report("rnn parity", outcomes, lambda dtype: TOLERANCE[getattr(torch, dtype)], args.verbose)
     return 1 if failed else 0
 
 
