@@ -41,6 +41,17 @@ T option(const json& options, const std::string& name, T fallback) {
   return options.contains(name) ? options.at(name).get<T>() : fallback;
 }
 
+// AdamOptions or AdamWOptions (the same fields, different defaults) from the request's options.
+template <class Options>
+Options adam_options(const json& o) {
+  const Options d;
+  return {.lr = option(o, "lr", d.lr),
+          .beta1 = option(o, "beta1", d.beta1),
+          .beta2 = option(o, "beta2", d.beta2),
+          .eps = option(o, "eps", d.eps),
+          .weight_decay = option(o, "weight_decay", d.weight_decay)};
+}
+
 std::unique_ptr<Optimizer> make_optimizer(const std::string& kind, const json& o, std::vector<Tensor> params) {
   for (const auto& [key, value] : o.items()) {
     if (!value.is_number() && !value.is_boolean()) throw RequestError("option '" + key + "' must be a number");
@@ -54,24 +65,8 @@ std::unique_ptr<Optimizer> make_optimizer(const std::string& kind, const json& o
                                             .weight_decay = option(o, "weight_decay", d.weight_decay),
                                             .nesterov = option(o, "nesterov", d.nesterov)});
   }
-  if (kind == "Adam") {
-    const AdamOptions d;
-    return std::make_unique<Adam>(std::move(params),
-                                  AdamOptions{.lr = option(o, "lr", d.lr),
-                                              .beta1 = option(o, "beta1", d.beta1),
-                                              .beta2 = option(o, "beta2", d.beta2),
-                                              .eps = option(o, "eps", d.eps),
-                                              .weight_decay = option(o, "weight_decay", d.weight_decay)});
-  }
-  if (kind == "AdamW") {
-    const AdamWOptions d;
-    return std::make_unique<AdamW>(std::move(params),
-                                   AdamWOptions{.lr = option(o, "lr", d.lr),
-                                                .beta1 = option(o, "beta1", d.beta1),
-                                                .beta2 = option(o, "beta2", d.beta2),
-                                                .eps = option(o, "eps", d.eps),
-                                                .weight_decay = option(o, "weight_decay", d.weight_decay)});
-  }
+  if (kind == "Adam") return std::make_unique<Adam>(std::move(params), adam_options<AdamOptions>(o));
+  if (kind == "AdamW") return std::make_unique<AdamW>(std::move(params), adam_options<AdamWOptions>(o));
   throw RequestError("unknown optimizer '" + kind + "' (expected SGD, Adam or AdamW)");
 }
 
