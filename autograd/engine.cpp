@@ -14,7 +14,6 @@
 namespace qkv {
 namespace {
 
-// The one place where gradients are summed into a leaf.
 // True if nothing else can see t's memory: this handle is the only owner of its storage, and t
 // covers all of it contiguously. Such a gradient can be kept, or added into, without a copy.
 bool sole_owner(const Tensor& t) {
@@ -22,6 +21,7 @@ bool sole_owner(const Tensor& t) {
          static_cast<size_t>(t.numel()) * itemsize(t.dtype()) == t.storage()->nbytes();
 }
 
+// The one place where gradients are summed into a leaf.
 void accumulate_into_leaf(AutogradMeta& leaf, Tensor grad) {
   if (!leaf.grad.defined()) {
     // Own storage: `grad` may be shared with other paths (then it is copied).

@@ -1,10 +1,11 @@
 # torch_rnn_train_step.py — PyTorch twin of bench/rnn_train_step_bench.cpp: one full training step
 # (forward, label-smoothed cross-entropy, backward, Adam; no clipping) of the same recurrent
-# encoder–decoder with attention (bench/torch_rnn_seq2seq.py: bidirectional GRU encoder on packed
-# sequences, GRUCell decoder, additive attention, tanh readout, output tied to the target
-# embedding, dropout 0.3) on random full-length batches, at the same sizes (tiny, recipe). Prints
-# the parameter count, the median wall and CPU ms per step, target tokens per second and the
-# process's peak RSS (torch_train_steps.py). RESULT lines are for scripts/bench_rnn_train.sh.
+# encoder–decoder with attention (tests/models/torch_rnn_seq2seq.py, the RNN parity test's
+# oracle: bidirectional GRU encoder on packed sequences, GRUCell decoder, additive attention,
+# tanh readout, output tied to the target embedding, dropout 0.3) on random full-length batches,
+# at the same sizes (tiny, recipe). Prints the parameter count, the median wall and CPU ms per
+# step, target tokens per second and the process's peak RSS (torch_train_steps.py). RESULT
+# lines are for scripts/bench_rnn_train.sh.
 #
 #   OMP_WAIT_POLICY=PASSIVE /usr/bin/python3 bench/torch_rnn_train_step.py recipe [threads] [steps]
 #
@@ -14,7 +15,9 @@ import sys
 
 import torch
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+here = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, here)
+sys.path.insert(0, os.path.join(here, "..", "tests", "models"))  # the twin is a test oracle
 from torch_rnn_seq2seq import RnnSeq2Seq  # noqa: E402
 from torch_train_steps import parse_arguments, time_training_steps  # noqa: E402
 

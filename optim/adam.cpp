@@ -4,6 +4,7 @@
 #include <cmath>
 #include <type_traits>
 
+#include "tensor/grain.h"
 #include "tensor/parallel.h"
 
 namespace qkv {
@@ -58,7 +59,7 @@ void Adam::update(const Tensor& param, const Tensor& grad, std::span<Tensor> slo
     // The weight decay branches are resolved at compile time so the loop has no control flow;
     // the body captures by value so the compiler knows the stores cannot move the pointers.
     auto run = [&](auto with_l2, auto with_decay) {
-      parallel_for(param.numel(), update_grain, [=](int64_t begin, int64_t end) {
+      parallel_for(param.numel(), grain::kOptimizerUpdate, [=](int64_t begin, int64_t end) {
         for (int64_t j = begin; j < end; ++j) {
           T gj = g[j];
           if constexpr (with_l2) gj = gj + l2 * p[j];                     // Adam:  g ← g + λ·p

@@ -83,10 +83,6 @@ class Optimizer {
   // The hyperparameters other than lr, by name, for state() and load_state().
   virtual std::map<std::string, double> hyperparameters() const = 0;
 
-  // Elements per task when an update loop is split across threads (tensor/parallel.h); every
-  // element's update is independent, so results do not depend on the number of threads.
-  static constexpr int64_t update_grain = int64_t{1} << 15;
-
   // Throws qkv::Error "<name>: <what> must be <rule>, got <value>" unless ok.
   void check_hyperparameter(bool ok, const char* what, const char* rule, double value) const;
 

@@ -3,6 +3,7 @@
 
 #include <cmath>
 
+#include "tensor/grain.h"
 #include "tensor/parallel.h"
 
 namespace qkv {
@@ -40,7 +41,7 @@ void SGD::update(const Tensor& param, const Tensor& grad, std::span<Tensor> slot
     const T neg_lr = static_cast<T>(-lr());
     const bool nesterov = options_.nesterov;
     const bool first = step == 1;
-    parallel_for(param.numel(), update_grain, [=](int64_t begin, int64_t end) {  // by value: see adam.cpp
+    parallel_for(param.numel(), grain::kOptimizerUpdate, [=](int64_t begin, int64_t end) {  // by value: see adam.cpp
       for (int64_t j = begin; j < end; ++j) {
         T d = g[j];
         if (weight_decay != 0) d = d + weight_decay * p[j];  // g ← g + λ·p

@@ -33,20 +33,10 @@
 # and the load average are printed too.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# shellcheck source=scripts/blas_kernels.sh
-source scripts/blas_kernels.sh
+# shellcheck source=scripts/bench_common.sh
+source scripts/bench_common.sh
+parse_quick "$@"
 
-quick=0
-for arg in "$@"; do
-  case $arg in
-    --quick) quick=1 ;;
-    *) echo "usage: $0 [--quick]" >&2; exit 2 ;;
-  esac
-done
-
-dir=${BUILD_DIR:-build}
-cores=$(nproc)
-jobs=$(( cores < 2 ? cores : 2 ))
 if [ "$quick" = 1 ]; then
   sizes=${SIZES:-64}
   repeats=${REPEATS:-2}
@@ -57,18 +47,14 @@ fi
 settings=${TORCH_SETTINGS:-threads=1 default threads=$cores}
 qkv_settings=${QKV_SETTINGS:-default threads=1}
 
-cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=Release > /dev/null
-cmake --build "$dir" -j "$jobs" --target attention_bench > /dev/null
+build_bench attention_bench
 
-results=$(mktemp)
-trap 'rm -f "$results"' EXIT
-machine="$cores cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo); $(blas_kernels)"
-load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+start_results
 for T in $sizes; do
   rounds=${ROUNDS:-$([ "$T" -le 256 ] && [ "$quick" = 0 ] && echo 3 || echo 1)}
   for round in $(seq "$rounds"); do
     for s in $qkv_settings; do
-      echo "T=$T round $round/$rounds: qkv $s (load $(cut -d' ' -f1 /proc/loadavg))" >&2
+      echo "T=$T round $round/$rounds: qkv $s (load $(load_now))" >&2
       # shellcheck disable=SC2086  # QKV_ARGS and repeats are lists of arguments
       case $s in
         default) "$dir/attention_bench" "$T" $repeats ${QKV_ARGS:-} ;;
@@ -77,7 +63,7 @@ for T in $sizes; do
       esac | sed "s/\$/ $s/" | tee -a "$results" >&2
     done
     for s in $settings; do
-      echo "T=$T round $round/$rounds: torch $s (load $(cut -d' ' -f1 /proc/loadavg))" >&2
+      echo "T=$T round $round/$rounds: torch $s (load $(load_now))" >&2
       # shellcheck disable=SC2086
       case $s in
         threads=1) OPENBLAS_NUM_THREADS=$cores /usr/bin/python3 bench/torch_attention_bench.py "$T" "$s" $repeats ;;

@@ -24,20 +24,10 @@
 # its own process. A benchmark, not a test: it exits 0 once both sides ran.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# shellcheck source=scripts/blas_kernels.sh
-source scripts/blas_kernels.sh
+# shellcheck source=scripts/bench_common.sh
+source scripts/bench_common.sh
+parse_quick "$@"
 
-quick=0
-for arg in "$@"; do
-  case $arg in
-    --quick) quick=1 ;;
-    *) echo "usage: $0 [--quick]" >&2; exit 2 ;;
-  esac
-done
-
-dir=${BUILD_DIR:-build}
-cores=$(nproc)
-jobs=$(( cores < 2 ? cores : 2 ))
 steps=${STEPS:-30}
 if [ "$quick" = 1 ]; then
   repeats=${REPEATS:-1}
@@ -47,17 +37,13 @@ else
   settings=${TORCH_SETTINGS:-threads=1 default threads=$cores}
 fi
 
-cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=Release > /dev/null
-cmake --build "$dir" -j "$jobs" --target decode_bench > /dev/null
+build_bench decode_bench
 
-results=$(mktemp)
-trap 'rm -f "$results"' EXIT
-machine="$cores cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo); $(blas_kernels)"
-load_before=$(cut -d' ' -f1-3 /proc/loadavg)
-echo "qkv (load $(cut -d' ' -f1 /proc/loadavg))" >&2
+start_results
+echo "qkv (load $(load_now))" >&2
 "$dir/decode_bench" "$repeats" "$steps" | sed "s/^RESULT/RESULT qkv default/" | tee -a "$results" >&2
 for s in $settings; do
-  echo "torch $s (load $(cut -d' ' -f1 /proc/loadavg))" >&2
+  echo "torch $s (load $(load_now))" >&2
   case $s in
     threads=1) OPENBLAS_NUM_THREADS=$cores /usr/bin/python3 bench/torch_decode_bench.py 1 "$repeats" "$steps" ;;
     default) OMP_WAIT_POLICY=PASSIVE /usr/bin/python3 bench/torch_decode_bench.py 0 "$repeats" "$steps" ;;

@@ -14,8 +14,8 @@
 # average is printed alongside. Quick runs are not measurements.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# shellcheck source=scripts/blas_kernels.sh
-source scripts/blas_kernels.sh
+# shellcheck source=scripts/bench_common.sh
+source scripts/bench_common.sh
 
 quick=()
 for arg in "$@"; do
@@ -25,10 +25,7 @@ for arg in "$@"; do
   esac
 done
 
-dir=${BUILD_DIR:-build}
-jobs=$(( $(nproc) < 2 ? $(nproc) : 2 ))
-cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=Release > /dev/null
-cmake --build "$dir" -j "$jobs" --target matmul_bench > /dev/null
+build_bench matmul_bench
 
 results=$(mktemp)
 trap 'rm -f "$results"' EXIT

@@ -28,16 +28,9 @@
 # exits 0 once both sides ran, but warns loudly if the two models' parameter counts differ.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# shellcheck source=scripts/blas_kernels.sh
-source scripts/blas_kernels.sh
-
-quick=0
-for arg in "$@"; do
-  case $arg in
-    --quick) quick=1 ;;
-    *) echo "usage: $0 [--quick]" >&2; exit 2 ;;
-  esac
-done
+# shellcheck source=scripts/bench_common.sh
+source scripts/bench_common.sh
+parse_quick "$@"
 
 # The two models' programs, sizes and title.
 case ${MODEL:-transformer} in
@@ -50,9 +43,6 @@ case ${MODEL:-transformer} in
   *) echo "unknown MODEL=$MODEL (transformer or rnn)" >&2; exit 2 ;;
 esac
 
-dir=${BUILD_DIR:-build}
-cores=$(nproc)
-jobs=$(( cores < 2 ? cores : 2 ))
 if [ "$quick" = 1 ]; then
   sizes=${SIZES:-tiny}
   steps=${STEPS:-2}
@@ -63,19 +53,15 @@ fi
 rounds=${ROUNDS:-$([ "$quick" = 1 ] && echo 1 || echo 3)}
 settings=${TORCH_SETTINGS:-threads=1 default threads=$cores}
 
-cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=Release > /dev/null
-cmake --build "$dir" -j "$jobs" --target "$program" > /dev/null
+build_bench "$program"
 
-results=$(mktemp)
-trap 'rm -f "$results"' EXIT
-machine="$cores cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo); $(blas_kernels)"
-load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+start_results
 for size in $sizes; do
   for round in $(seq "$rounds"); do
-    echo "$size round $round/$rounds: qkv (load $(cut -d' ' -f1 /proc/loadavg))" >&2
+    echo "$size round $round/$rounds: qkv (load $(load_now))" >&2
     "$dir/$program" "$size" "$steps" | sed "s/^RESULT/RESULT $size qkv default#$round/" | tee -a "$results" >&2
     for s in $settings; do
-      echo "$size round $round/$rounds: torch $s (load $(cut -d' ' -f1 /proc/loadavg))" >&2
+      echo "$size round $round/$rounds: torch $s (load $(load_now))" >&2
       case $s in
         threads=1) OPENBLAS_NUM_THREADS=$cores /usr/bin/python3 "$torch_script" "$size" 1 "$steps" ;;
         default) OMP_WAIT_POLICY=PASSIVE /usr/bin/python3 "$torch_script" "$size" 0 "$steps" ;;

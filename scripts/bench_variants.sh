@@ -12,13 +12,10 @@
 #   BUILD_DIR=build-x ...                    # where it is built (default: build)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# shellcheck source=scripts/blas_kernels.sh
-source scripts/blas_kernels.sh
+# shellcheck source=scripts/bench_common.sh
+source scripts/bench_common.sh
 
-dir=${BUILD_DIR:-build}
-jobs=$(( $(nproc) < 2 ? $(nproc) : 2 ))
-cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=Release > /dev/null
-cmake --build "$dir" -j "$jobs" --target variants_bench > /dev/null
+build_bench variants_bench
 
 echo "$(nproc) cores; $(blas_kernels); load average $(cut -d' ' -f1-3 /proc/loadavg) before"
 echo

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 
+#include "tensor/grain.h"
 #include "tensor/parallel.h"
 
 namespace qkv::blas {
@@ -30,7 +31,7 @@ void split_gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T a
   const bool split_rows = m >= n;
   const int64_t extent = split_rows ? m : n;
   const int64_t parts = std::min(threads, extent / kBlockAlign);
-  if (parts < 2 || m * n * k < kParallelMinWork || in_parallel_region()) {
+  if (parts < 2 || m * n * k < grain::kSplitGemm || in_parallel_region()) {
     gemm(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
     return;
   }

@@ -31,7 +31,4 @@ void parallel_gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, 
 void parallel_gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, double alpha, const double* a,
                    int64_t lda, const double* b, int64_t ldb, double beta, double* c, int64_t ldc);
 
-// Products with fewer multiply-adds (m·n·k) than this are never split.
-constexpr int64_t kParallelMinWork = int64_t{1} << 21;
-
 }  // namespace qkv::blas

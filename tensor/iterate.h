@@ -11,6 +11,7 @@
 #include <array>
 #include <cstdint>
 
+#include "tensor/grain.h"
 #include "tensor/parallel.h"
 #include "tensor/tensor.h"
 
@@ -74,16 +75,11 @@ void strided_loop(Shape shape, std::array<Shape, N> strides, Row&& row, std::arr
   }
 }
 
-// Elementwise loops with at least twice this many elements (16K floats, a (32, 16, 64)
-// activation) are split across qkv's threads: handing half to a spinning worker costs a few
-// microseconds, a 16K-element pass about ten.
-constexpr int64_t kElementwiseGrain = int64_t{1} << 13;
-
 // strided_loop, split across qkv's threads when there are at least 2·grain elements: the
 // outermost (coalesced) dimension is cut into ranges, or a single long row into pieces. `row`
 // must be safe to call concurrently on disjoint elements (every elementwise kernel is).
 template <size_t N, class Row>
-void parallel_strided_loop(Shape shape, std::array<Shape, N> strides, Row&& row, int64_t grain = kElementwiseGrain) {
+void parallel_strided_loop(Shape shape, std::array<Shape, N> strides, Row&& row, int64_t grain = grain::kElementwise) {
   coalesce_dims(shape, strides);
   const int64_t numel = shape.numel();
   if (numel < 2 * grain || shape.empty()) {
@@ -91,7 +87,7 @@ void parallel_strided_loop(Shape shape, std::array<Shape, N> strides, Row&& row,
     return;
   }
   const int64_t inner = numel / shape[0];  // elements per index of the outer dimension
-  parallel_for(shape[0], std::max<int64_t>(1, grain / inner), [&](int64_t begin, int64_t end) {
+  parallel_for(shape[0], grain::rows_per_task(grain, inner), [&](int64_t begin, int64_t end) {
     std::array<int64_t, N> base;
     for (size_t k = 0; k < N; ++k) base[k] = begin * strides[k][0];
     Shape part = shape;
@@ -101,14 +97,14 @@ void parallel_strided_loop(Shape shape, std::array<Shape, N> strides, Row&& row,
 }
 
 // Calls body(begin, end) on ranges covering [0, n), split across qkv's threads when n is at
-// least 2·kElementwiseGrain: the contiguous fast paths of elementwise kernels.
+// least 2·grain::kElementwise: the contiguous fast paths of elementwise kernels.
 template <class Body>
 void parallel_range(int64_t n, const Body& body) {
-  if (n < 2 * kElementwiseGrain) {
+  if (n < 2 * grain::kElementwise) {
     body(int64_t{0}, n);
     return;
   }
-  parallel_for(n, kElementwiseGrain, body);
+  parallel_for(n, grain::kElementwise, body);
 }
 
 // Strides that let `t` be read as if it had the (broadcast) shape `target`: 0 on broadcast dims.

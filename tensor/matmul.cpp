@@ -18,14 +18,12 @@
 #include <vector>
 
 #include "tensor/blas.h"
+#include "tensor/grain.h"
 #include "tensor/parallel.h"
 #include "tensor/views.h"
 
 namespace qkv::raw {
 namespace {
-
-// Each qkv thread gets at least about this many multiply-adds, so tiny batches stay serial.
-constexpr int64_t kMinWorkPerThread = int64_t{1} << 16;
 
 // How one operand's matrices are handed to BLAS.
 struct BlasMatrix {
@@ -153,7 +151,7 @@ void batched_gemm(std::string_view op, const BlasMatrix& a, const BlasMatrix& b,
   const int64_t product = m * n * k;
   // Many products, or small ones: whole products per thread. A few large ones: one at a
   // time, each split across the threads.
-  const bool per_product = count >= 2 * num_threads() || product < blas::kParallelMinWork;
+  const bool per_product = count >= 2 * num_threads() || product < grain::kSplitGemm;
   auto run = [&](int64_t begin, int64_t end) {
     for (int64_t i = begin; i < end; ++i) {
       const auto u = static_cast<size_t>(i);
@@ -161,7 +159,7 @@ void batched_gemm(std::string_view op, const BlasMatrix& a, const BlasMatrix& b,
     }
   };
   if (per_product) {
-    parallel_for(count, std::max<int64_t>(1, kMinWorkPerThread / std::max<int64_t>(product, 1)), run);
+    parallel_for(count, grain::rows_per_task(grain::kBatchedMatmul, product), run);
   } else {
     run(0, count);
   }

@@ -25,7 +25,7 @@
 
 namespace qkv {
 
-struct AutogradMeta;  // defined in autograd/autograd_meta.h
+struct AutogradMeta;  // defined in autograd/node.h
 
 class Tensor {
  public:

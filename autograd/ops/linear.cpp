@@ -12,6 +12,7 @@
 
 #include "autograd/record.h"
 #include "tensor/blas.h"
+#include "tensor/grain.h"
 #include "tensor/matmul.h"
 #include "tensor/parallel.h"
 #include "tensor/views.h"
@@ -30,7 +31,7 @@ Tensor column_sums(const Tensor& g) {
     const T* src = g.data<T>();
     T* dst = out.data<T>();
     const int64_t blocks = (N + block - 1) / block;
-    parallel_for(blocks, std::max<int64_t>(1, 16384 / std::max<int64_t>(M * block, 1)), [&](int64_t b0, int64_t b1) {
+    parallel_for(blocks, grain::rows_per_task(grain::kLinearBias, M * block), [&](int64_t b0, int64_t b1) {
       for (int64_t b = b0; b < b1; ++b) {
         const int64_t j0 = b * block, n = std::min(block, N - j0);
         double acc[block] = {};
@@ -53,7 +54,7 @@ Tensor affine(const Tensor& x2, const Tensor& w, int64_t ldw, const Tensor& bias
     using T = decltype(tag);
     T* yp = y.data<T>();
     const T* bp = bias.defined() ? bias.data<T>() : nullptr;
-    parallel_for(M, std::max<int64_t>(1, 16384 / std::max<int64_t>(N, 1)), [&](int64_t r0, int64_t r1) {
+    parallel_for(M, grain::rows_per_task(grain::kLinearBias, N), [&](int64_t r0, int64_t r1) {
       for (int64_t r = r0; r < r1; ++r) {
         if (bp != nullptr) {
           std::copy_n(bp, N, yp + r * N);

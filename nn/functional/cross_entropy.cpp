@@ -16,6 +16,7 @@
 #include "nn/functional.h"
 #include "tensor/factories.h"
 #include "tensor/fast_exp.h"
+#include "tensor/grain.h"
 #include "tensor/lane_sum.h"
 #include "tensor/parallel.h"
 #include "tensor/views.h"
@@ -40,8 +41,8 @@ int64_t count_valid_targets(const int64_t* targets, Rows r, const CrossEntropyOp
   return valid;
 }
 
-// Rows per parallel task: about 64k logits.
-int64_t row_grain(Rows r) { return std::max<int64_t>(1, (int64_t{1} << 16) / std::max<int64_t>(r.c, 1)); }
+// Rows per parallel task: about grain::kCrossEntropy logits.
+int64_t row_grain(Rows r) { return grain::rows_per_task(grain::kCrossEntropy, r.c); }
 
 // Per-row losses and log-sum-exps (targets already checked).
 template <class T>

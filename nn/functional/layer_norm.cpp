@@ -7,7 +7,7 @@
 #include "autograd/record.h"
 #include "nn/functional.h"
 #include "tensor/factories.h"
-#include "tensor/iterate.h"
+#include "tensor/grain.h"
 #include "tensor/lane_sum.h"
 #include "tensor/parallel.h"
 #include "tensor/views.h"
@@ -15,8 +15,8 @@
 namespace qkv {
 namespace {
 
-// Rows per parallel piece: about kElementwiseGrain elements.
-int64_t rows_per_piece(int64_t d) { return std::max<int64_t>(1, kElementwiseGrain / std::max<int64_t>(d, 1)); }
+// Rows per parallel piece: about grain::kElementwise elements.
+int64_t rows_per_piece(int64_t d) { return grain::rows_per_task(grain::kElementwise, d); }
 
 // One row r of the forward over a contiguous (N, D) x: y, and the row's mean and 1/std kept
 // for backward.

@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 """rnn_seq2seq_parity.py — qkv's recurrent encoder–decoder with attention (models/rnn_seq2seq.h)
-against its PyTorch twin (bench/torch_rnn_seq2seq.py: torch.nn.GRU/LSTM on packed sequences,
-nn.GRUCell/LSTMCell, the attention written out in torch) on identical weights and inputs, with
-dropout 0: logits, loss and EVERY parameter gradient must agree.
+against its PyTorch twin (torch_rnn_seq2seq.py, beside this file: torch.nn.GRU/LSTM on packed
+sequences, nn.GRUCell/LSTMCell, the attention written out in torch) on identical weights and
+inputs, with dropout 0: logits, loss and EVERY parameter gradient must agree.
 
 Cases: GRU and LSTM cells with the three classic match functions — additive (vᵀ tanh(W_q z +
 W_k h)), bilinear (zᵀ W h) and cosine — across a bidirectional two-layer or a unidirectional
@@ -25,7 +25,6 @@ import torch
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 here = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, here)
-sys.path.insert(0, os.path.join(here, "..", "..", "bench"))
 from seq2seq_parity_io import compare_all, forward_backward, run_driver, run_suite  # noqa: E402
 from torch_rnn_seq2seq import RnnSeq2Seq  # noqa: E402
 

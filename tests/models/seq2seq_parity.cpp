@@ -1,6 +1,6 @@
 // seq2seq_parity.cpp — the C++ half of the PyTorch parity tests of the translation models:
 // transformer_parity.py (against torch.nn.Transformer) and rnn_seq2seq_parity.py (against the
-// PyTorch twin of the RNN, bench/torch_rnn_seq2seq.py) drive it:
+// PyTorch twin of the RNN, tests/models/torch_rnn_seq2seq.py) drive it:
 //
 //   seq2seq_parity <in.safetensors> <out.safetensors>
 //

@@ -89,7 +89,7 @@ TEST_CASE("updates split across threads give the same result as one thread", "[o
     const int saved = num_threads();
     set_num_threads(threads);
     Generator gen(5);
-    Tensor p = randn({300001}, gen).requires_grad_();  // several update_grain chunks
+    Tensor p = randn({300001}, gen).requires_grad_();  // several grain::kOptimizerUpdate chunks
     Tensor q = randn({300001}, gen, Dtype::float64).requires_grad_();
     Adam adam({p}, {.weight_decay = 0.1});
     SGD sgd({q}, {.momentum = 0.9, .nesterov = true});

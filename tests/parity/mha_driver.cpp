@@ -20,77 +20,21 @@
 //   {"output": tensor, "weights": tensor or null,
 //    "grads": {"query": ..., "key": ..., "value": ..., "q_proj.weight": ..., ...}}
 //
-// Tensors are {"shape", "dtype", "data"}; non-finite numbers are "inf", "-inf", "nan" (as in
-// parity_driver.cpp). A malformed request exits 2, a qkv error 1.
-#include <cmath>
-#include <iostream>
-#include <stdexcept>
+// Tensors, numbers and exit codes are driver_json.h's: a malformed request exits 2, a qkv error 1.
 #include <string>
-#include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "qkv.h"
 #include "tensor/elementwise.h"
+#include "tests/parity/driver_json.h"
 
-using json = nlohmann::json;
 using namespace qkv;
+using namespace qkv::parity;
 
 namespace {
 
-class RequestError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
-
-double number_from_json(const json& j) {
-  if (j.is_number()) return j.get<double>();
-  if (j == "inf") return INFINITY;
-  if (j == "-inf") return -INFINITY;
-  if (j == "nan") return NAN;
-  throw RequestError("expected a number or \"inf\", \"-inf\", \"nan\", got " + j.dump());
-}
-
-json number_to_json(double v) {
-  if (std::isnan(v)) return "nan";
-  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
-  return v;
-}
-
-const json& field(const json& object, const std::string& name) {
-  if (!object.is_object() || !object.contains(name)) throw RequestError("missing field '" + name + "'");
-  return object.at(name);
-}
-
-Dtype dtype_from_name(const std::string& name) {
-  for (Dtype d : {Dtype::float32, Dtype::float64, Dtype::bool_}) {
-    if (dtype_name(d) == name) return d;
-  }
-  throw RequestError("unsupported dtype '" + name + "' (expected float32, float64 or bool)");
-}
-
-Tensor tensor_from_json(const json& j) {
-  const Shape shape(field(j, "shape").get<std::vector<int64_t>>());
-  const Dtype dtype = dtype_from_name(field(j, "dtype").get<std::string>());
-  std::vector<double> values;
-  for (const json& v : field(j, "data")) values.push_back(number_from_json(v));
-  if (dtype == Dtype::float32) return from_vector(std::vector<float>(values.begin(), values.end()), shape);
-  if (dtype == Dtype::float64) return from_vector(values, shape);
-  std::vector<bool> flags;
-  for (double v : values) flags.push_back(v != 0);
-  return from_vector(flags, shape);
-}
-
-json tensor_to_json(const Tensor& t) {
-  if (!t.defined()) return nullptr;
-  json data = json::array();
-  for (double v : to_vector<double>(t)) data.push_back(number_to_json(v));
-  return {{"shape", t.shape().to_vector()}, {"dtype", std::string(dtype_name(t.dtype()))}, {"data", data}};
-}
-
 json run_case(const json& c) {
   MultiHeadAttentionConfig config;
-  config.dtype = dtype_from_name(field(c, "dtype").get<std::string>());
+  config.dtype = float_dtype(field(c, "dtype").get<std::string>());
   config.embed_dim = field(c, "embed_dim").get<int64_t>();
   config.num_heads = field(c, "num_heads").get<int64_t>();
   config.kdim = field(c, "kdim").get<int64_t>();
@@ -141,21 +85,4 @@ json run_case(const json& c) {
 
 }  // namespace
 
-int main() {
-  try {
-    const json request = json::parse(std::cin);
-    json results = json::array();
-    for (const json& c : field(request, "cases")) results.push_back(run_case(c));
-    std::cout << json{{"results", results}}.dump() << "\n";
-    return 0;
-  } catch (const qkv::Error& e) {
-    std::cerr << "mha_driver: qkv error: " << e.what() << "\n";
-    return 1;
-  } catch (const RequestError& e) {
-    std::cerr << "mha_driver: bad request: " << e.what() << "\n";
-    return 2;
-  } catch (const json::exception& e) {
-    std::cerr << "mha_driver: bad JSON: " << e.what() << "\n";
-    return 2;
-  }
-}
+int main() { return serve_cases("mha_driver", run_case); }

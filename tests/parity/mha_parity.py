@@ -28,13 +28,10 @@ Run by ctest as mha_parity; exits non-zero on any mismatch or if torch cannot be
 """
 import argparse
 import copy
-import json
-import subprocess
 import sys
 
-from parity_harness import allowance, compare, encode, torch
-
-TOL = {torch.float64: 1e-10, torch.float32: 1e-5}
+from driver_process import report, run_driver_or_exit
+from parity_harness import DTYPE_NAMES, DTYPES, TOLERANCE, allowance, compare, encode, torch
 
 
 def randn(gen, shape, dtype, scale=1.0):
@@ -180,22 +177,14 @@ def check_case(spec, reply, want, exact):
         if w is None:
             allowed = None
         elif exact_map is None:
-            allowed = allowance(w, TOL[spec.dtype])
+            allowed = allowance(w, TOLERANCE[spec.dtype])
         else:
-            allowed = float32_allowance(w, exact_map[label], TOL[spec.dtype])
+            allowed = float32_allowance(w, exact_map[label], TOLERANCE[spec.dtype])
         message, ratio = compare(label, got, w, allowed)
         worst = max(worst, ratio)
         if message:
             problems.append(message)
     return problems, worst
-
-
-def run_driver(driver, cases):
-    proc = subprocess.run([driver], input=json.dumps({"cases": cases}, allow_nan=False), capture_output=True,
-                          text=True)
-    if proc.returncode != 0:
-        sys.exit(f"mha parity: the driver failed: {proc.stderr.strip()}")
-    return json.loads(proc.stdout)["results"]
 
 
 def specs():
@@ -232,7 +221,8 @@ def check_issue_41508(driver, gen):
                     pad=[2, 0], left_pad=True, need_weights=need_weights)
         mha, inputs, torch_masks, qkv_masks, g_out, g_w = build(spec, gen)
         t_out, t_weights, t_grads = run_torch(spec, mha, inputs, torch_masks, g_out, g_w)
-        reply = run_driver(driver, [request(spec, mha, inputs, qkv_masks, g_out, g_w, fused=True)])[0]
+        case = request(spec, mha, inputs, qkv_masks, g_out, g_w, fused=True)
+        reply = run_driver_or_exit("mha parity", driver, {"cases": [case]})["results"][0]
         q_out = torch.tensor([float(v) for v in reply["output"]["data"]], dtype=torch.float64).reshape(t_out.shape)
         q_grads = {n: torch.tensor([float(v) for v in g["data"]]) for n, g in reply["grads"].items()}
 
@@ -295,21 +285,10 @@ def main():
         built.append((spec, want, exact))
         cases.append(request(spec, mha, inputs, qkv_masks, g_out, g_w, fused=True))
 
-    failed, worst = 0, {}
-    for (spec, want, exact), reply in zip(built, run_driver(args.driver, cases)):
-        problems, ratio = check_case(spec, reply, want, exact)
-        if problems:
-            failed += 1
-            print(f"FAIL {spec.name}")
-            for p in problems:
-                print(f"    {p}")
-        else:
-            worst[spec.dtype] = max(worst.get(spec.dtype, 0.0), ratio)
-            if args.verbose:
-                print(f"ok   {spec.name} (worst {ratio:.2g} of the allowed)")
-    for dtype, value in worst.items():
-        print(f"mha parity: largest {dtype} difference is {value:.2g} of the allowed (tol {TOL[dtype]:g})")
-    print(f"mha parity: {len(built) - failed} passed, {failed} failed")
+    replies = run_driver_or_exit("mha parity", args.driver, {"cases": cases})["results"]
+    outcomes = [(spec.name, DTYPE_NAMES[spec.dtype], *check_case(spec, reply, want, exact))
+                for (spec, want, exact), reply in zip(built, replies)]
+    failed = report("mha parity", outcomes, lambda dtype: TOLERANCE[DTYPES[dtype]], args.verbose)
 
     issue = check_issue_41508(args.driver, gen)
     for message in issue:

@@ -17,40 +17,23 @@
 //                    "norms": [norm returned by clip_grad_norm_ at each step, or null]}, ...],
 //    "schedules": [{"name": ..., "lrs": [schedule(0), schedule(1), ...]}, ...]}
 //
-// Numbers are exact both ways: float32 values widen to double exactly and nlohmann writes the
-// shortest text that reads back as the same double. A malformed request exits 2, an error
-// thrown by qkv exits 1; stderr says which case failed and why.
-#include <cstdio>
-#include <iostream>
+// Numbers are exact both ways, and the exit codes are driver_json.h's: a malformed request exits
+// 2, an error thrown by qkv exits 1; stderr says which case failed and why.
 #include <memory>
-#include <stdexcept>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "optim/adam.h"
 #include "optim/clip.h"
 #include "optim/schedule.h"
 #include "optim/sgd.h"
 #include "qkv.h"
-#include "tensor/elementwise.h"
+#include "tests/parity/driver_json.h"
 
-using json = nlohmann::json;
 using namespace qkv;
+using namespace qkv::parity;
 
 namespace {
-
-// A problem with the request itself (as opposed to an error qkv raised while computing).
-class RequestError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
-
-const json& field(const json& object, const std::string& name) {
-  if (!object.is_object() || !object.contains(name)) throw RequestError("missing field '" + name + "'");
-  return object.at(name);
-}
 
 // options[name] if present, else `fallback`.
 template <class T>
@@ -58,14 +41,15 @@ T option(const json& options, const std::string& name, T fallback) {
   return options.contains(name) ? options.at(name).get<T>() : fallback;
 }
 
-Dtype float_dtype(const std::string& name) {
-  if (name == "float32") return Dtype::float32;
-  if (name == "float64") return Dtype::float64;
-  throw RequestError("dtype must be float32 or float64, got '" + name + "'");
-}
-
-Tensor tensor_from(const json& data, const Shape& shape, Dtype dtype) {
-  return raw::to_dtype(from_vector(data.get<std::vector<double>>(), shape), dtype);
+// AdamOptions or AdamWOptions (the same fields, different defaults) from the request's options.
+template <class Options>
+Options adam_options(const json& o) {
+  const Options d;
+  return {.lr = option(o, "lr", d.lr),
+          .beta1 = option(o, "beta1", d.beta1),
+          .beta2 = option(o, "beta2", d.beta2),
+          .eps = option(o, "eps", d.eps),
+          .weight_decay = option(o, "weight_decay", d.weight_decay)};
 }
 
 std::unique_ptr<Optimizer> make_optimizer(const std::string& kind, const json& o, std::vector<Tensor> params) {
@@ -81,24 +65,8 @@ std::unique_ptr<Optimizer> make_optimizer(const std::string& kind, const json& o
                                             .weight_decay = option(o, "weight_decay", d.weight_decay),
                                             .nesterov = option(o, "nesterov", d.nesterov)});
   }
-  if (kind == "Adam") {
-    const AdamOptions d;
-    return std::make_unique<Adam>(std::move(params),
-                                  AdamOptions{.lr = option(o, "lr", d.lr),
-                                              .beta1 = option(o, "beta1", d.beta1),
-                                              .beta2 = option(o, "beta2", d.beta2),
-                                              .eps = option(o, "eps", d.eps),
-                                              .weight_decay = option(o, "weight_decay", d.weight_decay)});
-  }
-  if (kind == "AdamW") {
-    const AdamWOptions d;
-    return std::make_unique<AdamW>(std::move(params),
-                                   AdamWOptions{.lr = option(o, "lr", d.lr),
-                                                .beta1 = option(o, "beta1", d.beta1),
-                                                .beta2 = option(o, "beta2", d.beta2),
-                                                .eps = option(o, "eps", d.eps),
-                                                .weight_decay = option(o, "weight_decay", d.weight_decay)});
-  }
+  if (kind == "Adam") return std::make_unique<Adam>(std::move(params), adam_options<AdamOptions>(o));
+  if (kind == "AdamW") return std::make_unique<AdamW>(std::move(params), adam_options<AdamWOptions>(o));
   throw RequestError("unknown optimizer '" + kind + "' (expected SGD, Adam or AdamW)");
 }
 
@@ -107,7 +75,7 @@ json run_optimizer_case(const json& c) {
   std::vector<Tensor> params;
   for (const json& p : field(c, "params")) {
     params.push_back(
-        tensor_from(field(p, "data"), Shape(field(p, "shape").get<std::vector<int64_t>>()), dtype).requires_grad_());
+        tensor_from_json(p, dtype).requires_grad_());
   }
   std::unique_ptr<Optimizer> opt =
       make_optimizer(field(c, "optimizer").get<std::string>(), field(c, "options"), params);
@@ -119,7 +87,7 @@ json run_optimizer_case(const json& c) {
       throw RequestError("each step needs one grad per parameter");
     opt->zero_grad();
     for (size_t i = 0; i < params.size(); ++i) {
-      if (!grads[i].is_null()) params[i].backward(tensor_from(grads[i], params[i].shape(), dtype));
+      if (!grads[i].is_null()) params[i].backward(tensor_from_data(grads[i], params[i].shape(), dtype));
     }
     if (step.contains("lr")) opt->set_lr(step.at("lr").get<double>());
     norms.push_back(step.contains("clip") ? json(clip_grad_norm_(params, step.at("clip").get<double>())) : json());
@@ -161,34 +129,20 @@ json run_schedule_case(const json& c) {
 }  // namespace
 
 int main() {
-  json request;
-  try {
-    request = json::parse(std::cin);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "optim_driver: the request is not JSON: %s\n", e.what());
-    return 2;
-  }
-  json reply = {{"optimizers", json::array()}, {"schedules", json::array()}};
   std::string current = "(request)";
-  try {
-    for (const json& c : request.value("optimizers", json::array())) {
-      current = c.value("name", "(unnamed optimizer case)");
-      reply["optimizers"].push_back(run_optimizer_case(c));
-    }
-    for (const json& c : request.value("schedules", json::array())) {
-      current = c.value("name", "(unnamed schedule case)");
-      reply["schedules"].push_back(run_schedule_case(c));
-    }
-  } catch (const RequestError& e) {
-    std::fprintf(stderr, "optim_driver: case '%s': malformed request: %s\n", current.c_str(), e.what());
-    return 2;
-  } catch (const json::exception& e) {
-    std::fprintf(stderr, "optim_driver: case '%s': malformed request: %s\n", current.c_str(), e.what());
-    return 2;
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "optim_driver: case '%s': %s\n", current.c_str(), e.what());
-    return 1;
-  }
-  std::cout << reply.dump() << "\n";
-  return 0;
+  return serve_one_request(
+      "optim_driver",
+      [&](const json& request) {
+        json reply = {{"optimizers", json::array()}, {"schedules", json::array()}};
+        for (const json& c : request.value("optimizers", json::array())) {
+          current = c.value("name", "(unnamed optimizer case)");
+          reply["optimizers"].push_back(run_optimizer_case(c));
+        }
+        for (const json& c : request.value("schedules", json::array())) {
+          current = c.value("name", "(unnamed schedule case)");
+          reply["schedules"].push_back(run_schedule_case(c));
+        }
+        return reply;
+      },
+      [&] { return "case '" + current + "'"; });
 }

@@ -27,11 +27,11 @@ Usage: /usr/bin/python3 optim_parity.py --driver path/to/optim_driver
 """
 
 import argparse
-import json
 import math
-import subprocess
 import sys
 import warnings
+
+from driver_process import run_driver_or_exit
 
 try:
     import torch
@@ -188,11 +188,7 @@ def main():
 
     request = {"optimizers": [to_request(c) for c in cases],
                "schedules": [{"name": n, "kind": k, "args": a, "steps": s} for n, k, a, _, _, s in schedules]}
-    proc = subprocess.run([args.driver], input=json.dumps(request), capture_output=True, text=True)
-    if proc.returncode != 0:
-        print(f"optim parity: the driver failed (exit {proc.returncode}):\n{proc.stderr}", file=sys.stderr)
-        sys.exit(1)
-    reply = json.loads(proc.stdout)
+    reply = run_driver_or_exit("optim parity", args.driver, request)
 
     passed, failed = 0, 0
 

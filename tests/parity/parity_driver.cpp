@@ -15,89 +15,24 @@
 //   {"output": {"shape", "dtype", "data"}, "grads": [{"shape", "dtype", "data"} or null, ...]}
 //
 // with one grad per input (null when the input does not require grad or got no gradient).
-// Numbers are exact: nlohmann writes the shortest text that reads back as the same double, and
-// float32 values widen to double exactly. Non-finite numbers are the strings "inf", "-inf", "nan".
-// A malformed request or unknown op exits 2, an error thrown by qkv exits 1; stderr says which
+// Tensors, numbers (exact; "inf", "-inf", "nan" as strings) and exit codes are driver_json.h's:
+// a malformed request or unknown op exits 2, an error thrown by qkv exits 1; stderr says which
 // case and step failed and why.
-#include <cmath>
-#include <cstdio>
 #include <functional>
-#include <iostream>
 #include <map>
 #include <set>
-#include <stdexcept>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "nn/functional.h"
 #include "qkv.h"
 #include "tensor/elementwise.h"
+#include "tests/parity/driver_json.h"
 
-using json = nlohmann::json;
 using namespace qkv;
+using namespace qkv::parity;
 
 namespace {
-
-// A problem with the request itself (as opposed to an error qkv raised while computing).
-class RequestError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
-
-// ---- numbers and tensors <-> JSON --------------------------------------------------------
-
-double number_from_json(const json& j) {
-  if (j.is_number()) return j.get<double>();
-  if (j == "inf") return INFINITY;
-  if (j == "-inf") return -INFINITY;
-  if (j == "nan") return NAN;
-  throw RequestError("expected a number or \"inf\", \"-inf\", \"nan\", got " + j.dump());
-}
-
-json number_to_json(double v) {
-  if (std::isnan(v)) return "nan";
-  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
-  return v;
-}
-
-Dtype dtype_from_name(const std::string& name) {
-  for (Dtype d : {Dtype::float32, Dtype::float64, Dtype::int64, Dtype::bool_}) {
-    if (dtype_name(d) == name) return d;
-  }
-  throw RequestError("unknown dtype '" + name + "' (expected float32, float64, int64 or bool)");
-}
-
-const json& field(const json& object, const std::string& name) {
-  if (!object.is_object() || !object.contains(name)) throw RequestError("missing field '" + name + "'");
-  return object.at(name);
-}
-
-Tensor tensor_from_json(const json& j) {
-  const Shape shape(field(j, "shape").get<std::vector<int64_t>>());
-  const Dtype dtype = dtype_from_name(field(j, "dtype").get<std::string>());
-  const json& data = field(j, "data");
-  if (dtype == Dtype::int64) return from_vector(data.get<std::vector<int64_t>>(), shape);
-  std::vector<double> values;
-  for (const json& v : data) values.push_back(number_from_json(v));
-  if (dtype == Dtype::float32) return from_vector(std::vector<float>(values.begin(), values.end()), shape);
-  if (dtype == Dtype::float64) return from_vector(values, shape);
-  std::vector<bool> flags;
-  for (double v : values) flags.push_back(v != 0);
-  return from_vector(flags, shape);
-}
-
-json tensor_to_json(const Tensor& t) {
-  const Tensor numeric = t.dtype() == Dtype::bool_ ? raw::to_dtype(t, Dtype::int64) : t;
-  json data = json::array();
-  if (numeric.dtype() == Dtype::int64) {
-    for (int64_t v : to_vector<int64_t>(numeric)) data.push_back(v);
-  } else {
-    for (double v : to_vector<double>(numeric)) data.push_back(number_to_json(v));
-  }
-  return {{"shape", t.shape().to_vector()}, {"dtype", std::string(dtype_name(t.dtype()))}, {"data", data}};
-}
 
 // ---- one program step: its arguments and attributes ---------------------------------------
 
@@ -314,17 +249,7 @@ json run_request(const json& request, Location& loc) {
 
 int main() {
   Location loc;
-  try {
-    const json request = json::parse(std::cin);
-    std::cout << run_request(request, loc).dump() << '\n';
-    return 0;
-  } catch (const qkv::Error& e) {
-    std::cerr << "parity_driver: qkv error at " << loc.describe() << ": " << e.what() << '\n';
-    return 1;
-  } catch (const RequestError& e) {
-    std::cerr << "parity_driver: bad request at " << loc.describe() << ": " << e.what() << '\n';
-  } catch (const json::exception& e) {
-    std::cerr << "parity_driver: bad request at " << loc.describe() << ": " << e.what() << '\n';
-  }
-  return 2;
+  return serve_one_request(
+      "parity_driver", [&](const json& request) { return run_request(request, loc); },
+      [&] { return loc.describe(); });
 }

@@ -11,8 +11,9 @@ under the same name, with the same arguments and attributes.
 
 import json
 import math
-import subprocess
 import sys
+
+from driver_process import report, run_driver
 
 try:
     import torch
@@ -368,14 +369,6 @@ class Case:
         return [m for m, _ in results if m], max(r for _, r in results)
 
 
-def run_driver(driver, request):
-    """(reply or None, stderr) for one request."""
-    proc = subprocess.run([driver], input=json.dumps(request, allow_nan=False), capture_output=True, text=True)
-    if proc.returncode != 0:
-        return None, proc.stderr.strip() or f"exit status {proc.returncode}"
-    return json.loads(proc.stdout), proc.stderr.strip()
-
-
 def run_suite(title, driver, cases, verbose=False, dump=None):
     """Runs every case through the driver (one batch) and compares; returns the failure count.
 
@@ -393,21 +386,9 @@ def run_suite(title, driver, cases, verbose=False, dump=None):
         print(f"{title}: the batch failed ({error}); rerunning the cases one by one")
         replies = [run_driver(driver, c.program.request(c.grad_output)) for c in cases]
 
-    failed = 0
-    worst = {}
-    for case, (r, err) in zip(cases, replies):
+    def outcome(case, r, err):
         problems, ratio = ([f"driver failed: {err}"], math.inf) if r is None else case.check(r)
-        if problems:
-            failed += 1
-            print(f"FAIL {case.program.describe()}")
-            for p in problems:
-                print(f"    {p}")
-        else:
-            key = "float32" if case.float32 else "float64"
-            worst[key] = max(worst.get(key, 0.0), ratio)
-            if verbose:
-                print(f"ok   {case.program.describe()}")
-    for key, value in sorted(worst.items()):
-        print(f"{title}: largest {key} difference is {value:.2g} of the allowed (tol {TOLERANCE[DTYPES[key]]:g})")
-    print(f"{title}: {len(cases) - failed} passed, {failed} failed")
-    return failed
+        return case.program.describe(), "float32" if case.float32 else "float64", problems, ratio
+
+    outcomes = [outcome(case, r, err) for case, (r, err) in zip(cases, replies)]
+    return report(title, outcomes, lambda dtype: TOLERANCE[DTYPES[dtype]], verbose)

@@ -11,23 +11,6 @@ using namespace qkv;
 using namespace rnn_test;
 using Catch::Contains;
 
-namespace {
-
-RnnConfig config64(int64_t in, int64_t hd, int64_t layers, bool bidirectional) {
-  return {.input_size = in,
-          .hidden_size = hd,
-          .num_layers = layers,
-          .bidirectional = bidirectional,
-          .dtype = Dtype::float64};
-}
-
-// The rows [start, start + length) of dim 1 of x, as a new tensor (no gradient).
-Tensor rows(const Tensor& x, int64_t start, int64_t length) {
-  return raw::contiguous(raw::narrow(x, 1, start, length));
-}
-
-}  // namespace
-
 TEST_CASE("GRUCell matches the gate equations written out per element", "[rnn][gru]") {
   Generator gen(1);
   for (bool bias : {true, false}) {
@@ -50,10 +33,9 @@ TEST_CASE("GRUCell passes gradcheck for input, state and every parameter", "[rnn
   cell.reset_parameters(gen);
   Tensor x = randn({2, 3}, gen, Dtype::float64).requires_grad_();
   Tensor h = randn({2, 2}, gen, Dtype::float64).requires_grad_();
-  std::vector<Tensor> inputs{x, h};
-  for (const Tensor& p : cell.parameters()) inputs.push_back(p);
   gradcheck(
-      "GRUCell", [&](const std::vector<Tensor>& in) { return cell.forward(in[0], in[1]); }, inputs);
+      "GRUCell", [&](const std::vector<Tensor>& in) { return cell.forward(in[0], in[1]); },
+      with_parameters({x, h}, cell));
 }
 
 TEST_CASE("GRU parameters have torch's names, shapes and count", "[rnn][gru]") {
@@ -108,7 +90,7 @@ TEST_CASE("GRU init is uniform on plus-minus 1 over sqrt(Hd) and reproducible fr
 TEST_CASE("GRU layer equals GRUCell unrolled forward and backward in time", "[rnn][gru]") {
   Generator gen(3);
   const int64_t batch = 2, steps = 4, in = 3, hd = 5;
-  GRU gru(config64(in, hd, 1, true));
+  GRU gru(float64_config(in, hd, 1, true));
   gru.reset_parameters(gen);
   const Tensor x = randn({batch, steps, in}, gen, Dtype::float64);
   const Tensor h0 = randn({2, batch, hd}, gen, Dtype::float64);
@@ -117,10 +99,7 @@ TEST_CASE("GRU layer equals GRUCell unrolled forward and backward in time", "[rn
   REQUIRE(out.h_n.shape() == Shape{2, batch, hd});
   for (bool reverse : {false, true}) {
     GRUCell cell(in, hd, true, Dtype::float64);
-    raw::copy_(cell.weight_ih(), gru.weight_ih(0, reverse));
-    raw::copy_(cell.weight_hh(), gru.weight_hh(0, reverse));
-    raw::copy_(cell.bias_ih(), gru.bias_ih(0, reverse));
-    raw::copy_(cell.bias_hh(), gru.bias_hh(0, reverse));
+    load_direction(cell, gru, 0, reverse);
     Tensor h = raw::select(h0, 0, reverse ? 1 : 0);
     for (int64_t s = 0; s < steps; ++s) {
       const int64_t t = reverse ? steps - 1 - s : s;
@@ -133,7 +112,7 @@ TEST_CASE("GRU layer equals GRUCell unrolled forward and backward in time", "[rn
 
 TEST_CASE("GRU takes a non-contiguous input, such as a time-major tensor transposed", "[rnn][gru]") {
   Generator gen(7);
-  GRU gru(config64(3, 4, 2, true));
+  GRU gru(float64_config(3, 4, 2, true));
   gru.reset_parameters(gen);
   const Tensor time_major = randn({5, 2, 3}, gen, Dtype::float64);  // (T, B, I)
   const Tensor x = raw::transpose(time_major, 0, 1);                 // (B, T, I), strided
@@ -147,7 +126,7 @@ TEST_CASE("GRU takes a non-contiguous input, such as a time-major tensor transpo
 TEST_CASE("GRU with lengths equals each sequence run alone at its real length", "[rnn][gru]") {
   Generator gen(4);
   const int64_t batch = 3, steps = 5, in = 3, hd = 4;
-  GRU gru(config64(in, hd, 2, true));
+  GRU gru(float64_config(in, hd, 2, true));
   gru.reset_parameters(gen);
   const Tensor x = randn({batch, steps, in}, gen, Dtype::float64);
   const Tensor h0 = randn({4, batch, hd}, gen, Dtype::float64);
@@ -156,13 +135,11 @@ TEST_CASE("GRU with lengths equals each sequence run alone at its real length", 
   for (int64_t b = 0; b < batch; ++b) {
     INFO("sequence " << b);
     const int64_t n = lengths[static_cast<size_t>(b)];
-    const Tensor xb = raw::narrow(raw::narrow(x, 0, b, 1), 1, 0, n);  // (1, n, in)
-    const GRU::Output alone = gru.forward(raw::contiguous(xb), rows(h0, b, 1));
-    require_close(raw::narrow(raw::narrow(out.output, 0, b, 1), 1, 0, n), alone.output, 1e-12);
-    require_close(rows(out.h_n, b, 1), alone.h_n, 1e-12);
+    const GRU::Output alone = gru.forward(raw::contiguous(steps_of(x, b, 0, n)), state_rows(h0, b, 1));
+    require_close(steps_of(out.output, b, 0, n), alone.output, 1e-12);
+    require_close(state_rows(out.h_n, b, 1), alone.h_n, 1e-12);
     // Padded positions output zeros.
-    const Tensor padding = raw::narrow(raw::narrow(out.output, 0, b, 1), 1, n, steps - n);
-    for (double v : values_of(padding)) CHECK(v == 0.0);
+    for (double v : values_of(steps_of(out.output, b, n, steps - n))) CHECK(v == 0.0);
   }
   // Lengths that all equal T change nothing.
   require_close(gru.forward(x, h0, from_vector(std::vector<int64_t>(3, steps))).output, gru.forward(x, h0).output, 0);
@@ -170,25 +147,23 @@ TEST_CASE("GRU with lengths equals each sequence run alone at its real length", 
 
 TEST_CASE("2-layer bidirectional GRU with lengths passes gradcheck", "[rnn][gru][gradcheck]") {
   Generator gen(5);
-  GRU gru(config64(2, 2, 2, true));
+  GRU gru(float64_config(2, 2, 2, true));
   gru.reset_parameters(gen);
   Tensor x = randn({2, 3, 2}, gen, Dtype::float64).requires_grad_();
   Tensor h0 = randn({4, 2, 2}, gen, Dtype::float64).requires_grad_();
   const Tensor lengths = from_vector(std::vector<int64_t>{3, 2});
-  std::vector<Tensor> inputs{x, h0};
-  for (const Tensor& p : gru.parameters()) inputs.push_back(p);
   gradcheck(
       "GRU",
       [&](const std::vector<Tensor>& in) {
         const GRU::Output out = gru.forward(in[0], in[1], lengths);
         return concat({flatten(out.output), flatten(out.h_n)}, 0);
       },
-      inputs);
+      with_parameters({x, h0}, gru));
 }
 
 TEST_CASE("GRU dropout acts between layers and only in training", "[rnn][gru]") {
   Generator gen(6);
-  RnnConfig c = config64(3, 4, 2, false);
+  RnnConfig c = float64_config(3, 4, 2, false);
   GRU plain(c);
   c.dropout = 0.5;
   GRU dropped(c);

@@ -11,22 +11,6 @@ using namespace qkv;
 using namespace rnn_test;
 using Catch::Contains;
 
-namespace {
-
-RnnConfig config64(int64_t in, int64_t hd, int64_t layers, bool bidirectional) {
-  return {.input_size = in,
-          .hidden_size = hd,
-          .num_layers = layers,
-          .bidirectional = bidirectional,
-          .dtype = Dtype::float64};
-}
-
-Tensor rows(const Tensor& x, int64_t start, int64_t length) {
-  return raw::contiguous(raw::narrow(x, 1, start, length));
-}
-
-}  // namespace
-
 TEST_CASE("LSTMCell matches the gate equations written out per element", "[rnn][lstm]") {
   Generator gen(11);
   for (bool bias : {true, false}) {
@@ -51,15 +35,13 @@ TEST_CASE("LSTMCell passes gradcheck for input, states and every parameter", "[r
   Tensor x = randn({2, 3}, gen, Dtype::float64).requires_grad_();
   Tensor h = randn({2, 2}, gen, Dtype::float64).requires_grad_();
   Tensor c = randn({2, 2}, gen, Dtype::float64).requires_grad_();
-  std::vector<Tensor> inputs{x, h, c};
-  for (const Tensor& p : cell.parameters()) inputs.push_back(p);
   gradcheck(
       "LSTMCell",
       [&](const std::vector<Tensor>& in) {
         const auto [h1, c1] = cell.forward(in[0], in[1], in[2]);
         return concat({h1, c1}, 1);
       },
-      inputs);
+      with_parameters({x, h, c}, cell));
 }
 
 TEST_CASE("LSTM parameters have torch's names, shapes and count", "[rnn][lstm]") {
@@ -83,7 +65,7 @@ TEST_CASE("LSTM parameters have torch's names, shapes and count", "[rnn][lstm]")
 TEST_CASE("LSTM layer equals LSTMCell unrolled forward and backward in time", "[rnn][lstm]") {
   Generator gen(13);
   const int64_t batch = 2, steps = 4, in = 3, hd = 5;
-  LSTM lstm(config64(in, hd, 1, true));
+  LSTM lstm(float64_config(in, hd, 1, true));
   lstm.reset_parameters(gen);
   const Tensor x = randn({batch, steps, in}, gen, Dtype::float64);
   const Tensor h0 = randn({2, batch, hd}, gen, Dtype::float64);
@@ -93,10 +75,7 @@ TEST_CASE("LSTM layer equals LSTMCell unrolled forward and backward in time", "[
   REQUIRE(out.c_n.shape() == Shape{2, batch, hd});
   for (bool reverse : {false, true}) {
     LSTMCell cell(in, hd, true, Dtype::float64);
-    raw::copy_(cell.weight_ih(), lstm.weight_ih(0, reverse));
-    raw::copy_(cell.weight_hh(), lstm.weight_hh(0, reverse));
-    raw::copy_(cell.bias_ih(), lstm.bias_ih(0, reverse));
-    raw::copy_(cell.bias_hh(), lstm.bias_hh(0, reverse));
+    load_direction(cell, lstm, 0, reverse);
     Tensor h = raw::select(h0, 0, reverse ? 1 : 0);
     Tensor c = raw::select(c0, 0, reverse ? 1 : 0);
     for (int64_t s = 0; s < steps; ++s) {
@@ -112,7 +91,7 @@ TEST_CASE("LSTM layer equals LSTMCell unrolled forward and backward in time", "[
 TEST_CASE("LSTM with lengths equals each sequence run alone at its real length", "[rnn][lstm]") {
   Generator gen(14);
   const int64_t batch = 3, steps = 5, in = 3, hd = 4;
-  LSTM lstm(config64(in, hd, 2, true));
+  LSTM lstm(float64_config(in, hd, 2, true));
   lstm.reset_parameters(gen);
   const Tensor x = randn({batch, steps, in}, gen, Dtype::float64);
   const Tensor h0 = randn({4, batch, hd}, gen, Dtype::float64);
@@ -122,32 +101,31 @@ TEST_CASE("LSTM with lengths equals each sequence run alone at its real length",
   for (int64_t b = 0; b < batch; ++b) {
     INFO("sequence " << b);
     const int64_t n = lengths[static_cast<size_t>(b)];
-    const Tensor xb = raw::contiguous(raw::narrow(raw::narrow(x, 0, b, 1), 1, 0, n));  // (1, n, in)
-    const LSTM::Output alone = lstm.forward(xb, rows(h0, b, 1), rows(c0, b, 1));
-    require_close(raw::narrow(raw::narrow(out.output, 0, b, 1), 1, 0, n), alone.output, 1e-12);
-    require_close(rows(out.h_n, b, 1), alone.h_n, 1e-12);
-    require_close(rows(out.c_n, b, 1), alone.c_n, 1e-12);
-    for (double v : values_of(raw::narrow(raw::narrow(out.output, 0, b, 1), 1, n, steps - n))) CHECK(v == 0.0);
+    const Tensor xb = raw::contiguous(steps_of(x, b, 0, n));  // (1, n, in)
+    const LSTM::Output alone = lstm.forward(xb, state_rows(h0, b, 1), state_rows(c0, b, 1));
+    require_close(steps_of(out.output, b, 0, n), alone.output, 1e-12);
+    require_close(state_rows(out.h_n, b, 1), alone.h_n, 1e-12);
+    require_close(state_rows(out.c_n, b, 1), alone.c_n, 1e-12);
+    // Padded positions output zeros.
+    for (double v : values_of(steps_of(out.output, b, n, steps - n))) CHECK(v == 0.0);
   }
 }
 
 TEST_CASE("2-layer bidirectional LSTM with lengths passes gradcheck", "[rnn][lstm][gradcheck]") {
   Generator gen(15);
-  LSTM lstm(config64(2, 2, 2, true));
+  LSTM lstm(float64_config(2, 2, 2, true));
   lstm.reset_parameters(gen);
   Tensor x = randn({2, 3, 2}, gen, Dtype::float64).requires_grad_();
   Tensor h0 = randn({4, 2, 2}, gen, Dtype::float64).requires_grad_();
   Tensor c0 = randn({4, 2, 2}, gen, Dtype::float64).requires_grad_();
   const Tensor lengths = from_vector(std::vector<int64_t>{2, 3});
-  std::vector<Tensor> inputs{x, h0, c0};
-  for (const Tensor& p : lstm.parameters()) inputs.push_back(p);
   gradcheck(
       "LSTM",
       [&](const std::vector<Tensor>& in) {
         const LSTM::Output out = lstm.forward(in[0], in[1], in[2], lengths);
         return concat({flatten(out.output), flatten(out.h_n), flatten(out.c_n)}, 0);
       },
-      inputs);
+      with_parameters({x, h0, c0}, lstm));
 }
 
 TEST_CASE("LSTM and LSTMCell reject bad shapes with clear errors", "[rnn][lstm]") {

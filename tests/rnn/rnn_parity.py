@@ -14,11 +14,11 @@ import copy
 import json
 import math
 import os
-import subprocess
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "parity"))
-from parity_harness import DTYPE_NAMES, TOLERANCE, allowance, compare, encode, torch  # noqa: E402
+from driver_process import report, run_driver_or_exit  # noqa: E402
+from parity_harness import DTYPE_NAMES, TOLERANCE, allowance, compare, decode, encode, torch  # noqa: E402
 
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence  # noqa: E402
 
@@ -130,7 +130,7 @@ class RnnCase:
 
     def _got(self, j, mask=None):
         """qkv's reply tensor as the harness's {shape, dtype, data}, padded positions zeroed."""
-        got = torch.tensor(j["data"], dtype=torch.float64).reshape(j["shape"])
+        got, _ = decode(j)
         if mask is not None and list(got.shape)[:2] == [B, T]:
             got = got * mask
         return encode(got.to(self.dtype))
@@ -172,13 +172,6 @@ def cases():
     return out
 
 
-def run_driver(driver, request):
-    proc = subprocess.run([driver], input=json.dumps(request, allow_nan=False), capture_output=True, text=True)
-    if proc.returncode != 0:
-        return None, proc.stderr.strip() or f"exit status {proc.returncode}"
-    return json.loads(proc.stdout), None
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--driver", required=True, help="path of the rnn_parity_driver executable")
@@ -191,26 +184,9 @@ def main():
     if args.dump:
         with open(args.dump, "w") as f:
             json.dump(request, f, allow_nan=False)
-    reply, error = run_driver(args.driver, request)
-    if reply is None:
-        print(f"rnn parity: the driver failed: {error}")
-        return 1
-    failed, worst = 0, {}
-    for case, r in zip(all_cases, reply["results"]):
-        problems, ratio = case.check(r)
-        key = DTYPE_NAMES[case.dtype]
-        if problems:
-            failed += 1
-            print(f"FAIL {case.name}")
-            for p in problems:
-                print(f"    {p}")
-        else:
-            worst[key] = max(worst.get(key, 0.0), ratio)
-            if args.verbose:
-                print(f"ok   {case.name} (worst {ratio:.2g} of allowed)")
-    for key, value in sorted(worst.items()):
-        print(f"rnn parity: largest {key} difference is {value:.2g} of the allowed (tol {TOLERANCE[getattr(torch, key)]:g})")
-    print(f"rnn parity: {len(all_cases) - failed} passed, {failed} failed")
+    reply = run_driver_or_exit("rnn parity", args.driver, request)
+    outcomes = [(case.name, DTYPE_NAMES[case.dtype], *case.check(r)) for case, r in zip(all_cases, reply["results"])]
+    failed = report("rnn parity", outcomes, lambda dtype: TOLERANCE[getattr(torch, dtype)], args.verbose)
     return 1 if failed else 0
 
 

@@ -13,56 +13,27 @@
 //   {"results": [{"output", "h_n", "c_n" (lstm only),
 //                 "grads": {"x": ..., "h0": ..., "c0": ..., "weight_ih_l0": ..., ...}}, ...]}
 //
-// Backward runs from Σ output·grad_output + Σ h_n·grad_h_n (+ Σ c_n·grad_c_n). Tensors are
-// {"shape", "data"} in the case's dtype (lengths int64); numbers cross exactly (doubles as the
-// shortest round-tripping text; float32 widens exactly). A malformed request exits 2, an
+// Backward runs from Σ output·grad_output + Σ h_n·grad_h_n (+ Σ c_n·grad_c_n). Tensors in the
+// request are {"shape", "data"} in the case's dtype (lengths int64); replies also carry "dtype".
+// Numbers and exit codes are tests/parity/driver_json.h's: a malformed request exits 2, an
 // error raised by qkv exits 1; stderr names the case.
-#include <iostream>
 #include <set>
-#include <stdexcept>
 #include <string>
-#include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "nn/rnn/gru.h"
 #include "nn/rnn/lstm.h"
 #include "qkv.h"
-#include "tensor/elementwise.h"
+#include "tests/parity/driver_json.h"
 
-using json = nlohmann::json;
 using namespace qkv;
+using namespace qkv::parity;
 
 namespace {
-
-class RequestError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
-
-const json& field(const json& object, const std::string& name) {
-  if (!object.is_object() || !object.contains(name)) throw RequestError("missing field '" + name + "'");
-  return object.at(name);
-}
-
-Dtype float_dtype(const std::string& name) {
-  if (name == "float32") return Dtype::float32;
-  if (name == "float64") return Dtype::float64;
-  throw RequestError("dtype must be float32 or float64, got '" + name + "'");
-}
-
-Tensor tensor_from_json(const json& j, Dtype dtype) {
-  const Shape shape(field(j, "shape").get<std::vector<int64_t>>());
-  if (dtype == Dtype::int64) return from_vector(field(j, "data").get<std::vector<int64_t>>(), shape);
-  return raw::to_dtype(from_vector(field(j, "data").get<std::vector<double>>(), shape), dtype);
-}
 
 // An optional tensor: undefined when the field is absent.
 Tensor optional_tensor(const json& c, const std::string& name, Dtype dtype) {
   return c.contains(name) ? tensor_from_json(c.at(name), dtype) : Tensor();
 }
-
-json tensor_to_json(const Tensor& t) { return {{"shape", t.shape().to_vector()}, {"data", to_vector<double>(t)}}; }
 
 // Σ a·b over all elements (a differentiable scalar).
 Tensor dot(const Tensor& a, const Tensor& b) { return sum(a * b); }
@@ -119,7 +90,7 @@ json run_case(const json& c) {
   loss.backward();
   json grads = json::object();
   auto add_grad = [&](const std::string& name, const Tensor& t) {
-    if (t.defined()) grads[name] = t.grad().defined() ? tensor_to_json(t.grad()) : json();
+    if (t.defined()) grads[name] = tensor_to_json(t.grad());
   };
   add_grad("x", x);
   add_grad("h0", h0);
@@ -131,24 +102,4 @@ json run_case(const json& c) {
 
 }  // namespace
 
-int main() {
-  size_t index = 0;
-  try {
-    const json request = json::parse(std::cin);
-    json results = json::array();
-    for (const json& c : field(request, "cases")) {
-      results.push_back(run_case(c));
-      ++index;
-    }
-    std::cout << json{{"results", results}}.dump() << '\n';
-    return 0;
-  } catch (const qkv::Error& e) {
-    std::cerr << "rnn_parity_driver: qkv error in case " << index << ": " << e.what() << '\n';
-    return 1;
-  } catch (const RequestError& e) {
-    std::cerr << "rnn_parity_driver: bad request in case " << index << ": " << e.what() << '\n';
-  } catch (const json::exception& e) {
-    std::cerr << "rnn_parity_driver: bad request in case " << index << ": " << e.what() << '\n';
-  }
-  return 2;
-}
+int main() { return serve_cases("rnn_parity_driver", run_case); }

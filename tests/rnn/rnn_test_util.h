@@ -1,5 +1,7 @@
-// rnn_test_util.h — helpers for the recurrent-layer tests: naive per-element reference steps
-// (plain loops over doubles, independent of the tensor ops) and tensor comparison.
+// rnn_test_util.h — what the GRU and LSTM tests share: naive per-element reference steps (plain
+// loops over doubles, independent of the tensor ops), tensor comparison, and the scaffolding of
+// the layer tests (a float64 config, slicing one sequence out of a batch, a cell loaded with one
+// direction of a layer, gradcheck's input list).
 #pragma once
 
 #include <catch2/catch.hpp>
@@ -7,6 +9,7 @@
 #include <cmath>
 #include <vector>
 
+#include "nn/rnn/rnn_config.h"
 #include "qkv.h"
 #include "tensor/elementwise.h"
 #include "tensor/views.h"
@@ -101,6 +104,41 @@ inline void copy_parameters(qkv::Module& to, qkv::Module& from) {
     REQUIRE(dst[i].first == src[i].first);
     qkv::raw::copy_(dst[i].second, src[i].second);
   }
+}
+
+// A float64 config: the references and gradchecks compare in double precision.
+inline qkv::RnnConfig float64_config(int64_t in, int64_t hd, int64_t layers, bool bidirectional) {
+  return {.input_size = in,
+          .hidden_size = hd,
+          .num_layers = layers,
+          .bidirectional = bidirectional,
+          .dtype = qkv::Dtype::float64};
+}
+
+// Batch rows [start, start + length) of a state (L·dirs, B, Hd), as a new tensor (no gradient).
+inline qkv::Tensor state_rows(const qkv::Tensor& state, int64_t start, int64_t length) {
+  return qkv::raw::contiguous(qkv::raw::narrow(state, 1, start, length));
+}
+
+// Time steps [from, from + count) of sequence b of a batch (B, T, ·), as a (1, count, ·) view.
+inline qkv::Tensor steps_of(const qkv::Tensor& x, int64_t b, int64_t from, int64_t count) {
+  return qkv::raw::narrow(qkv::raw::narrow(x, 0, b, 1), 1, from, count);
+}
+
+// Loads `cell` with the weights of one direction of layer `layer` of `rnn` (a GRU into a
+// GRUCell, an LSTM into an LSTMCell), so the cell unrolled must reproduce that direction.
+template <class Cell, class Rnn>
+void load_direction(Cell& cell, Rnn& rnn, int64_t layer, bool reverse) {
+  qkv::raw::copy_(cell.weight_ih(), rnn.weight_ih(layer, reverse));
+  qkv::raw::copy_(cell.weight_hh(), rnn.weight_hh(layer, reverse));
+  qkv::raw::copy_(cell.bias_ih(), rnn.bias_ih(layer, reverse));
+  qkv::raw::copy_(cell.bias_hh(), rnn.bias_hh(layer, reverse));
+}
+
+// `inputs` followed by every parameter of `module`: what gradcheck differentiates against.
+inline std::vector<qkv::Tensor> with_parameters(std::vector<qkv::Tensor> inputs, qkv::Module& module) {
+  for (const qkv::Tensor& p : module.parameters()) inputs.push_back(p);
+  return inputs;
 }
 
 }  // namespace rnn_test

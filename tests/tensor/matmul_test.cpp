@@ -294,7 +294,7 @@ TEST_CASE("products run on qkv's threads with OpenBLAS single-threaded", "[matmu
       const Tensor shared = raw::expand(randn({8, 24}, gen, dtype), {37, 8, 24});
       const Tensor a_t = raw::transpose(a, 1, 2);
       require_product(raw::matmul(shared, a_t), shared, a_t);
-      // A few large products (m·n·k > blas::kParallelMinWork): one after another, each split.
+      // A few large products (m·n·k > grain::kSplitGemm): one after another, each split.
       const Tensor big_a = randn({3, 130, 140}, gen, dtype);
       const Tensor big_b = randn({3, 140, 120}, gen, dtype);
       require_product(raw::bmm(big_a, big_b), big_a, big_b);

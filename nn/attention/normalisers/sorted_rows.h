@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "autograd/record.h"
+#include "tensor/grain.h"
 #include "tensor/parallel.h"
 #include "tensor/views.h"
 
@@ -55,7 +56,7 @@ bool sorted_included(const T* zr, const bool* ar, T* pr, int64_t n, double scale
 }
 
 // Rows per parallel task: enough work per task to be worth a thread.
-inline int64_t grain_for(int64_t n) { return std::max<int64_t>(1, 4096 / std::max<int64_t>(n, 1)); }
+inline int64_t grain_for(int64_t n) { return grain::rows_per_task(grain::kSortedRows, n); }
 
 // The normaliser as a differentiable op over the last axis: scores (..., Tk), allowed bool
 // broadcastable to scores (or undefined) → weights of scores' shape. forward_rows(z, allowed, p,

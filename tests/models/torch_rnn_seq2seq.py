@@ -1,6 +1,6 @@
 # torch_rnn_seq2seq.py — the PyTorch twin of qkv's models::RnnSeq2Seq (models/rnn_seq2seq.h and
-# models/rnn_decoder.h), shared by the RNN parity test (tests/models/rnn_seq2seq_parity.py) and
-# the RNN training-step benchmark (torch_rnn_train_step.py). Same architecture, same parameter
+# models/rnn_decoder.h): the oracle of the RNN parity test (rnn_seq2seq_parity.py, beside it),
+# also timed by the RNN training-step benchmark (bench/torch_rnn_train_step.py). Same architecture, same parameter
 # names and shapes, so a qkv checkpoint's "model/<name>" tensors are this module's state_dict:
 #
 #   source_embedding, target_embedding        nn.Embedding (E), dropout after each
