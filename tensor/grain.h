@@ -37,6 +37,12 @@ inline constexpr int64_t kSortedRows = int64_t{1} << 12;
 // An optimizer's update of one parameter: elements per task.
 inline constexpr int64_t kOptimizerUpdate = int64_t{1} << 15;
 
+// The fused attention's backward (nn/attention/flash_attention_schedule.cpp): query rows per task
+// of D = rowsum(dO ∘ O), and how many heads per thread make whole-head tasks balance the load
+// (with fewer, heads are split into key and query blocks).
+inline constexpr int64_t kAttentionDeltaRows = 4096;
+inline constexpr int64_t kAttentionWholeHeadsPerThread = 4;
+
 // Rows (or blocks) per task so that a task gets about `work` units, when each row has
 // `row_work` of them; at least one.
 inline constexpr int64_t rows_per_task(int64_t work, int64_t row_work) {

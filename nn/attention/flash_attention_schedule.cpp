@@ -23,17 +23,13 @@
 #include <atomic>
 #include <vector>
 
+#include "tensor/grain.h"
 #include "tensor/lane_sum.h"
 #include "tensor/parallel.h"
 
 namespace qkv::flash {
 namespace {
 
-// Parallel grain of D = rowsum(dO ∘ O): query rows per piece handed to a thread.
-constexpr int64_t kDeltaRowsPerPiece = 4096;
-// The backward gives each task a whole head when there are at least this many heads per thread
-// (enough to balance the load); with fewer it splits heads into key and query blocks.
-constexpr int64_t kWholeHeadTasksPerThread = 4;
 // Source rows per block of a head transpose: a block of 64 rows stays in L1 while it is read D
 // times.
 constexpr int64_t kTransposeBlockRows = 64;
@@ -129,7 +125,7 @@ void run_backward(Kernel<T> kern, const Tensor& out, const Tensor& dout, const T
   const T* L = lse.data<T>();
   // D = rowsum(dO ∘ O)   (B, H, Tq)
   std::vector<T> delta(static_cast<size_t>(heads * Tq));
-  parallel_for(heads * Tq, kDeltaRowsPerPiece, [&](int64_t begin, int64_t end) {
+  parallel_for(heads * Tq, grain::kAttentionDeltaRows, [&](int64_t begin, int64_t end) {
     for (int64_t n = begin; n < end; ++n) {
       const int64_t bh = n / Tq, i = n % Tq;
       delta[static_cast<size_t>(n)] = lane_dot(Dv, o.rows(bh / H, bh % H, i), d_out.rows(bh / H, bh % H, i));
@@ -141,7 +137,7 @@ void run_backward(Kernel<T> kern, const Tensor& out, const Tensor& dout, const T
     kn.backward_tile(bh / H, bh % H, qb, jb, d_out, L + bh * Tq, delta.data() + bh * Tq, with_dq ? &gq : nullptr,
                      with_dkv ? &gk : nullptr, with_dkv ? &gv : nullptr, sc);
   };
-  if (heads >= kWholeHeadTasksPerThread * num_threads() || num_threads() == 1 || (qblocks == 1 && kblocks == 1)) {
+  if (heads >= grain::kAttentionWholeHeadsPerThread * num_threads() || num_threads() == 1 || (qblocks == 1 && kblocks == 1)) {
     // One task per head: dQ, dK and dV of the head are the task's own, and so are the
     // transposed K and V it reads.
     run_tasks<T>(heads, kern.br, kern.bc, [&](int64_t bh, Scratch<T>& sc) {
