@@ -62,7 +62,7 @@ TEST_CASE("mlp_sigmoid: weights and output equal the hand-written formula", "[at
   CHECK(some_row_not_one);  // sigmoid weights, not a distribution
 }
 
-TEST_CASE("mlp_sigmoid: option hidden sets the MLP's width; a named normaliser replaces the sigmoid",
+TEST_CASE("mlp_sigmoid: option hidden sets the MLP width and a named normaliser replaces the sigmoid",
           "[attention][mlp_sigmoid]") {
   auto narrow_mlp = make_variant("mlp_sigmoid", 2, 3, 11, {{"hidden", 7}});
   CHECK(named_parameter(*narrow_mlp, "w1_q").shape() == Shape{2, 7, 3});

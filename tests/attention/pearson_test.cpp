@@ -1,7 +1,7 @@
 // pearson_test.cpp — the "pearson" variant (s = corr(q, k)·exp(log_scale), learnable per head):
 // scores are the textbook Pearson correlation (computed here by hand) times √Dh at
 // initialisation; adding a constant to q or k changes nothing, nor does a positive scale; a
-// constant vector scores 0 and stays finite; Dh = 1 is refused.
+// constant vector scores 0 and stays finite, so Dh = 1 gives uniform weights.
 #include <catch2/catch.hpp>
 
 #include <cmath>
@@ -54,7 +54,7 @@ TEST_CASE("pearson: scores are √Dh times the Pearson correlation at initialisa
   }
 }
 
-TEST_CASE("pearson: adding a constant to q or k, or scaling them, leaves the scores unchanged",
+TEST_CASE("pearson: adding a constant to q or k or scaling them leaves the scores unchanged",
           "[attention][pearson]") {
   auto attn = make(2, 4);
   Generator gen(47);
@@ -73,7 +73,7 @@ TEST_CASE("pearson: adding a constant to q or k, or scaling them, leaves the sco
                  dynamic_cast<ScoredAttention&>(*cosine).scores(q, k)) > 0.1);
 }
 
-TEST_CASE("pearson: a constant vector scores 0 with finite gradients; Dh = 1 is refused", "[attention][pearson]") {
+TEST_CASE("pearson: a constant vector scores 0 with finite gradients and Dh = 1 gives uniform weights", "[attention][pearson]") {
   auto attn = make(1, 3);
   const Tensor q = from_vector(std::vector<double>{2, 2, 2, 1, 2, 4}, Shape{1, 1, 2, 3}).requires_grad_();
   const Tensor k = from_vector(std::vector<double>{1, 0, -1, 5, 5, 5}, Shape{1, 1, 2, 3}).requires_grad_();
@@ -86,5 +86,10 @@ TEST_CASE("pearson: a constant vector scores 0 with finite gradients; Dh = 1 is 
   sum(s).backward();
   CHECK(all_finite(q.grad()));
   CHECK(all_finite(k.grad()));
-  CHECK_THROWS_WITH(make(1, 1), Catch::Contains("pearson") && Catch::Contains("head_dim >= 2"));
+  auto one_dim = make(1, 1);
+  const Tensor w = one_dim->forward(from_vector(std::vector<double>{3, -1}, Shape{1, 1, 2, 1}),
+                                    from_vector(std::vector<double>{1, 2, 5, -4}, Shape{1, 1, 4, 1}),
+                                    from_vector(std::vector<double>{1, 2, 3, 4}, Shape{1, 1, 4, 1}), {}, true)
+                       .weights;
+  CHECK(to_vector<double>(w) == std::vector<double>(8, 0.25));
 }

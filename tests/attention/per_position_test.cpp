@@ -34,7 +34,7 @@ Inputs random_inputs(int64_t B, int64_t tq, int64_t tk, uint64_t seed = 67) {
 
 }  // namespace
 
-TEST_CASE("per_position: weights are the softmax of w·k over allowed keys, the same for every query",
+TEST_CASE("per_position: weights are the softmax of w·k over allowed keys and the same for every query",
           "[attention][per_position]") {
   const int64_t B = 2, T = 5;
   auto attn = make();
@@ -99,7 +99,7 @@ TEST_CASE("per_position: the O(N) path equals the dense path under causal and pa
   }
 }
 
-TEST_CASE("per_position: without weights, the graph holds no Tq×Tk tensor", "[attention][per_position]") {
+TEST_CASE("per_position: the graph without weights holds no Tq×Tk tensor", "[attention][per_position]") {
   auto attn = make();
   const int64_t Tq = 7, Tk = 9;
   Inputs x = random_inputs(1, Tq, Tk);

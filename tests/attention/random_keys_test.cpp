@@ -37,7 +37,7 @@ Inputs random_inputs(int64_t B, int64_t T) {
 
 }  // namespace
 
-TEST_CASE("random_keys: while training, each query sees min(samples, allowed) allowed keys, softmax over them",
+TEST_CASE("random_keys: while training each query sees min(samples or allowed) allowed keys with softmax over them",
           "[attention][random_keys]") {
   const int64_t B = 2, T = 6;
   auto attn = make_training(3);
@@ -81,7 +81,7 @@ TEST_CASE("random_keys: the subset changes between training forwards and repeats
   CHECK(max_diff(a1, c1) > 0.1);  // another seed, other subsets
 }
 
-TEST_CASE("random_keys: at eval it is scaled_dot, every call the same", "[attention][random_keys]") {
+TEST_CASE("random_keys: at eval it is scaled_dot and every call is the same", "[attention][random_keys]") {
   const Inputs x = random_inputs(2, 6);
   auto attn = make_variant("random_keys", kHeads, kDim, 5, {{"samples", kSamples}});
   auto dense = make_variant("scaled_dot", kHeads, kDim, 5);
@@ -95,7 +95,7 @@ TEST_CASE("random_keys: at eval it is scaled_dot, every call the same", "[attent
                     Catch::Contains("random_keys") && Catch::Contains("samples"));
 }
 
-TEST_CASE("random_keys: with the subset held fixed, the training gradient is exact", "[attention][random_keys]") {
+TEST_CASE("random_keys: with the subset held fixed the training gradient is exact", "[attention][random_keys]") {
   auto attn = make_training(7);
   const Inputs x = random_inputs(2, 5);
   const GeneratorStates before(*attn);

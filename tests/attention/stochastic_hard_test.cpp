@@ -38,7 +38,7 @@ std::vector<double> softmax_over(const std::vector<double>& s, const std::vector
 
 }  // namespace
 
-TEST_CASE("stochastic_hard: training picks one key per query, with softmax(s)'s frequencies",
+TEST_CASE("stochastic_hard: training picks one key per query with the frequencies of softmax(s)",
           "[attention][stochastic_hard]") {
   // Dh = 1 and q = 1, so query i's scores are the keys themselves: s = (0, 1, 2, -1).
   const int64_t N = 20000, Tk = 4;
@@ -116,7 +116,7 @@ TEST_CASE("stochastic_hard: at eval it is hard attention (argmax)", "[attention]
   CHECK_THROWS_WITH(make_variant("stochastic_hard", 2, 3, 8, {{"tau", 0}}), Catch::Contains("tau"));
 }
 
-TEST_CASE("stochastic_hard: with the noise held, the soft sample is gradchecked and straight-through matches it",
+TEST_CASE("stochastic_hard: with the noise held the soft sample is gradchecked and straight-through matches it",
           "[attention][stochastic_hard]") {
   Generator gen(37);
   const Tensor q = randn({2, 2, 4, 3}, gen, Dtype::float64), k = randn({2, 2, 4, 3}, gen, Dtype::float64);
