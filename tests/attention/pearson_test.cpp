@@ -54,8 +54,7 @@ TEST_CASE("pearson: scores are √Dh times the Pearson correlation at initialisa
   }
 }
 
-TEST_CASE("pearson: adding a constant to q or k or scaling them leaves the scores unchanged",
-          "[attention][pearson]") {
+TEST_CASE("pearson: adding a constant to q or k or scaling them leaves the scores unchanged", "[attention][pearson]") {
   auto attn = make(2, 4);
   Generator gen(47);
   const Tensor q = randn({2, 2, 3, 4}, gen, Dtype::float64), k = randn({2, 2, 5, 4}, gen, Dtype::float64);
@@ -73,7 +72,8 @@ TEST_CASE("pearson: adding a constant to q or k or scaling them leaves the score
                  dynamic_cast<ScoredAttention&>(*cosine).scores(q, k)) > 0.1);
 }
 
-TEST_CASE("pearson: a constant vector scores 0 with finite gradients and Dh = 1 gives uniform weights", "[attention][pearson]") {
+TEST_CASE("pearson: a constant vector scores 0 with finite gradients and Dh = 1 gives uniform weights",
+          "[attention][pearson]") {
   auto attn = make(1, 3);
   const Tensor q = from_vector(std::vector<double>{2, 2, 2, 1, 2, 4}, Shape{1, 1, 2, 3}).requires_grad_();
   const Tensor k = from_vector(std::vector<double>{1, 0, -1, 5, 5, 5}, Shape{1, 1, 2, 3}).requires_grad_();
@@ -81,15 +81,16 @@ TEST_CASE("pearson: a constant vector scores 0 with finite gradients and Dh = 1 
   const auto values = to_vector<double>(s);
   CHECK(values[0] == 0.0);  // constant query
   CHECK(values[1] == 0.0);
-  CHECK(values[3] == 0.0);  // constant key
+  CHECK(values[3] == 0.0);                                                   // constant key
   CHECK(values[2] == Approx(std::sqrt(3.0) * -0.98198050606).margin(1e-9));  // corr((1,2,4), (1,0,-1))
   sum(s).backward();
   CHECK(all_finite(q.grad()));
   CHECK(all_finite(k.grad()));
   auto one_dim = make(1, 1);
-  const Tensor w = one_dim->forward(from_vector(std::vector<double>{3, -1}, Shape{1, 1, 2, 1}),
-                                    from_vector(std::vector<double>{1, 2, 5, -4}, Shape{1, 1, 4, 1}),
-                                    from_vector(std::vector<double>{1, 2, 3, 4}, Shape{1, 1, 4, 1}), {}, true)
+  const Tensor w = one_dim
+                       ->forward(from_vector(std::vector<double>{3, -1}, Shape{1, 1, 2, 1}),
+                                 from_vector(std::vector<double>{1, 2, 5, -4}, Shape{1, 1, 4, 1}),
+                                 from_vector(std::vector<double>{1, 2, 3, 4}, Shape{1, 1, 4, 1}), {}, true)
                        .weights;
   CHECK(to_vector<double>(w) == std::vector<double>(8, 0.25));
 }

@@ -55,7 +55,8 @@ TEST_CASE("per_position: weights are the softmax of w·k over allowed keys and t
       }
       std::vector<double> pooled(kDim, 0.0);
       for (int64_t j = 0; j < n_keys; ++j) {
-        for (int64_t d = 0; d < kDim; ++d) pooled[d] += std::exp(e[j]) / total * vs[((b * kHeads + h) * T + j) * kDim + d];
+        for (int64_t d = 0; d < kDim; ++d)
+          pooled[d] += std::exp(e[j]) / total * vs[((b * kHeads + h) * T + j) * kDim + d];
       }
       for (int64_t i = 0; i < T; ++i) {
         const int64_t row = (b * kHeads + h) * T + i;
@@ -117,8 +118,8 @@ TEST_CASE("per_position: the O(N) path passes gradcheck with padding and empty r
   auto attn = make();
   const Inputs x = random_inputs(2, 5, 4);
   const auto mask = AttentionMask::causal() & AttentionMask::key_padding(padding_mask(4, {1, 4}));
-  std::vector<Tensor> inputs{x.q.clone().requires_grad_(), x.k.clone().requires_grad_(),
-                             x.v.clone().requires_grad_(), named_parameter(*attn, "w")};
+  std::vector<Tensor> inputs{x.q.clone().requires_grad_(), x.k.clone().requires_grad_(), x.v.clone().requires_grad_(),
+                             named_parameter(*attn, "w")};
   REQUIRE_NOTHROW(gradcheck(
       "per_position (O(N) path)",
       [&](const std::vector<Tensor>& in) { return attn->forward(in[0], in[1], in[2], mask, false).out; }, inputs));

@@ -100,8 +100,7 @@ TEST_CASE("random_keys: with the subset held fixed the training gradient is exac
   const Inputs x = random_inputs(2, 5);
   const GeneratorStates before(*attn);
   REQUIRE(before.size() >= 1);
-  std::vector<Tensor> inputs{x.q.clone().requires_grad_(), x.k.clone().requires_grad_(),
-                             x.v.clone().requires_grad_()};
+  std::vector<Tensor> inputs{x.q.clone().requires_grad_(), x.k.clone().requires_grad_(), x.v.clone().requires_grad_()};
   REQUIRE_NOTHROW(gradcheck(
       "random_keys (training, fixed subset)",
       [&](const std::vector<Tensor>& in) {

@@ -126,13 +126,12 @@ TEST_CASE("stochastic_hard: with the noise held the soft sample is gradchecked a
   auto hard = make_training(2, 3, 9, {{"tau", 0.7}});  // same seed: the same noise
   const GeneratorStates noise(*soft);
 
-  REQUIRE_NOTHROW(gradcheck(
-      "stochastic_hard (soft, fixed noise)",
-      [&](const std::vector<Tensor>& in) {
-        noise.restore(*soft);
-        return soft->forward(in[0], in[1], in[2], mask, false).out;
-      },
-      {q.clone().requires_grad_(), k.clone().requires_grad_(), v.clone().requires_grad_()}));
+  REQUIRE_NOTHROW(gradcheck("stochastic_hard (soft, fixed noise)",
+                            [&](const std::vector<Tensor>& in) {
+                              noise.restore(*soft);
+                              return soft->forward(in[0], in[1], in[2], mask, false).out;
+                            },
+                            {q.clone().requires_grad_(), k.clone().requires_grad_(), v.clone().requires_grad_()}));
 
   // The same linear loss Σ out·r through both: the weights' gradient r·vᵀ goes to the same soft
   // weights, so q and k get identical gradients; v gets the one-hot weightsᵀ·r.

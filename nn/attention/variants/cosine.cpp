@@ -53,10 +53,9 @@ Tensor CosineAttention::unit(const Tensor& x_in) const {
 
 namespace {
 
-const bool registered = register_attention("cosine", "cos(q, k)/τ, learnable τ per head; option scale (1/τ at init)",
-                                           [](const AttentionConfig& c) {
-                                             return std::make_unique<CosineAttention>(c, "cosine", /*centred=*/false);
-                                           });
+const bool registered = register_attention(
+    "cosine", "cos(q, k)/τ, learnable τ per head; option scale (1/τ at init)",
+    [](const AttentionConfig& c) { return std::make_unique<CosineAttention>(c, "cosine", /*centred=*/false); });
 
 }  // namespace
 }  // namespace qkv

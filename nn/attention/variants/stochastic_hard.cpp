@@ -28,7 +28,8 @@
 // variant; the forward is still an exact sample.
 //
 // Randomness: a Generator ("rng", visited so checkpoints save it), seeded in reset_parameters like
-// Dropout's. A fully masked row gets zero weights, a zero output and zero gradients.
+// Dropout's. A fully masked row gets zero weights, a zero output and zero gradients. Attention
+// dropout (config.dropout) is not applied, as in `hard`: a row's weight is a single key already.
 // has_exact_gradient() is false: at eval (how the conformance test runs it) the backward is the
 // straight-through surrogate, as for `hard`.
 #include <cmath>
