@@ -45,6 +45,8 @@ inline constexpr std::string_view listed_op_names[] = {
     "sparsemax", "entmax15",
     // nn/attention/variants/linear.cpp
     "elu_plus_one", "prefix_linear_attention",
+    // nn/attention/variants/per_position.cpp
+    "per_position_scores", "per_position_pool",
     // nn/rnn/unbind_steps.cpp
     "unbind_steps",
 };

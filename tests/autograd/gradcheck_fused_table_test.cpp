@@ -1,7 +1,8 @@
 // gradcheck_fused_table_test.cpp — the second table: every fused op above autograd/ops/ (an op
 // with its own forward kernel and hand-written backward: layer_norm, cross_entropy, dropout,
 // flash attention and its packed form, sparsemax, entmax15, linear attention's φ and prefix
-// sums, unbind_steps) against central finite differences in float64, one row per op and mode.
+// sums, per_position's scores and pool, unbind_steps) against central finite differences in
+// float64, one row per op and mode.
 // The ops of autograd/ops/ have the first table, gradcheck_table_test.cpp; op_coverage_test.cpp
 // checks that the two together reach every op name the library records.
 #include <catch2/catch.hpp>
@@ -46,9 +47,10 @@ auto attention_inputs(int64_t tq, int64_t tk, int64_t dv) {
 }
 
 // A row through a float64 attention variant's forward (for ops that live inside a variant's file).
-GradcheckFunction through_variant(const std::string& name, AttentionMask mask) {
+// need_weights = true takes a variant's dense path where it has a cheaper one without weights.
+GradcheckFunction through_variant(const std::string& name, AttentionMask mask, bool need_weights = false) {
   std::shared_ptr<AttentionVariant> attn = attention_test::make_variant(name, 2, 3, 1);
-  return [attn, mask](const Inputs& x) { return attn->forward(x[0], x[1], x[2], mask, false).out; };
+  return [attn, mask, need_weights](const Inputs& x) { return attn->forward(x[0], x[1], x[2], mask, need_weights).out; };
 }
 
 }  // namespace
@@ -103,6 +105,10 @@ std::vector<Row> qkv::gradcheck_tables::fused_rows() {
       {"linear_attention_prefix", attention_inputs(4, 5, 4), through_variant("linear", {})},
       {"linear_attention_prefix_causal_padded", attention_inputs(5, 5, 4),
        through_variant("linear", AttentionMask::causal() & AttentionMask::key_padding(padding_mask(5, {0, 2})))},
+      // nn/attention/variants/per_position.cpp: the dense scores (weights asked for), the O(N) pool
+      {"per_position_scores", attention_inputs(4, 5, 4), through_variant("per_position", {}, /*need_weights=*/true)},
+      {"per_position_pool_causal_padded", attention_inputs(5, 5, 4),
+       through_variant("per_position", AttentionMask::causal() & AttentionMask::key_padding(padding_mask(5, {0, 2})))},
       // nn/rnn/unbind_steps.cpp
       {"unbind_steps", normals({{2, 4, 3}}),
        [](const Inputs& x) {

@@ -11,46 +11,18 @@
 // A query row with every key masked gets all-zero weights, a zero output and zero gradients.
 // The backward is a surrogate by design, so has_exact_gradient() is false (the conformance test
 // then checks the gradients are finite rather than gradchecking them). What it does not do:
-// sample (no REINFORCE / Gumbel), apply attention dropout, or break ties other than by the
-// lowest key index; NaN scores are never chosen.
+// sample (stochastic_hard.cpp does, with the same pieces, hard_choice.h), apply attention
+// dropout, or break ties other than by the lowest key index; NaN scores are never chosen.
 #include <cmath>
 
 #include "autograd/ops/elementwise.h"
 #include "autograd/ops/matmul.h"
 #include "autograd/ops/views.h"
-#include "autograd/record.h"
+#include "nn/attention/hard_choice.h"
 #include "nn/attention/variant.h"
-#include "tensor/factories.h"
-#include "tensor/views.h"
 
 namespace qkv {
 namespace {
-
-// One-hot rows (scores' shape and dtype): 1 at the first maximum among the allowed entries
-// (allowed: bool broadcastable to scores, or undefined = all allowed); rows with none stay 0.
-Tensor first_argmax_one_hot(const Tensor& scores_in, const Tensor& allowed_in) {
-  const Tensor scores = raw::contiguous(scores_in);
-  const Tensor allowed = allowed_in.defined() ? raw::contiguous(raw::expand(allowed_in, scores.shape())) : Tensor();
-  Tensor out = zeros(scores.shape(), scores.dtype());
-  const int64_t tk = scores.size(-1);
-  const int64_t rows = tk == 0 ? 0 : scores.numel() / tk;
-  const bool* a = allowed.defined() ? allowed.data<bool>() : nullptr;
-  dispatch_floating("hard attention", scores.dtype(), [&](auto tag) {
-    using T = decltype(tag);
-    const T* s = scores.data<T>();
-    T* o = out.data<T>();
-    for (int64_t r = 0; r < rows; ++r) {
-      int64_t best = -1;
-      for (int64_t j = 0; j < tk; ++j) {
-        const int64_t at = r * tk + j;
-        if ((a && !a[at]) || std::isnan(s[at])) continue;
-        if (best < 0 || s[at] > s[r * tk + best]) best = j;
-      }
-      if (best >= 0) o[r * tk + best] = T(1);
-    }
-  });
-  return out;
-}
 
 class HardAttention : public AttentionVariant {
  public:
