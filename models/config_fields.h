@@ -36,9 +36,7 @@ struct Range {
   double high = std::numeric_limits<double>::infinity();
   bool low_open = false, high_open = false;
 
-  bool contains(double v) const {
-    return (low_open ? v > low : v >= low) && (high_open ? v < high : v <= high);
-  }
+  bool contains(double v) const { return (low_open ? v > low : v >= low) && (high_open ? v < high : v <= high); }
   // The rule as the error messages say it: "> 0", ">= 1", "in [0, 1)", "in (0, 10)".
   std::string text() const {
     if (high == std::numeric_limits<double>::infinity()) return fmt::format("{} {}", low_open ? ">" : ">=", low);
@@ -55,10 +53,10 @@ constexpr Range interval(char open, double low, double high, char close) {
 
 template <class Config, class T>
 struct Field {
-  const char* key;   // the metadata key; "" for a field that is not saved
+  const char* key;  // the metadata key; "" for a field that is not saved
   T Config::*member;
-  const char* flag;  // qkv train's flag in CLI11's syntax ("--pre-norm,!--post-norm"); "" for none
-  const char* help;  // the flag's help text
+  const char* flag;           // qkv train's flag in CLI11's syntax ("--pre-norm,!--post-norm"); "" for none
+  const char* help;           // the flag's help text
   Range range = any_value();  // checked by check_ranges (numbers only)
 
   bool saved() const { return key[0] != '\0'; }
@@ -97,8 +95,8 @@ std::string field_text(const T& value, DoubleText style) {
 
 // Each saved field of `config` as out[prefix + key].
 template <class Config, class Fields>
-void write_fields(const Fields& fields, const Config& config, DoubleText style,
-                  std::map<std::string, std::string>& out, std::string_view prefix = "") {
+void write_fields(const Fields& fields, const Config& config, DoubleText style, std::map<std::string, std::string>& out,
+                  std::string_view prefix = "") {
   for_each_field(fields, [&](const auto& f) {
     if (f.saved()) out[fmt::format("{}{}", prefix, f.key)] = field_text(config.*f.member, style);
   });
@@ -142,8 +140,8 @@ void check_ranges(const Fields& fields, const Config& config, std::string_view o
     using T = std::remove_cvref_t<decltype(value)>;
     if constexpr (std::is_arithmetic_v<T> && !std::is_same_v<T, bool>) {
       if (!f.range.contains(static_cast<double>(value))) {
-        throw Error(fmt::format("{}: {} must be {}, got {}", owner, by_flag ? f.flag_name() : f.key, f.range.text(),
-                                value));
+        throw Error(
+            fmt::format("{}: {} must be {}, got {}", owner, by_flag ? f.flag_name() : f.key, f.range.text(), value));
       }
     }
   });

@@ -60,7 +60,7 @@ struct RnnSeq2SeqConfig {
 // Every field once (config_fields.h). The flags are qkv train's --rnn-* options; "" means the
 // field has none (vocabulary sizes come from the data, dtype keeps its default).
 inline constexpr std::tuple rnn_seq2seq_config_fields{
-    //    key                 member                                    flag / help / valid range
+    // key, member, flag, help, valid range
     Field{"source_vocab", &RnnSeq2SeqConfig::source_vocab, "", "", above(0)},
     Field{"target_vocab", &RnnSeq2SeqConfig::target_vocab, "", "", above(0)},
     Field{"cell", &RnnSeq2SeqConfig::cell, "--rnn-cell", "gru or lstm, in encoder and decoder"},
@@ -71,8 +71,7 @@ inline constexpr std::tuple rnn_seq2seq_config_fields{
     Field{"encoder_layers", &RnnSeq2SeqConfig::encoder_layers, "--rnn-encoder-layers", "encoder layers", at_least(1)},
     Field{"bidirectional", &RnnSeq2SeqConfig::bidirectional, "--rnn-bidirectional,!--rnn-unidirectional",
           "the encoder reads both ways"},
-    Field{"decoder_hidden", &RnnSeq2SeqConfig::decoder_hidden, "--rnn-decoder-hidden", "decoder state width",
-          above(0)},
+    Field{"decoder_hidden", &RnnSeq2SeqConfig::decoder_hidden, "--rnn-decoder-hidden", "decoder state width", above(0)},
     Field{"decoder_layers", &RnnSeq2SeqConfig::decoder_layers, "--rnn-decoder-layers", "decoder layers", at_least(1)},
     Field{"attention", &RnnSeq2SeqConfig::attention, "--rnn-attention",
           "how the decoder state is matched against each encoder state: any content-based variant (qkv "

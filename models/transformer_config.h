@@ -36,7 +36,7 @@ struct TransformerConfig {
   std::string self_attention = "scaled_dot";  // any registered variant (optionally "+normaliser")
   std::string cross_attention = "scaled_dot";
   Activation activation = Activation::relu;  // in the feed-forward block (nn/layers.h)
-  Dtype dtype = Dtype::float32;             // of every parameter (float64 for gradchecks and parity)
+  Dtype dtype = Dtype::float32;              // of every parameter (float64 for gradchecks and parity)
 
   // Every field above under its own name; numbers in full precision, bools as "true"/"false".
   std::map<std::string, std::string> to_metadata() const;
@@ -51,7 +51,7 @@ struct TransformerConfig {
 // Every field once (config_fields.h). The flags are qkv train's; "" means the field has none
 // (vocabulary sizes come from the data, dtype and max_positions keep their defaults).
 inline constexpr std::tuple transformer_config_fields{
-    //    key                 member                                    flag / help / valid range
+    // key, member, flag, help, valid range
     Field{"source_vocab", &TransformerConfig::source_vocab, "", "", above(0)},
     Field{"target_vocab", &TransformerConfig::target_vocab, "", "", above(0)},
     Field{"d_model", &TransformerConfig::d_model, "--d-model", "model width", above(0)},

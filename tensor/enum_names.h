@@ -28,13 +28,15 @@ namespace qkv {
 
 template <class E, size_t N>
 struct EnumNames {
-  std::string_view what;                               // the kind of name, for errors: "RNN cell"
+  std::string_view what;                                // the kind of name, for errors: "RNN cell"
   std::array<std::pair<E, std::string_view>, N> names;  // every value once, with its text
 };
 
 // An enum with a name table.
 template <class E>
-concept NamedEnum = std::is_enum_v<E> && requires(E e) { enum_names(e); };
+concept NamedEnum = std::is_enum_v<E> && requires(E e) {
+  enum_names(e);
+};
 
 // The text of `value` (the name its table gives it).
 template <class E>

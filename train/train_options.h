@@ -41,8 +41,8 @@ struct TrainOptions {
   std::string train_tsv, valid_tsv;
   data::TokenizerKind tokenizer = data::TokenizerKind::whitespace;
   int64_t bpe_merges = 8000;  // with the bpe tokenizer: merges learned per side
-  int64_t min_freq = 2;                  // rarer tokens become <unk>
-  int64_t max_length = 100;              // longer training pairs are dropped (tokens)
+  int64_t min_freq = 2;       // rarer tokens become <unk>
+  int64_t max_length = 100;   // longer training pairs are dropped (tokens)
 
   // Model: the architecture and its config (the other one is unused).
   // The Transformer recipe (models/transformer_config.h) is d=256, 8 heads, 3+3 layers with a
@@ -107,7 +107,7 @@ using models::interval;
 // The options a run keeps for its whole life, resumed or not (config_fields.h; the model's own
 // fields are in transformer_config_fields and rnn_seq2seq_config_fields).
 inline constexpr std::tuple train_recipe_fields{
-    //    key                 member                                    flag / help / valid range
+    // key, member, flag, help, valid range
     Field{"train_source", &TrainOptions::train_source, "--train-source", "training source sentences, one per line"},
     Field{"train_target", &TrainOptions::train_target, "--train-target", "training target sentences, aligned"},
     Field{"valid_source", &TrainOptions::valid_source, "--valid-source", "validation source sentences"},
@@ -142,6 +142,7 @@ inline constexpr std::tuple train_recipe_fields{
 
 // The options `--resume` may change (run control). progress has no key: it is not saved.
 inline constexpr std::tuple run_control_fields{
+    // key, member, flag, help, valid range
     Field{"epochs", &TrainOptions::epochs, "--epochs", "epochs", at_least(1)},
     Field{"max_minutes", &TrainOptions::max_minutes, "--max-minutes",
           "stop after this much training time, counting the whole run (0: none)", at_least(0)},

@@ -150,7 +150,8 @@ TEST_CASE("options metadata: an old RNN checkpoint's options read back and write
 
 TEST_CASE("options metadata: every enum keeps the names older checkpoints and flags use", "[train]") {
   check_names<train::Arch>({{train::Arch::transformer, "transformer"}, {train::Arch::rnn, "rnn"}});
-  check_names<data::TokenizerKind>({{data::TokenizerKind::whitespace, "whitespace"}, {data::TokenizerKind::bpe, "bpe"}});
+  check_names<data::TokenizerKind>(
+      {{data::TokenizerKind::whitespace, "whitespace"}, {data::TokenizerKind::bpe, "bpe"}});
   check_names<LrSchedule>({{LrSchedule::inverse_sqrt, "inverse-sqrt"}, {LrSchedule::cosine, "cosine"}});
   check_names<models::RnnCell>({{models::RnnCell::gru, "gru"}, {models::RnnCell::lstm, "lstm"}});
   check_names<Activation>({{Activation::relu, "relu"},
