@@ -4,8 +4,10 @@
 // second with --arch rnn --rnn-cell lstm --schedule cosine --tokenizer bpe), out_dir shortened.
 #include <catch2/catch.hpp>
 
+#include <limits>
 #include <map>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "train/train_options.h"
@@ -175,4 +177,31 @@ TEST_CASE("options metadata: a bad name is refused naming the key and listing th
   CHECK_THROWS_WITH(train::TrainOptions::from_metadata(m),
                     Catch::Contains("key 'activation'") &&
                         Catch::Contains("unknown activation 'swish' (known: relu, gelu, tanh, sigmoid)"));
+}
+
+// Every option with a range is checked by validate, and the message names its flag and the rule:
+// one step outside each finite end must be refused, the end itself accepted unless it is open.
+TEST_CASE("options: validate checks every ranged option and names its flag", "[train]") {
+  models::for_each_field(train::train_option_fields, [](const auto& f) {
+    using T = std::remove_cvref_t<decltype(train::TrainOptions{}.*f.member)>;
+    if constexpr (std::is_arithmetic_v<T> && !std::is_same_v<T, bool>) {
+      if (f.range.low == -std::numeric_limits<double>::infinity()) return;
+      INFO(f.key);
+      train::TrainOptions o;
+      const double below = std::is_integral_v<T> ? f.range.low - 1 : f.range.low - 0.5;
+      o.*f.member = static_cast<T>(f.range.low_open ? f.range.low : below);
+      CHECK_THROWS_WITH(o.validate(), Catch::StartsWith(fmt::format("qkv train: {} must be {}, got ", f.flag_name(),
+                                                                    f.range.text())));
+      if (!f.range.low_open) {
+        o.*f.member = static_cast<T>(f.range.low);
+        CHECK_NOTHROW(o.validate());
+      }
+    }
+  });
+  train::TrainOptions o;
+  o.warmup_steps = 0;
+  CHECK_THROWS_WITH(o.validate(), "qkv train: --warmup must be >= 1, got 0");
+  o = {};
+  o.lr = 10;
+  CHECK_THROWS_WITH(o.validate(), "qkv train: --lr must be in (0, 10), got 10");
 }
