@@ -55,8 +55,8 @@ template <class Config, class T>
 struct Field {
   const char* key;  // the metadata key; "" for a field that is not saved
   T Config::*member;
-  const char* flag;           // qkv train's flag in CLI11's syntax ("--pre-norm,!--post-norm"); "" for none
-  const char* help;           // the flag's help text
+  const char* flag = "";      // qkv train's flag in CLI11's syntax ("--pre-norm,!--post-norm"); "" for none
+  const char* help = "";      // the flag's help text
   Range range = any_value();  // checked by check_ranges (numbers only)
 
   bool saved() const { return key[0] != '\0'; }
