@@ -20,7 +20,15 @@
 #include <string_view>
 #include <vector>
 
+#include "tensor/enum_names.h"
+
 namespace qkv::data {
+
+// The tokenizer a training run learns (qkv train --tokenizer): whitespace words, or BPE pieces.
+enum class TokenizerKind { whitespace, bpe };
+constexpr EnumNames<TokenizerKind, 2> enum_names(TokenizerKind) {
+  return {"tokenizer", {{{TokenizerKind::whitespace, "whitespace"}, {TokenizerKind::bpe, "bpe"}}}};
+}
 
 class Tokenizer {
  public:

@@ -39,6 +39,15 @@ int64_t MetadataReader::integer(const std::string& key) const {
   return value;
 }
 
+uint64_t MetadataReader::unsigned_integer(const std::string& key) const {
+  const std::string& s = text(key);
+  uint64_t value = 0;
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
+  check(ec == std::errc() && end == s.data() + s.size() && !s.empty(), "{}: key '{}' is not an unsigned integer: '{}'",
+        owner_, key, s);
+  return value;
+}
+
 double MetadataReader::number(const std::string& key) const {
   const std::string& s = text(key);
   char* end = nullptr;

@@ -61,7 +61,7 @@ AttentionDecoder::AttentionDecoder(const RnnSeq2SeqConfig& config)
   const int64_t hd = config.decoder_hidden;
   for (int64_t l = 0; l < config.decoder_layers; ++l) {
     const int64_t in = l == 0 ? config.embedding_dim + config.encoder_dim() : hd;  // [y; c], then s below
-    if (config.cell == "lstm") {
+    if (config.cell == RnnCell::lstm) {
       layers_.push_back(std::make_unique<LSTMCell>(in, hd, true, config.dtype));
     } else {
       layers_.push_back(std::make_unique<GRUCell>(in, hd, true, config.dtype));
@@ -96,7 +96,7 @@ RnnDecoderState AttentionDecoder::start(const Tensor& memory, const Tensor& src_
   const Tensor mean = sum(memory, {1}) / real_counts(src_padding, B, S, memory.dtype());  // (B, K)
   const Tensor s0 = tanh(bridge_(mean));                                                  // (B, L·Hd)
   st.h = split(s0, config_.decoder_hidden, 1);                                            // L × (B, Hd)
-  if (config_.cell == "lstm") st.c.assign(layers_.size(), zeros({B, config_.decoder_hidden}, memory.dtype()));
+  if (config_.cell == RnnCell::lstm) st.c.assign(layers_.size(), zeros({B, config_.decoder_hidden}, memory.dtype()));
   return st;
 }
 
@@ -126,7 +126,7 @@ Tensor AttentionDecoder::advance(const Tensor& gi_y, RnnDecoderState& st, const 
   for (size_t l = 0; l < layers_.size(); ++l) {
     RecurrentCell& cell = *layers_[l];
     if (l > 0) gi = linear(layer_dropout_(st.h[l - 1]), cell.weight_ih(), cell.bias_ih());
-    if (config_.cell == "lstm") {
+    if (config_.cell == RnnCell::lstm) {
       auto [h, c] = lstm_step(gi + cell.bias_hh(), st.h[l], st.c[l], w.hh_t[l]);  // (B, Hd) each
       st.h[l] = std::move(h);
       st.c[l] = std::move(c);

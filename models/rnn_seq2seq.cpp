@@ -60,7 +60,7 @@ RnnSeq2Seq::RnnSeq2Seq(const RnnSeq2SeqConfig& config)
       target_dropout_(config.dropout),
       decoder_(config),
       output_projection_(config.embedding_dim, config.target_vocab, !config.tie_output, config.dtype) {
-  if (config.cell == "lstm") {
+  if (config.cell == RnnCell::lstm) {
     lstm_ = std::make_unique<LSTM>(encoder_config(config));
   } else {
     gru_ = std::make_unique<GRU>(encoder_config(config));

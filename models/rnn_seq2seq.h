@@ -75,8 +75,8 @@ class RnnSeq2Seq : public Seq2Seq {
   Embedding target_embedding_;
   Dropout source_dropout_;
   Dropout target_dropout_;
-  std::unique_ptr<GRU> gru_;    // the encoder when cell == "gru"
-  std::unique_ptr<LSTM> lstm_;  // the encoder when cell == "lstm"
+  std::unique_ptr<GRU> gru_;    // the encoder when cell is RnnCell::gru
+  std::unique_ptr<LSTM> lstm_;  // the encoder when cell is RnnCell::lstm
   AttentionDecoder decoder_;
   OutputProjection output_projection_;
 };

@@ -1,5 +1,7 @@
 // transformer_config.h — every size and choice of a seq2seq Transformer, in one struct that
-// round-trips through checkpoint metadata (string → string) and validates itself.
+// round-trips through checkpoint metadata (string → string) and validates itself. Each field
+// is listed once more, in transformer_config_fields below (key, flag, help, valid range), and
+// the metadata round trip, the range checks and qkv train's flags all come from that list.
 //
 //   TransformerConfig c;
 //   c.source_vocab = 8000; c.target_vocab = 6000; c.pre_norm = true;
@@ -13,7 +15,10 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <tuple>
 
+#include "models/config_fields.h"
+#include "nn/layers.h"
 #include "tensor/dtype.h"
 
 namespace qkv::models {
@@ -30,16 +35,49 @@ struct TransformerConfig {
   bool tie_output = true;          // output projection shares the target embedding
   std::string self_attention = "scaled_dot";  // any registered variant (optionally "+normaliser")
   std::string cross_attention = "scaled_dot";
-  std::string activation = "relu";  // relu, gelu, tanh or sigmoid
-  Dtype dtype = Dtype::float32;     // of every parameter (float64 for gradchecks and parity)
+  Activation activation = Activation::relu;  // in the feed-forward block (nn/layers.h)
+  Dtype dtype = Dtype::float32;              // of every parameter (float64 for gradchecks and parity)
 
   // Every field above under its own name; numbers in full precision, bools as "true"/"false".
   std::map<std::string, std::string> to_metadata() const;
   // The inverse; throws qkv::Error naming a missing or unparsable key, then validates.
   static TransformerConfig from_metadata(const std::map<std::string, std::string>& metadata);
-  // Throws qkv::Error naming the first bad field: sizes, d_model % num_heads, vocab sizes,
-  // share_embeddings with unequal vocabs, unknown attention variant/normaliser or activation.
+  // Throws qkv::Error naming the first bad field: a size or dropout outside its range,
+  // d_model % num_heads, share_embeddings with unequal vocabs, an unknown attention variant or
+  // normaliser.
   void validate() const;
+};
+
+// Every field once (config_fields.h). The flags are qkv train's; "" means the field has none
+// (vocabulary sizes come from the data, dtype and max_positions keep their defaults).
+inline constexpr std::tuple transformer_config_fields{
+    // key, member, flag, help, valid range
+    Field{"source_vocab", &TransformerConfig::source_vocab, "", "", above(0)},
+    Field{"target_vocab", &TransformerConfig::target_vocab, "", "", above(0)},
+    Field{"d_model", &TransformerConfig::d_model, "--d-model", "model width", above(0)},
+    Field{"num_heads", &TransformerConfig::num_heads, "--heads", "attention heads", above(0)},
+    Field{"encoder_layers", &TransformerConfig::encoder_layers, "--encoder-layers", "encoder layers", at_least(1)},
+    Field{"decoder_layers", &TransformerConfig::decoder_layers, "--decoder-layers", "decoder layers", at_least(1)},
+    Field{"ffn_dim", &TransformerConfig::ffn_dim, "--ffn-dim", "position-wise feed-forward width", above(0)},
+    Field{"dropout", &TransformerConfig::dropout, "--dropout", "residual and embedding dropout",
+          interval('[', 0, 1, ')')},
+    Field{"attention_dropout", &TransformerConfig::attention_dropout, "--attention-dropout",
+          "dropout on attention weights", interval('[', 0, 1, ')')},
+    Field{"pre_norm", &TransformerConfig::pre_norm, "--pre-norm,!--post-norm",
+          "LayerNorm before each sublayer (default: after, as in the paper)"},
+    Field{"learned_positions", &TransformerConfig::learned_positions, "--learned-positions",
+          "learned position embeddings instead of sinusoids"},
+    Field{"max_positions", &TransformerConfig::max_positions, "", "", at_least(2)},
+    Field{"share_embeddings", &TransformerConfig::share_embeddings, "--share-embeddings",
+          "one embedding matrix for source, target and output"},
+    Field{"tie_output", &TransformerConfig::tie_output, "--tie-output,!--no-tie-output",
+          "output projection shares the target embedding"},
+    Field{"self_attention", &TransformerConfig::self_attention, "--self-attention",
+          "attention variant for self-attention (qkv variants)"},
+    Field{"cross_attention", &TransformerConfig::cross_attention, "--cross-attention",
+          "attention variant for encoder-decoder attention"},
+    Field{"activation", &TransformerConfig::activation, "--activation", "feed-forward activation"},
+    Field{"dtype", &TransformerConfig::dtype, "", ""},
 };
 
 }  // namespace qkv::models

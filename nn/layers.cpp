@@ -37,12 +37,18 @@ Tensor GELU::forward(const Tensor& x) { return gelu(x); }
 Tensor Tanh::forward(const Tensor& x) { return tanh(x); }
 Tensor Sigmoid::forward(const Tensor& x) { return sigmoid(x); }
 
-std::unique_ptr<UnaryModule> make_activation(const std::string& name) {
-  if (name == "relu") return std::make_unique<ReLU>();
-  if (name == "gelu") return std::make_unique<GELU>();
-  if (name == "tanh") return std::make_unique<Tanh>();
-  if (name == "sigmoid") return std::make_unique<Sigmoid>();
-  throw Error(fmt::format("make_activation: unknown activation '{}' (known: relu, gelu, tanh, sigmoid)", name));
+std::unique_ptr<UnaryModule> make_activation(Activation activation) {
+  switch (activation) {
+    case Activation::relu:
+      return std::make_unique<ReLU>();
+    case Activation::gelu:
+      return std::make_unique<GELU>();
+    case Activation::tanh:
+      return std::make_unique<Tanh>();
+    case Activation::sigmoid:
+      return std::make_unique<Sigmoid>();
+  }
+  throw Error(fmt::format("make_activation: unknown activation {}", static_cast<int>(activation)));
 }
 
 Tensor Sequential::forward(const Tensor& x) {
@@ -55,7 +61,7 @@ void Sequential::visit(ModuleVisitor& v) {
   for (size_t i = 0; i < layers_.size(); ++i) v.module(std::to_string(i), *layers_[i]);
 }
 
-FeedForward::FeedForward(int64_t d_model, int64_t d_ff, double dropout, const std::string& activation, Dtype dtype)
+FeedForward::FeedForward(int64_t d_model, int64_t d_ff, double dropout, Activation activation, Dtype dtype)
     : linear1_(d_model, d_ff, true, dtype),
       activation_(make_activation(activation)),
       dropout_(dropout),

@@ -8,6 +8,7 @@
 #include "nn/functional.h"
 #include "nn/linear.h"
 #include "nn/module.h"
+#include "tensor/enum_names.h"
 
 namespace qkv {
 
@@ -64,8 +65,16 @@ class Sigmoid : public UnaryModule {
   void visit(ModuleVisitor&) override {}
 };
 
-// An activation by name: "relu", "gelu", "tanh" or "sigmoid".
-std::unique_ptr<UnaryModule> make_activation(const std::string& name);
+// The feed-forward block's nonlinearity; its names ("relu", ...) are for the command line and
+// checkpoint metadata (tensor/enum_names.h).
+enum class Activation { relu, gelu, tanh, sigmoid };
+constexpr EnumNames<Activation, 4> enum_names(Activation) {
+  return {"activation",
+          {{{Activation::relu, "relu"}, {Activation::gelu, "gelu"}, {Activation::tanh, "tanh"},
+            {Activation::sigmoid, "sigmoid"}}}};
+}
+
+std::unique_ptr<UnaryModule> make_activation(Activation activation);
 
 // Applies its layers in order; they are named "0", "1", ... in parameter names.
 class Sequential : public UnaryModule {
@@ -91,7 +100,7 @@ class Sequential : public UnaryModule {
 // Parameter names match torch.nn.TransformerEncoderLayer: linear1, linear2.
 class FeedForward : public UnaryModule {
  public:
-  FeedForward(int64_t d_model, int64_t d_ff, double dropout = 0.0, const std::string& activation = "relu",
+  FeedForward(int64_t d_model, int64_t d_ff, double dropout = 0.0, Activation activation = Activation::relu,
               Dtype dtype = Dtype::float32);
   Tensor forward(const Tensor& x) override;  // (..., d_model) -> (..., d_model)
   void visit(ModuleVisitor& v) override;

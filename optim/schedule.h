@@ -19,9 +19,18 @@
 #include <cstdint>
 #include <functional>
 
+#include "tensor/enum_names.h"
+
 namespace qkv {
 
 using Schedule = std::function<double(int64_t step)>;
+
+// The decay after the warmup that a training run chooses (qkv train --schedule): warmup then
+// 1/√step (warmup_inverse_sqrt_lr), or warmup then half a cosine down to 0 (cosine_lr).
+enum class LrSchedule { inverse_sqrt, cosine };
+constexpr EnumNames<LrSchedule, 2> enum_names(LrSchedule) {
+  return {"schedule", {{{LrSchedule::inverse_sqrt, "inverse-sqrt"}, {LrSchedule::cosine, "cosine"}}}};
+}
 
 // lr at every step.
 Schedule constant_lr(double lr);

@@ -34,19 +34,6 @@ std::vector<std::pair<std::string, Generator*>> named_generators(Module& root) {
   return std::move(v.out);
 }
 
-// TrainingState as (name, field) pairs, once for saving and loading.
-template <class State, class F>
-void for_each_field(State& s, F&& f) {
-  f("epoch", s.epoch);
-  f("batch_in_epoch", s.batch_in_epoch);
-  f("step", s.step);
-  f("target_tokens", s.target_tokens);
-  f("train_seconds", s.train_seconds);
-  f("best_bleu", s.best_bleu);
-  f("best_epoch", s.best_epoch);
-  f("epochs_without_improvement", s.epochs_without_improvement);
-}
-
 const std::string& require(const Checkpoint& file, const std::string& key) {
   const auto it = file.metadata.find(key);
   if (it == file.metadata.end()) {
@@ -96,9 +83,7 @@ void save_checkpoint(const std::string& path, const TrainOptions& options, const
     for (const auto& [k, v] : os.scalars) metadata["optim." + k] = fmt::format("{:.17g}", v);
     for (const auto& [k, t] : os.tensors) tensors.emplace_back("optim/" + k, t);
   }
-  for_each_field(state, [&](const char* name, const auto& v) {
-    metadata[fmt::format("state.{}", name)] = fmt::format("{:.17g}", static_cast<double>(v));
-  });
+  models::write_fields(training_state_fields, state, models::DoubleText::digits17, metadata, "state.");
   metadata["source.tokenizer"] = source.tokenizer().serialize();
   metadata["source.vocab"] = source.vocab().serialize();
   metadata["target.tokenizer"] = target.tokenizer().serialize();
@@ -118,9 +103,9 @@ LoadedCheckpoint load_checkpoint(const std::string& path) {
   } catch (const Error& e) {
     throw Error(fmt::format("checkpoint '{}': {}", path, e.what()));
   }
-  for_each_field(out.state, [&](const char* name, auto& v) {
-    v = static_cast<std::remove_reference_t<decltype(v)>>(parse_number(out.file, fmt::format("state.{}", name)));
-  });
+  models::read_fields(training_state_fields,
+                      models::MetadataReader(fmt::format("checkpoint '{}'", path), out.file.metadata), out.state,
+                      "state.");
   out.source = load_codec(out.file, "source");
   out.target = load_codec(out.file, "target");
   return out;

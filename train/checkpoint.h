@@ -18,8 +18,10 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <tuple>
 
 #include "io/safetensors.h"
+#include "models/config_fields.h"
 #include "nn/module.h"
 #include "optim/optimizer.h"
 #include "train/text_codec.h"
@@ -36,6 +38,18 @@ struct TrainingState {
   double best_bleu = -1;       // best validation BLEU so far (-1: none yet)
   int64_t best_epoch = -1;
   int64_t epochs_without_improvement = 0;
+};
+
+// TrainingState's fields, saved as state.<key> (models/config_fields.h).
+inline constexpr std::tuple training_state_fields{
+    models::Field{"epoch", &TrainingState::epoch},
+    models::Field{"batch_in_epoch", &TrainingState::batch_in_epoch},
+    models::Field{"step", &TrainingState::step},
+    models::Field{"target_tokens", &TrainingState::target_tokens},
+    models::Field{"train_seconds", &TrainingState::train_seconds},
+    models::Field{"best_bleu", &TrainingState::best_bleu},
+    models::Field{"best_epoch", &TrainingState::best_epoch},
+    models::Field{"epochs_without_improvement", &TrainingState::epochs_without_improvement},
 };
 
 // What a checkpoint holds, read back.

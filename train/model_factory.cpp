@@ -8,9 +8,13 @@
 namespace qkv::train {
 
 std::unique_ptr<models::Seq2Seq> make_model(const TrainOptions& options) {
-  if (options.arch == "transformer") return std::make_unique<models::Transformer>(options.model);
-  if (options.arch == "rnn") return std::make_unique<models::RnnSeq2Seq>(options.rnn);
-  throw Error(fmt::format("make_model: unknown arch '{}' (known: transformer, rnn)", options.arch));
+  switch (options.arch) {
+    case Arch::transformer:
+      return std::make_unique<models::Transformer>(options.model);
+    case Arch::rnn:
+      return std::make_unique<models::RnnSeq2Seq>(options.rnn);
+  }
+  throw Error(fmt::format("make_model: unknown arch {}", static_cast<int>(options.arch)));
 }
 
 }  // namespace qkv::train

@@ -10,7 +10,7 @@
 
 namespace qkv::train {
 
-// Throws qkv::Error for an unknown arch or an invalid config (vocabulary sizes included).
+// Throws qkv::Error for an invalid config (vocabulary sizes included).
 std::unique_ptr<models::Seq2Seq> make_model(const TrainOptions& options);
 
 }  // namespace qkv::train

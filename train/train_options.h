@@ -5,16 +5,32 @@
 // Options travel with the run: they are written into every checkpoint's metadata, so
 // `--resume` continues with the options the run started with (data, model, recipe) and only
 // the run-control options given on the command line (epochs, time limit, patience) may change.
+//
+// Each option is listed once more, in train_recipe_fields or run_control_fields below (key,
+// flag, help, valid range: models/config_fields.h); the metadata round trip, the range checks
+// and qkv train's flags all come from those lists.
 #pragma once
 
 #include <cstdint>
 #include <map>
 #include <string>
+#include <tuple>
 
+#include "data/tokenizer.h"
+#include "models/config_fields.h"
 #include "models/rnn_seq2seq_config.h"
 #include "models/transformer_config.h"
+#include "optim/schedule.h"
+#include "tensor/enum_names.h"
 
 namespace qkv::train {
+
+// The model a run trains: a Transformer (models/transformer.h) or an RNN encoder–decoder with
+// attention (models/rnn_seq2seq.h).
+enum class Arch { transformer, rnn };
+constexpr EnumNames<Arch, 2> enum_names(Arch) {
+  return {"architecture", {{{Arch::transformer, "transformer"}, {Arch::rnn, "rnn"}}}};
+}
 
 struct TrainOptions {
   // Data: two aligned files, or one tab-separated file (train_tsv / valid_tsv).
@@ -23,16 +39,16 @@ struct TrainOptions {
   std::string valid_source = "data/multi30k/val.en";
   std::string valid_target = "data/multi30k/val.de";
   std::string train_tsv, valid_tsv;
-  std::string tokenizer = "whitespace";  // "whitespace" or "bpe"
-  int64_t bpe_merges = 8000;             // with tokenizer = "bpe": merges learned per side
-  int64_t min_freq = 2;                  // rarer tokens become <unk>
-  int64_t max_length = 100;              // longer training pairs are dropped (tokens)
+  data::TokenizerKind tokenizer = data::TokenizerKind::whitespace;
+  int64_t bpe_merges = 8000;  // with the bpe tokenizer: merges learned per side
+  int64_t min_freq = 2;       // rarer tokens become <unk>
+  int64_t max_length = 100;   // longer training pairs are dropped (tokens)
 
-  // Model: the architecture, "transformer" or "rnn", and its config (the other one is unused).
+  // Model: the architecture and its config (the other one is unused).
   // The Transformer recipe (models/transformer_config.h) is d=256, 8 heads, 3+3 layers with a
   // 512-wide feed-forward block, post-norm, sinusoidal positions, tied output; the RNN recipe is
   // RnnSeq2SeqConfig's defaults.
-  std::string arch = "transformer";
+  Arch arch = Arch::transformer;
   models::TransformerConfig model = default_model();
   models::RnnSeq2SeqConfig rnn;
 
@@ -40,10 +56,10 @@ struct TrainOptions {
   int64_t max_tokens = 2048;   // tokens per batch (padded source or target, whichever is longer)
   double lr = 1e-3;            // peak learning rate
   int64_t warmup_steps = 400;  // linear warmup, then the schedule's decay
-  // "inverse-sqrt": lr·√(warmup/step) after the warmup, never reaching zero; "cosine": half a
+  // inverse_sqrt: lr·√(warmup/step) after the warmup, never reaching zero; cosine: half a
   // cosine from lr down to 0 at step decay_steps (counting the warmup), then 0 (optim/schedule.h).
-  std::string schedule = "inverse-sqrt";
-  int64_t decay_steps = 0;  // with "cosine": where the learning rate reaches 0 (usually = max_steps)
+  LrSchedule schedule = LrSchedule::inverse_sqrt;
+  int64_t decay_steps = 0;  // with cosine: where the learning rate reaches 0 (usually = max_steps)
   double beta2 = 0.98;
   double weight_decay = 0.0;
   double label_smoothing = 0.1;
@@ -74,11 +90,75 @@ struct TrainOptions {
 
   // The options as checkpoint metadata ("train.<name>" keys plus "model.<key>" for the config of
   // the architecture in use), and back. A checkpoint without train.arch (written before the RNN
-  // existed) holds a Transformer.
+  // existed) holds a Transformer; one without train.schedule and train.decay_steps (written
+  // before --schedule) was trained with inverse-sqrt.
   std::map<std::string, std::string> to_metadata() const;
   static TrainOptions from_metadata(const std::map<std::string, std::string>& metadata);
-  // Throws qkv::Error naming the first option out of range.
+  // Throws qkv::Error naming the flag of the first option out of range (--lr, ...). The model's
+  // own config is validated when the model is built from it.
   void validate() const;
 };
+
+using models::above;
+using models::at_least;
+using models::Field;
+using models::interval;
+
+// The options a run keeps for its whole life, resumed or not (config_fields.h; the model's own
+// fields are in transformer_config_fields and rnn_seq2seq_config_fields).
+inline constexpr std::tuple train_recipe_fields{
+    // key, member, flag, help, valid range
+    Field{"train_source", &TrainOptions::train_source, "--train-source", "training source sentences, one per line"},
+    Field{"train_target", &TrainOptions::train_target, "--train-target", "training target sentences, aligned"},
+    Field{"valid_source", &TrainOptions::valid_source, "--valid-source", "validation source sentences"},
+    Field{"valid_target", &TrainOptions::valid_target, "--valid-target", "validation target sentences"},
+    Field{"train_tsv", &TrainOptions::train_tsv, "--train-tsv",
+          "training pairs as source<TAB>target lines (instead of two files)"},
+    Field{"valid_tsv", &TrainOptions::valid_tsv, "--valid-tsv", "validation pairs as source<TAB>target lines"},
+    Field{"tokenizer", &TrainOptions::tokenizer, "--tokenizer", "whitespace or bpe"},
+    Field{"bpe_merges", &TrainOptions::bpe_merges, "--bpe-merges", "BPE merges learned per language", above(0)},
+    Field{"min_freq", &TrainOptions::min_freq, "--min-freq", "rarer tokens become <unk>", at_least(1)},
+    Field{"max_length", &TrainOptions::max_length, "--max-length", "drop training pairs longer than this (tokens)",
+          at_least(1)},
+    Field{"arch", &TrainOptions::arch, "--arch",
+          "transformer, or rnn: a recurrent encoder-decoder with attention (--rnn-* options)"},
+    Field{"max_tokens", &TrainOptions::max_tokens, "--max-tokens", "tokens per batch", at_least(8)},
+    Field{"lr", &TrainOptions::lr, "--lr", "peak learning rate", interval('(', 0, 10, ')')},
+    Field{"warmup_steps", &TrainOptions::warmup_steps, "--warmup", "linear warmup steps, then the schedule's decay",
+          at_least(1)},
+    Field{"schedule", &TrainOptions::schedule, "--schedule",
+          "after the warmup: inverse-sqrt (lr·√(warmup/step)), or cosine (down to 0 at --decay-steps)"},
+    Field{"decay_steps", &TrainOptions::decay_steps, "--decay-steps",
+          "with --schedule cosine: the step at which the learning rate reaches 0 (usually --max-steps)"},
+    Field{"beta2", &TrainOptions::beta2, "--beta2", "Adam beta2", interval('(', 0, 1, ')')},
+    Field{"weight_decay", &TrainOptions::weight_decay, "--weight-decay", "AdamW decoupled weight decay (0: Adam)",
+          at_least(0)},
+    Field{"label_smoothing", &TrainOptions::label_smoothing, "--label-smoothing", "label smoothing",
+          interval('[', 0, 1, ')')},
+    Field{"clip_norm", &TrainOptions::clip_norm, "--clip-norm", "clip gradients to this global norm (0: off)",
+          at_least(0)},
+    Field{"seed", &TrainOptions::seed, "--seed", "seed for initialisation, batching and dropout"},
+};
+
+// The options `--resume` may change (run control). progress has no key: it is not saved.
+inline constexpr std::tuple run_control_fields{
+    // key, member, flag, help, valid range
+    Field{"epochs", &TrainOptions::epochs, "--epochs", "epochs", at_least(1)},
+    Field{"max_minutes", &TrainOptions::max_minutes, "--max-minutes",
+          "stop after this much training time, counting the whole run (0: none)", at_least(0)},
+    Field{"max_steps", &TrainOptions::max_steps, "--max-steps", "stop after this many updates in all (0: none)",
+          at_least(0)},
+    Field{"patience", &TrainOptions::patience, "--patience", "early stopping: epochs without a better BLEU (0: off)",
+          at_least(0)},
+    Field{"valid_beam", &TrainOptions::valid_beam, "--valid-beam", "beam size for validation BLEU", at_least(1)},
+    Field{"keep_checkpoints", &TrainOptions::keep_checkpoints, "--keep-checkpoints",
+          "keep the last N epochs' weights as epoch-NNN.safetensors, for qkv average (0: none)", at_least(0)},
+    Field{"valid_sentences", &TrainOptions::valid_sentences, "--valid-sentences",
+          "validation BLEU on the first N sentences (0: all)", at_least(0)},
+    Field{"out_dir", &TrainOptions::out_dir, "--out-dir", "checkpoints, metrics.jsonl and curves go here"},
+    Field{"", &TrainOptions::progress, "--progress,!--no-progress", "show the progress bar"},
+};
+
+inline constexpr auto train_option_fields = std::tuple_cat(train_recipe_fields, run_control_fields);
 
 }  // namespace qkv::train

@@ -46,7 +46,8 @@ std::vector<std::vector<std::string>> tokenize_all(const data::Tokenizer& tok, c
 
 // Learns one side's text pipeline from its training sentences.
 std::shared_ptr<TextCodec> learn_codec(const TrainOptions& o, const std::vector<std::string>& lines) {
-  auto tokenizer = o.tokenizer == "bpe" ? data::learn_bpe(lines, o.bpe_merges) : data::make_whitespace_tokenizer();
+  auto tokenizer = o.tokenizer == data::TokenizerKind::bpe ? data::learn_bpe(lines, o.bpe_merges)
+                                                           : data::make_whitespace_tokenizer();
   data::Vocab vocab = data::Vocab::build(tokenize_all(*tokenizer, lines), o.min_freq);
   return std::make_shared<TextCodec>(std::move(tokenizer), std::move(vocab));
 }
@@ -113,8 +114,8 @@ class Run {
     } else {
       optimizer_ = std::make_unique<Adam>(params, AdamOptions{.lr = o_.lr, .beta2 = o_.beta2, .eps = 1e-9});
     }
-    schedule_ = o_.schedule == "cosine" ? cosine_lr(o_.lr, o_.decay_steps, o_.warmup_steps, 0.0)
-                                        : warmup_inverse_sqrt_lr(o_.lr, o_.warmup_steps);
+    schedule_ = o_.schedule == LrSchedule::cosine ? cosine_lr(o_.lr, o_.decay_steps, o_.warmup_steps, 0.0)
+                                                  : warmup_inverse_sqrt_lr(o_.lr, o_.warmup_steps);
     if (checkpoint != nullptr) {
       restore_model(*checkpoint, *model_);
       restore_optimizer(*checkpoint, *optimizer_);
@@ -124,7 +125,8 @@ class Run {
     fmt::print("qkv train: {} training pairs ({} dropped as longer than {}), {} validation pairs\n",
                train_examples_.size(), dropped_count(), o_.max_length, valid_examples_.size());
     fmt::print("qkv train: vocabularies {} (source) and {} (target); {} model, {} parameters; out {}\n",
-               source_->vocab().size(), target_->vocab().size(), o_.arch, model_->parameter_count(), o_.out_dir);
+               source_->vocab().size(), target_->vocab().size(), enum_name(o_.arch), model_->parameter_count(),
+               o_.out_dir);
     fmt::print("qkv train: {} threads; {}\n", num_threads(), blas::kernels_note());
   }
 

@@ -42,7 +42,7 @@ inline RnnSeq2SeqConfig tiny_rnn_config(const std::string& cell, const std::stri
   RnnSeq2SeqConfig c;
   c.source_vocab = 11;
   c.target_vocab = 13;
-  c.cell = cell;
+  c.cell = parse_enum<RnnCell>(cell, "tiny_rnn_config");
   c.attention = attention;
   c.embedding_dim = 4;
   c.encoder_hidden = 3;

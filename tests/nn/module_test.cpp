@@ -106,6 +106,6 @@ TEST_CASE("layers reject bad configuration and input with clear errors", "[nn]")
   Linear lin(3, 2);
   REQUIRE_THROWS_WITH(lin(ones({4, 5})), Contains("Linear: expected input (..., 3), got [4, 5]"));
   REQUIRE_THROWS_WITH(Embedding(10, 4, 12), Contains("padding_idx 12 is outside [0, 10)"));
-  REQUIRE_THROWS_WITH(make_activation("swish"), Contains("unknown activation 'swish'"));
+  REQUIRE_THROWS_WITH(parse_enum<Activation>("swish", "--activation"), Contains("unknown activation 'swish'"));
   REQUIRE_THROWS_WITH(Dropout(1.5), Contains("Dropout: probability 1.5"));
 }

@@ -76,7 +76,7 @@ train::TrainOptions tiny_options(const TempDir& dir) {
 // dropout generator: embeddings, between layers, readout).
 train::TrainOptions tiny_rnn_options(const TempDir& dir) {
   train::TrainOptions o = tiny_options(dir);
-  o.arch = "rnn";
+  o.arch = train::Arch::rnn;
   o.rnn.embedding_dim = 8;
   o.rnn.encoder_hidden = 8;
   o.rnn.encoder_layers = 2;
@@ -169,7 +169,7 @@ TEST_CASE("trainer: the cosine schedule reaches zero at --decay-steps, and a res
           "[train]") {
   TempDir dir("cosine");
   train::TrainOptions o = tiny_options(dir);
-  o.schedule = "cosine";
+  o.schedule = LrSchedule::cosine;
   o.decay_steps = 10;  // warmup 5, then half a cosine over 5 steps, then 0
   check_resume_equals_uninterrupted(dir, o);
   const auto rows = train::read_metrics(dir / "whole/metrics.jsonl");
@@ -249,7 +249,7 @@ TEST_CASE("trainer: an RNN checkpoint records its architecture and loads back in
   o.rnn.attention = "bilinear";
   const train::TrainResult r = train::train(o);
   const train::LoadedCheckpoint ck = train::load_checkpoint(r.last_checkpoint);
-  CHECK(ck.options.arch == "rnn");
+  CHECK(ck.options.arch == train::Arch::rnn);
   CHECK(ck.options.rnn.attention == "bilinear");
   CHECK(ck.options.rnn.decoder_layers == 2);
   CHECK(ck.options.rnn.target_vocab == 14);
@@ -279,19 +279,22 @@ TEST_CASE("trainer: options without an arch or a schedule, from older checkpoint
   metadata.erase("train.schedule");  // nor a schedule, from checkpoints older than --schedule
   metadata.erase("train.decay_steps");
   const train::TrainOptions back = train::TrainOptions::from_metadata(metadata);
-  CHECK(back.arch == "transformer");
-  CHECK(back.schedule == "inverse-sqrt");
+  CHECK(back.arch == train::Arch::transformer);
+  CHECK(back.schedule == LrSchedule::inverse_sqrt);
   CHECK(back.decay_steps == 0);
   CHECK(back.model.to_metadata() == o.model.to_metadata());
 
-  o.arch = "rnn";
+  o.arch = train::Arch::rnn;
   o.rnn.source_vocab = o.rnn.target_vocab = 10;
-  o.rnn.cell = "lstm";
+  o.rnn.cell = models::RnnCell::lstm;
   const train::TrainOptions rnn = train::TrainOptions::from_metadata(o.to_metadata());
-  CHECK(rnn.arch == "rnn");
+  CHECK(rnn.arch == train::Arch::rnn);
   CHECK(rnn.rnn.to_metadata() == o.rnn.to_metadata());
-  o.arch = "cnn";
-  CHECK_THROWS_WITH(o.validate(), Catch::Contains("--arch"));
+  // An architecture is a type; a bad name can only come from outside (flag, config file, metadata).
+  CHECK_THROWS_WITH(parse_enum<train::Arch>("cnn", "--arch"), Catch::Contains("--arch"));
+  metadata = o.to_metadata();
+  metadata["train.arch"] = "cnn";
+  CHECK_THROWS_WITH(train::TrainOptions::from_metadata(metadata), Catch::Contains("train.arch"));
 }
 
 TEST_CASE("trainer: checkpoints keep the options, the state and the text pipelines", "[train]") {
@@ -319,15 +322,13 @@ TEST_CASE("trainer: bad options name the flag", "[train]") {
   o.lr = -1;
   CHECK_THROWS_WITH(o.validate(), Catch::Contains("--lr"));
   o = {};
-  o.tokenizer = "chars";
-  CHECK_THROWS_WITH(o.validate(), Catch::Contains("--tokenizer"));
-  o = {};
-  o.schedule = "linear";
-  CHECK_THROWS_WITH(o.validate(), Catch::Contains("--schedule"));
-  o.schedule = "cosine";  // needs --decay-steps past the warmup
+  // Names are parsed where they enter (the command line here); inside, they are types.
+  CHECK_THROWS_WITH(parse_enum<data::TokenizerKind>("chars", "--tokenizer"), Catch::Contains("--tokenizer"));
+  CHECK_THROWS_WITH(parse_enum<LrSchedule>("linear", "--schedule"), Catch::Contains("--schedule"));
+  o.schedule = LrSchedule::cosine;  // needs --decay-steps past the warmup
   o.decay_steps = o.warmup_steps;
   CHECK_THROWS_WITH(o.validate(), Catch::Contains("--decay-steps") && Catch::Contains("above --warmup (400)"));
-  o.schedule = "inverse-sqrt";  // which has no use for it
+  o.schedule = LrSchedule::inverse_sqrt;  // which has no use for it
   o.decay_steps = 1000;
   CHECK_THROWS_WITH(o.validate(), Catch::Contains("--decay-steps") && Catch::Contains("--schedule cosine"));
   TempDir dir("missing");

@@ -1,0 +1,59 @@
+// field_options.h — command-line flags made from a config's field list (models/config_fields.h):
+// each field with a flag becomes a CLI11 option bound to that field of `config`, with the
+// field's help text and the field's current value as the default shown in --help.
+//
+//   auto o = std::make_shared<train::TrainOptions>();
+//   add_field_options(app, train::train_recipe_fields, *o);  // --train-source ... --seed
+//
+// A bool field is a flag ("--pre-norm,!--post-norm" gives its negation too). An enum field takes
+// one of its names (tensor/enum_names.h); any other name is a CLI11 validation error naming the
+// flag and listing the names. `config` must outlive the parse.
+#pragma once
+
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "models/config_fields.h"
+#include "tensor/enum_names.h"
+#include "tensor/error.h"
+
+namespace qkv::cli {
+
+// Adds the flags of `fields` to `app`, in the list's order, and returns them.
+template <class Config, class Fields>
+std::vector<CLI::Option*> add_field_options(CLI::App& app, const Fields& fields, Config& config) {
+  std::vector<CLI::Option*> added;
+  models::for_each_field(fields, [&](const auto& f) {
+    if (f.flag[0] == '\0') return;
+    auto& value = config.*f.member;
+    using T = std::remove_reference_t<decltype(value)>;
+    CLI::Option* opt = nullptr;
+    if constexpr (std::is_same_v<T, bool>) {
+      opt = app.add_flag(f.flag, value, f.help);
+    } else if constexpr (std::is_same_v<T, Dtype>) {
+      throw Error(fmt::format("add_field_options: {}: a dtype field cannot have a flag", f.key));
+    } else if constexpr (NamedEnum<T>) {
+      const std::string flag(f.flag_name());
+      opt = app.add_option_function<std::string>(
+          f.flag,
+          [&value, flag](const std::string& text) {
+            try {
+              value = parse_enum<T>(text, flag);
+            } catch (const Error& e) {
+              throw CLI::ValidationError(e.what());
+            }
+          },
+          f.help);
+      opt->default_str(std::string(enum_name(value)));
+    } else {
+      opt = app.add_option(f.flag, value, f.help);
+    }
+    added.push_back(opt->capture_default_str());
+  });
+  return added;
+}
+
+}  // namespace qkv::cli
