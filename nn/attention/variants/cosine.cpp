@@ -59,9 +59,12 @@ class CosineAttention : public ScoredAttention {
   Tensor log_scale_;  // (H): log(1/τ)
 };
 
-const bool registered =
-    register_attention("cosine", "cos(q, k)/τ, learnable τ per head; option scale (1/τ at init)",
-                       [](const AttentionConfig& c) { return std::make_unique<CosineAttention>(c); });
-
 }  // namespace
+
+// The registry calls this before its first lookup (nn/attention/builtin.cpp).
+void register_cosine_attention() {
+  register_attention("cosine", "cos(q, k)/τ, learnable τ per head; option scale (1/τ at init)",
+                     [](const AttentionConfig& c) { return std::make_unique<CosineAttention>(c); });
+}
+
 }  // namespace qkv
