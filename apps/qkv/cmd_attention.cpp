@@ -55,7 +55,8 @@ Command add_attention(CLI::App& app) {
     fmt::print("source: {}\ntarget: {}\n", o->source, o->target);
     for (const models::AttentionFigure& f : figures) {
       const std::string path = o->out_dir + "/" + f.name + ".svg";
-      viz::save_heatmaps(path, viz::attention_figure(f.title, f.layers, labels(f.queries), labels(f.keys)));
+      viz::save_heatmaps(path, viz::attention_figure(f.title, f.layers, labels(f.queries), labels(f.keys),
+                                                     {.panel_title = f.panel_title}));
       fmt::print("wrote {}\n", path);
     }
     return 0;
