@@ -131,10 +131,11 @@ std::vector<AttentionFigure> RnnSeq2Seq::attention_figures(const Tensor& src, co
   forward_impl(src, src_padding, tgt_in, &weights);  // weights (1, T, S): one head
   using Tokens = AttentionFigure::Tokens;
   return {{"cross_attention",
-           "decoder attention over the source (alignment)",
+           "decoder attention over the source",
            Tokens::target_out,
            Tokens::source,
-           {weights}}};
+           {weights},
+           "alignment"}};
 }
 
 }  // namespace qkv::models

@@ -41,6 +41,7 @@ struct AttentionFigure {
   std::string title;                                    // e.g. "encoder-decoder attention"
   Tokens queries, keys;                                 // rows are queries, columns keys
   std::vector<Tensor> layers;                           // per layer: (H, Tq, Tk)
+  std::string panel_title{};                            // one layer of one head: what it is, e.g. "alignment"
 };
 
 class Seq2Seq : public Module {

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "io/module_checkpoint.h"
+#include "qkv_version.h"
 #include "tensor/error.h"
 #include "tensor/factories.h"
 
@@ -70,6 +71,7 @@ void save_checkpoint(const std::string& path, const TrainOptions& options, const
   NamedTensors tensors;
   Metadata metadata = options.to_metadata();
   metadata["format"] = kFormat;
+  metadata["qkv.version"] = QKV_VERSION;  // the qkv that wrote it (qkv_version.h)
   for (auto& [name, t] : model.named_parameters()) tensors.emplace_back("model/" + name, t.detach());
   for (auto& [name, t] : model.named_buffers()) tensors.emplace_back("model/" + name, t);
   for (auto& [name, gen] : named_generators(model)) {

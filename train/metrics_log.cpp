@@ -1,7 +1,6 @@
 // metrics_log.cpp — JSON lines in and out, and the curves drawn from them.
 #include "train/metrics_log.h"
 
-#include <algorithm>
 #include <filesystem>
 
 #include <fmt/format.h>
@@ -9,6 +8,7 @@
 
 #include "io/atomic_file.h"
 #include "tensor/error.h"
+#include "train/training_plots.h"
 #include "viz/line_plot.h"
 
 namespace qkv::train {
@@ -86,41 +86,8 @@ void MetricsLog::append(const MetricsRow& row) {
 }
 
 void MetricsLog::save_plots(const std::string& dir) const {
-  std::vector<double> steps, losses, vsteps, vlosses, epochs, bleus;
-  for (const auto& r : rows_) {
-    if (r.kind == "train") {
-      steps.push_back(static_cast<double>(r.step));
-      losses.push_back(r.loss);
-    } else {
-      vsteps.push_back(static_cast<double>(r.step));
-      vlosses.push_back(r.loss);
-      epochs.push_back(static_cast<double>(r.epoch + 1));
-      bleus.push_back(r.bleu);
-    }
-  }
-  if (steps.empty()) return;
-  // The raw per-batch loss is noisy: plot means over windows of ~1/200 of the run.
-  const size_t window = std::max<size_t>(1, steps.size() / 200);
-  std::vector<double> sx, sy;
-  for (size_t i = 0; i < steps.size(); i += window) {
-    const size_t end = std::min(steps.size(), i + window);
-    double sum = 0;
-    for (size_t j = i; j < end; ++j) sum += losses[j];
-    sx.push_back(steps[end - 1]);
-    sy.push_back(sum / static_cast<double>(end - i));
-  }
-  viz::LinePlot curve{.title = "training curve", .x_label = "step", .y_label = "cross-entropy (nats/token)"};
-  curve.series.push_back(viz::line_series("train (label-smoothed)", sx, sy));
-  if (!vsteps.empty()) {
-    curve.series.push_back(viz::line_series("validation", vsteps, vlosses));
-    curve.series.back().style = viz::Series::Style::line;
-  }
-  viz::save_line_plot(dir + "/training_curve.svg", curve);
-  if (!epochs.empty()) {
-    viz::LinePlot bleu{.title = "validation BLEU", .x_label = "epoch", .y_label = "BLEU"};
-    bleu.series.push_back(viz::line_series("BLEU", epochs, bleus));
-    viz::save_line_plot(dir + "/bleu.svg", bleu);
-  }
+  if (const auto curve = training_curve_plot(rows_)) viz::save_line_plot(dir + "/training_curve.svg", *curve);
+  if (const auto bleu = bleu_plot(rows_)) viz::save_line_plot(dir + "/bleu.svg", *bleu);
 }
 
 }  // namespace qkv::train

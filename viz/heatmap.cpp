@@ -37,22 +37,50 @@ Range colour_range(const std::vector<const std::vector<double>*>& values, const 
   return {lo, hi};
 }
 
-// Width of a colour bar with its tick labels, including the gap before it.
-double colour_bar_width(Range r) {
+// The colour bar's ticks: nice values inside the range plus both ends, so the top and bottom
+// colours always say which value they stand for. A nice tick closer than a label's height to an
+// end is left out; an end is printed with the fewest digits that put it within 0.1% of the
+// range of its value (0.87341 on a 0-based scale: "0.873").
+std::vector<std::pair<double, std::string>> bar_ticks(Range r, double height) {
   const double step = nice_step(r.lo, r.hi, 5);
-  double tick_w = 0;
-  for (double t : nice_ticks(r.lo, r.hi, 5)) tick_w = std::max(tick_w, text_width(tick_label(t, step), kBarTickFont));
-  return 14 + kBarWidth + 6 + tick_w;
+  const double min_gap = (r.hi - r.lo) * (kBarTickFont * 1.2) / height;
+  const auto end_label = [&](double v) {
+    std::string label = tick_label(v, step);
+    double precision = step;
+    for (int extra = 1; extra <= 3 && std::abs(std::stod(label) - v) > 0.001 * (r.hi - r.lo); ++extra) {
+      precision /= 10;
+      label = tick_label(v, precision);
+    }
+    return label;
+  };
+  std::vector<std::pair<double, std::string>> ticks{{r.lo, end_label(r.lo)}};
+  for (double t : nice_ticks(r.lo, r.hi, 5)) {
+    if (t - r.lo >= min_gap && r.hi - t >= min_gap) ticks.emplace_back(t, tick_label(t, step));
+  }
+  ticks.emplace_back(r.hi, end_label(r.hi));
+  return ticks;
 }
 
-void draw_colour_bar(Svg& svg, double x, double y, double height, Range r) {
+// Width of a colour bar with its tick labels and scale label, including the gap before it.
+double colour_bar_width(Range r, double height, const std::string& label) {
+  double tick_w = 0;
+  for (const auto& [t, text] : bar_ticks(r, height)) tick_w = std::max(tick_w, text_width(text, kBarTickFont));
+  return 14 + kBarWidth + 6 + tick_w + (label.empty() ? 0 : 20);
+}
+
+void draw_colour_bar(Svg& svg, double x, double y, double height, Range r, const std::string& label) {
   svg.begin_group("colour-bar");
   svg.rect(x, y, kBarWidth, height, fmt::format("url(#{})", kGradientId), "#444444");
   const LinearScale bar{r.lo, r.hi, y + height, y};
-  const double step = nice_step(r.lo, r.hi, 5);
-  for (double t : nice_ticks(r.lo, r.hi, 5)) {
+  double tick_w = 0;
+  for (const auto& [t, text] : bar_ticks(r, height)) {
     svg.line(x + kBarWidth, bar(t), x + kBarWidth + 4, bar(t), "#444444");
-    svg.text(x + kBarWidth + 6, bar(t), tick_label(t, step), {.size = kBarTickFont, .baseline = "middle"});
+    svg.text(x + kBarWidth + 6, bar(t), text, {.size = kBarTickFont, .baseline = "middle"});
+    tick_w = std::max(tick_w, text_width(text, kBarTickFont));
+  }
+  if (!label.empty()) {
+    svg.text(x + kBarWidth + 6 + tick_w + 12, y + height / 2, label,
+             {.size = 11, .anchor = "middle", .baseline = "middle", .rotate = -90});
   }
   svg.end_group();
 }
@@ -65,11 +93,17 @@ struct Layout {
   double cell = 0, font = 0;
   int64_t label_stride = 1;  // draw every k-th label
   double title_h = 0, y_label_w = 0, row_label_w = 0, col_label_h = 0, x_label_h = 0;
-  double bar_w = 0;  // this panel's own colour bar, if the scale is not shared
+  double bar_w = 0;    // this panel's own colour bar, if the scale is not shared
+  double title_w = 0;  // the panel title, centred over the matrix, may be wider than it
   double matrix_w() const { return static_cast<double>(cols) * cell; }
   double matrix_h() const { return static_cast<double>(rows) * cell; }
   double body_h() const { return bar_w > 0 ? std::max(matrix_h(), kBarMinHeight) : matrix_h(); }
-  double width() const { return y_label_w + row_label_w + matrix_w() + bar_w + 8; }
+  // Room a wide title needs left of the labels and right of the matrix (and its bar).
+  double title_pad_left() const { return std::max(0.0, (title_w - matrix_w()) / 2 - y_label_w - row_label_w); }
+  double title_pad_right() const { return std::max(0.0, (title_w - matrix_w()) / 2 - bar_w - 8); }
+  double width() const {
+    return title_pad_left() + y_label_w + row_label_w + matrix_w() + bar_w + 8 + title_pad_right();
+  }
   double height() const { return title_h + body_h() + col_label_h + x_label_h + 8; }
 };
 
@@ -114,14 +148,16 @@ Layout lay_out(const HeatmapFigure& figure, const HeatmapPanel& panel, size_t in
   l.row_label_w += 8;
   l.col_label_h += 8;
   l.title_h = panel.title.empty() ? 4 : 22;
+  l.title_w = panel.title.empty() ? 0 : text_width(panel.title, 12) * 1.1;  // bold is wider
   l.y_label_w = figure.y_label.empty() ? 0 : 18;
   l.x_label_h = figure.x_label.empty() ? 0 : 18;
   return l;
 }
 
-void draw_panel(Svg& svg, const HeatmapFigure& figure, const HeatmapPanel& panel, const Layout& l, double ox,
-                double oy, Range range) {
+void draw_panel(Svg& svg, const HeatmapFigure& figure, const HeatmapPanel& panel, const Layout& l, double ox, double oy,
+                Range range) {
   svg.begin_group("panel");
+  ox += l.title_pad_left();
   const double mx = ox + l.y_label_w + l.row_label_w;
   const double my = oy + l.title_h;
   const double mw = l.matrix_w(), mh = l.matrix_h();
@@ -146,12 +182,13 @@ void draw_panel(Svg& svg, const HeatmapFigure& figure, const HeatmapPanel& panel
              {.size = l.font, .anchor = "end", .baseline = "middle", .rotate = -90});
   }
   if (!figure.y_label.empty()) {
-    svg.text(ox + 10, my + mh / 2, figure.y_label, {.size = 12, .anchor = "middle", .baseline = "middle", .rotate = -90});
+    svg.text(ox + 10, my + mh / 2, figure.y_label,
+             {.size = 12, .anchor = "middle", .baseline = "middle", .rotate = -90});
   }
   if (!figure.x_label.empty()) {
     svg.text(mx + mw / 2, my + mh + l.col_label_h + 13, figure.x_label, {.size = 12, .anchor = "middle"});
   }
-  if (l.bar_w > 0) draw_colour_bar(svg, mx + mw + 14, my, l.body_h(), range);
+  if (l.bar_w > 0) draw_colour_bar(svg, mx + mw + 14, my, l.body_h(), range, figure.scale_label);
   svg.end_group();
 }
 
@@ -174,13 +211,13 @@ std::string render_heatmaps(const HeatmapFigure& figure) {
   } else {
     for (Layout& l : layouts) {
       ranges.push_back(colour_range({&l.values}, figure));
-      l.bar_w = colour_bar_width(ranges.back());
+      l.bar_w = colour_bar_width(ranges.back(), std::max(l.matrix_h(), kBarMinHeight), figure.scale_label);
     }
   }
 
   const int64_t n = static_cast<int64_t>(figure.panels.size());
-  const int64_t columns =
-      figure.columns > 0 ? std::min(figure.columns, n) : static_cast<int64_t>(std::ceil(std::sqrt(static_cast<double>(n))));
+  const int64_t columns = figure.columns > 0 ? std::min(figure.columns, n)
+                                             : static_cast<int64_t>(std::ceil(std::sqrt(static_cast<double>(n))));
   const int64_t grid_rows = (n + columns - 1) / columns;
   double cell_w = 0, cell_h = 0;
   for (const Layout& l : layouts) cell_w = std::max(cell_w, l.width()), cell_h = std::max(cell_h, l.height());
@@ -189,7 +226,10 @@ std::string render_heatmaps(const HeatmapFigure& figure) {
   const double top = figure.title.empty() ? margin : 40;
   const double grid_w = cell_w * static_cast<double>(columns), grid_h = cell_h * static_cast<double>(grid_rows);
   const double shared_bar_h = std::clamp(grid_h - 40, kBarMinHeight, 320.0);
-  const double width = margin + grid_w + (figure.shared_scale ? colour_bar_width(ranges[0]) : 0) + margin;
+  const double shared_bar_w = figure.shared_scale ? colour_bar_width(ranges[0], shared_bar_h, figure.scale_label) : 0;
+  // Wide enough for the title too (bold, 15 px), which is centred over the whole figure.
+  const double title_w = figure.title.empty() ? 0 : text_width(figure.title, 15) * 1.1;
+  const double width = std::max(margin + grid_w + shared_bar_w + margin, title_w + 2 * margin);
   const double height = top + std::max(grid_h, figure.shared_scale ? shared_bar_h + 20 : 0) + margin;
 
   Svg svg(width, height);
@@ -204,7 +244,9 @@ std::string render_heatmaps(const HeatmapFigure& figure) {
     const double oy = top + static_cast<double>(p / columns) * cell_h;
     draw_panel(svg, figure, figure.panels[i], layouts[i], ox, oy, ranges[i]);
   }
-  if (figure.shared_scale) draw_colour_bar(svg, margin + grid_w + 14, top + 20, shared_bar_h, ranges[0]);
+  if (figure.shared_scale) {
+    draw_colour_bar(svg, margin + grid_w + 14, top + 20, shared_bar_h, ranges[0], figure.scale_label);
+  }
   return svg.finish();
 }
 

@@ -1,7 +1,8 @@
 // heatmap.h — heatmaps as SVG: one or more matrices (e.g. attention weights, one panel per
 // head or layer) in a grid, each with row and column labels (e.g. query and key tokens), a
 // panel title, a viridis colour scale with a colour bar (shared by all panels, or one per
-// panel), and an overall title.
+// panel) whose ticks include both ends of the scale and which can carry a label, and an overall
+// title (the figure is made wide enough for it).
 //
 //   HeatmapFigure fig{.title = "encoder self-attention", .x_label = "keys", .y_label = "queries"};
 //   for (int h = 0; h < heads; ++h)
@@ -35,10 +36,11 @@ struct HeatmapFigure {
   std::string x_label{};  // under every panel, e.g. "keys"
   std::string y_label{};  // beside every panel, e.g. "queries"
   std::vector<HeatmapPanel> panels{};
-  int64_t columns = 0;                       // panels per grid row; 0: about the square root of the count
-  std::optional<double> min{}, max{};        // colour scale; by default the range of the values
-  bool shared_scale = true;  // one scale and colour bar for all panels, or one per panel
-  double cell = 0;                   // cell size in px; 0: chosen from the matrix size
+  int64_t columns = 0;                 // panels per grid row; 0: about the square root of the count
+  std::optional<double> min{}, max{};  // colour scale; by default the range of the values
+  std::string scale_label{};           // beside the colour bar, e.g. "attention weight"
+  bool shared_scale = true;            // one scale and colour bar for all panels, or one per panel
+  double cell = 0;                     // cell size in px; 0: chosen from the matrix size
 };
 
 // The figure as an SVG document; every panel is a <g class="panel">, every colour bar a

@@ -15,7 +15,7 @@ namespace qkv::viz {
 namespace {
 
 constexpr std::array<std::string_view, 10> kPalette{"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
-                                                     "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"};
+                                                    "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"};
 constexpr double kFont = 12;
 
 std::vector<double> values_of(const Tensor& t, std::string_view axis, std::string_view series) {
@@ -41,8 +41,10 @@ void validate(const LinePlot& plot) {
     check(s.x.size() == s.y.size(), "{}: series '{}' has {} x values but {} y values", who, s.name, s.x.size(),
           s.y.size());
     for (size_t i = 0; i < s.x.size(); ++i) {
-      check(std::isfinite(s.x[i]) && std::isfinite(s.y[i]), "{}: series '{}' has a non-finite point ({}, {}) at index {}",
-            who, s.name, s.x[i], s.y[i], i);
+      check(std::isfinite(s.x[i]) && std::isfinite(s.y[i]),
+            "{}: series '{}' has a non-finite point ({}, {}) at index {}", who, s.name, s.x[i], s.y[i], i);
+      check(!plot.y_floor || s.y[i] >= *plot.y_floor, "{}: series '{}' has y = {} at index {}, below the floor {}", who,
+            s.name, s.y[i], i, plot.y_floor.value_or(0));
     }
   }
 }
@@ -62,7 +64,7 @@ Series scatter_series(std::string name, const Tensor& x, const Tensor& y) {
   return scatter_series(name, values_of(x, "x", name), values_of(y, "y", name));
 }
 
-std::string render_line_plot(const LinePlot& plot) {
+AxisRanges axis_ranges(const LinePlot& plot) {
   validate(plot);
   double x_lo = plot.series[0].x[0], x_hi = x_lo, y_lo = plot.series[0].y[0], y_hi = y_lo;
   for (const Series& s : plot.series) {
@@ -71,8 +73,15 @@ std::string render_line_plot(const LinePlot& plot) {
     x_lo = std::min(x_lo, *xmin), x_hi = std::max(x_hi, *xmax);
     y_lo = std::min(y_lo, *ymin), y_hi = std::max(y_hi, *ymax);
   }
-  std::tie(x_lo, x_hi) = padded_range(x_lo, x_hi, 0.02);
-  std::tie(y_lo, y_hi) = padded_range(y_lo, y_hi, 0.05);
+  AxisRanges r;
+  std::tie(r.x_lo, r.x_hi) = padded_range(x_lo, x_hi, 0.02);
+  std::tie(r.y_lo, r.y_hi) = padded_range(y_lo, y_hi, 0.05);
+  if (plot.y_floor) r.y_lo = std::max(r.y_lo, *plot.y_floor);
+  return r;
+}
+
+std::string render_line_plot(const LinePlot& plot) {
+  const auto [x_lo, x_hi, y_lo, y_hi] = axis_ranges(plot);
   const std::vector<double> x_ticks = nice_ticks(x_lo, x_hi, 6);
   const std::vector<double> y_ticks = nice_ticks(y_lo, y_hi, 5);
   const double x_step = nice_step(x_lo, x_hi, 6), y_step = nice_step(y_lo, y_hi, 5);

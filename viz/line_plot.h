@@ -6,11 +6,12 @@
 //   plot.series.push_back(scatter_series("training data", x_train, y_train));
 //   save_line_plot("fit.svg", plot);                                    // atomic write
 //
-// Every value must be finite; an empty plot, an empty series, x/y of different lengths or a
-// NaN/Inf throws qkv::Error naming the plot, the series and the index. Not here: log axes,
+// Every value must be finite; an empty plot, an empty series, x/y of different lengths, a
+// NaN/Inf or a value under y_floor throws qkv::Error naming the plot, the series and the index. Not here: log axes,
 // error bars, several y axes.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -41,7 +42,18 @@ struct LinePlot {
   std::vector<Series> series{};
   double width = 720;
   double height = 450;
+  // The y axis never reaches below this (e.g. 0 for a score that cannot be negative); values
+  // under it are an error.
+  std::optional<double> y_floor{};
 };
+
+// The data ranges the axes span: every point, padded a little on each side. A single value (one
+// point, or a constant series) is padded by half its size, or by 1 when it is 0; y_floor then
+// cuts the padding below it, so one BLEU of 0 gets the axis [0, 1], not [-1, 1].
+struct AxisRanges {
+  double x_lo, x_hi, y_lo, y_hi;
+};
+AxisRanges axis_ranges(const LinePlot& plot);
 
 // The plot as an SVG document.
 std::string render_line_plot(const LinePlot& plot);

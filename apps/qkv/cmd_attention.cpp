@@ -9,11 +9,11 @@
 #include <memory>
 
 #include "apps/qkv/commands.h"
-#include "apps/qkv/model_loader.h"
 #include "autograd/grad_mode.h"
 #include "data/vocab.h"
 #include "tensor/factories.h"
 #include "train/evaluate.h"
+#include "train/trained_model.h"
 #include "viz/attention_maps.h"
 #include "viz/heatmap.h"
 
@@ -30,7 +30,7 @@ Command add_attention(CLI::App& app) {
   app.add_option("--target,-t", o->target, "the target sentence (default: the model's greedy translation)");
   app.add_option("--out-dir", o->out_dir, "where the SVG files go")->capture_default_str();
   return [o]() {
-    LoadedModel m = load_model(o->model);
+    train::LoadedModel m = train::load_model(o->model);
     if (o->target.empty()) o->target = train::translate_lines(*m.model, *m.source, *m.target, {o->source}, {}).at(0);
     const train::SourceBatch src = train::make_source_batch({m.source->encode(o->source)});
     std::vector<int64_t> target_in_ids = {data::Vocab::kBos};
@@ -55,7 +55,8 @@ Command add_attention(CLI::App& app) {
     fmt::print("source: {}\ntarget: {}\n", o->source, o->target);
     for (const models::AttentionFigure& f : figures) {
       const std::string path = o->out_dir + "/" + f.name + ".svg";
-      viz::save_heatmaps(path, viz::attention_figure(f.title, f.layers, labels(f.queries), labels(f.keys)));
+      viz::save_heatmaps(path, viz::attention_figure(f.title, f.layers, labels(f.queries), labels(f.keys),
+                                                     {.panel_title = f.panel_title}));
       fmt::print("wrote {}\n", path);
     }
     return 0;

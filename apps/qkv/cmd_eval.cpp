@@ -6,12 +6,12 @@
 #include <memory>
 
 #include "apps/qkv/commands.h"
-#include "apps/qkv/model_loader.h"
 #include "data/corpus.h"
 #include "metrics/bleu.h"
 #include "metrics/chrf.h"
 #include "tensor/error.h"
 #include "train/evaluate.h"
+#include "train/trained_model.h"
 
 namespace qkv::cli {
 
@@ -34,7 +34,7 @@ Command add_eval(CLI::App& app) {
     std::vector<std::string> hypotheses;
     if (!o->model.empty()) {
       if (o->source.empty()) throw Error("qkv eval: --model needs --source, the sentences to translate");
-      LoadedModel m = load_model(o->model);
+      train::LoadedModel m = train::load_model(o->model);
       const auto start = std::chrono::steady_clock::now();
       hypotheses = train::translate_lines(*m.model, *m.source, *m.target,
                                           data::read_lines(o->source, {.allow_empty = true}), o->decode);

@@ -5,10 +5,10 @@
 #include <memory>
 
 #include "apps/qkv/commands.h"
-#include "apps/qkv/model_loader.h"
 #include "data/corpus.h"
 #include "io/atomic_file.h"
 #include "train/evaluate.h"
+#include "train/trained_model.h"
 
 namespace qkv::cli {
 
@@ -26,7 +26,7 @@ Command add_translate(CLI::App& app) {
   app.add_option("--length-penalty", o->decode.length_penalty, "beam search length penalty alpha")->capture_default_str();
   app.add_option("--max-length", o->decode.max_length, "longest output (0: source length + 50)")->capture_default_str();
   return [o]() {
-    LoadedModel m = load_model(o->model);
+    train::LoadedModel m = train::load_model(o->model);
     std::vector<std::string> lines;
     if (o->input.empty()) {
       for (std::string line; std::getline(std::cin, line);) lines.push_back(line);

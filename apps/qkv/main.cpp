@@ -14,11 +14,14 @@
 #include <fmt/format.h>
 
 #include "apps/qkv/commands.h"
+#include "qkv_version.h"
 #include "tensor/error.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"qkv: train and use sequence-to-sequence Transformers on a CPU"};
   app.require_subcommand(1);
+  app.set_version_flag("--version", fmt::format("qkv {} (compiled for: {})", QKV_VERSION,
+                                                QKV_ARCH_FLAGS[0] ? QKV_ARCH_FLAGS : "any CPU of its architecture"));
   std::vector<std::pair<CLI::App*, qkv::cli::Command>> commands;
   auto add = [&](const char* name, const char* help, qkv::cli::Command (*adder)(CLI::App&)) {
     CLI::App* sub = app.add_subcommand(name, help);

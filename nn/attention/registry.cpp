@@ -1,11 +1,15 @@
 // registry.cpp — the name → factory tables for attention variants and normalisers.
-// The tables are function-local statics, so registration from other files' static
-// initialisers works whatever order those files are initialised in.
+// The tables are function-local statics, so a program's own registration from a static
+// initialiser works whatever order files are initialised in. Every public entry point first
+// makes sure the built-ins are in (builtin.cpp), exactly once, whichever thread comes first.
 #include <algorithm>
 
 #include "nn/attention/variant.h"
 
 namespace qkv {
+
+void register_builtin_attention();  // builtin.cpp
+
 namespace {
 
 struct VariantEntry {
@@ -26,6 +30,24 @@ std::map<std::string, NormaliserEntry>& normaliser_table() {
   return table;
 }
 
+// While the built-ins register, register_attention must not wait for them to finish (it is
+// called from inside ensure_builtins): this flag lets those calls through on that thread.
+thread_local bool registering_builtins = false;
+
+void ensure_builtins() {
+  if (registering_builtins) return;
+  // A function-local static: initialised once, other threads wait until it is done.
+  static const bool done = [] {
+    registering_builtins = true;
+    struct Reset {
+      ~Reset() { registering_builtins = false; }
+    } reset;
+    register_builtin_attention();
+    return true;
+  }();
+  (void)done;
+}
+
 template <class Table>
 std::string known_names(const Table& table) {
   std::string names;
@@ -41,18 +63,21 @@ double AttentionConfig::option(const std::string& key, double fallback) const {
 }
 
 bool register_attention(const std::string& name, const std::string& description, AttentionFactory factory) {
+  ensure_builtins();
   check(variant_table().count(name) == 0, "register_attention: '{}' is registered twice", name);
   variant_table()[name] = {description, std::move(factory)};
   return true;
 }
 
 bool register_normaliser(const std::string& name, const std::string& description, Normaliser normaliser) {
+  ensure_builtins();
   check(normaliser_table().count(name) == 0, "register_normaliser: '{}' is registered twice", name);
   normaliser_table()[name] = {description, std::move(normaliser)};
   return true;
 }
 
 Normaliser find_normaliser(const std::string& name) {
+  ensure_builtins();
   const auto it = normaliser_table().find(name);
   check(it != normaliser_table().end(), "attention: unknown normaliser '{}' (known: {})", name,
         known_names(normaliser_table()));
@@ -60,6 +85,7 @@ Normaliser find_normaliser(const std::string& name) {
 }
 
 std::unique_ptr<AttentionVariant> make_attention(const std::string& name, AttentionConfig config) {
+  ensure_builtins();
   std::string variant = name;
   if (const size_t plus = name.find('+'); plus != std::string::npos) {
     variant = name.substr(0, plus);
@@ -75,12 +101,14 @@ std::unique_ptr<AttentionVariant> make_attention(const std::string& name, Attent
 }
 
 std::vector<RegistryEntry> attention_variants() {
+  ensure_builtins();
   std::vector<RegistryEntry> out;
   for (const auto& [name, entry] : variant_table()) out.push_back({name, entry.description});
   return out;
 }
 
 std::vector<RegistryEntry> normalisers() {
+  ensure_builtins();
   std::vector<RegistryEntry> out;
   for (const auto& [name, entry] : normaliser_table()) out.push_back({name, entry.description});
   return out;

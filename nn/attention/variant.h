@@ -5,9 +5,14 @@
 //     and write `scores` (most variants: how a query matches a key), or derive from
 //     AttentionVariant and write `forward` (variants that change the structure, e.g. linear
 //     attention). Declare parameters in `visit`, initialise them in `reset_own_parameters`.
-//  2. Register it at the bottom of that file:
-//       const bool registered = register_attention("my_variant", "one-line description",
-//           [](const AttentionConfig& c) { return std::make_unique<MyVariant>(c); });
+//  2. Register it at the bottom of that file, in a function named after it, and add that
+//     function to the list in nn/attention/builtin.cpp (two lines):
+//       void register_my_variant_attention() {
+//         register_attention("my_variant", "one-line description",
+//                            [](const AttentionConfig& c) { return std::make_unique<MyVariant>(c); });
+//       }
+//     The registry calls the list before its first lookup, so the variant is there however
+//     qkv is linked (a static archive keeps only the files a program references).
 //  3. Add one test file, tests/attention/<name>_test.cpp, for what is special about it. The
 //     conformance test (tests/attention/conformance_test.cpp) already runs every registered
 //     variant through shapes, causal and padding masks, fully masked rows, batch
@@ -20,9 +25,16 @@
 //  4. It is now selectable by name: MultiHeadAttentionConfig::attention = "my_variant", and
 //     `--attention my_variant` wherever the command line takes an attention type, and
 //     scripts/bench_variants.sh (bench/variants_bench.cpp) times it beside every other.
-//  A new normaliser is the same: one file in nn/attention/normalisers/ with a Normaliser
-//  and register_normaliser at its bottom (softmax.cpp is the shortest); one that sorts each
-//  row for a threshold, like sparsemax.cpp, gets its op wrapper from sorted_rows.h.
+//  A new normaliser is the same: one file in nn/attention/normalisers/ with a Normaliser and
+//  a register_<name>_normaliser function at its bottom, listed in builtin.cpp (softmax.cpp is
+//  the shortest); one that sorts each row for a threshold, like sparsemax.cpp, gets its op
+//  wrapper from sorted_rows.h.
+//
+// ── A variant in your own program (qkv installed, not edited) ─────────────────────────────
+//  Steps 1 and 2 in a file of your program, registering from a file-scope constant:
+//       const bool registered = register_attention("my_variant", "...", factory);
+//  That file is linked into your program directly, so its initialiser runs before main;
+//  examples/consumer/softcap_attention.cpp does this.
 // ──────────────────────────────────────────────────────────────────────────────────────────
 //
 // Shapes: q (B, H, Tq, Dh), k (B, H, Tk, Dh), v (B, H, Tk, Dv) → out (B, H, Tq, Dv), and when
@@ -137,7 +149,8 @@ class ScoredAttention : public AttentionVariant {
 
 using AttentionFactory = std::function<std::unique_ptr<AttentionVariant>(const AttentionConfig&)>;
 
-// Registers a variant under `name`; returns true so it can initialise a file-scope constant.
+// Registers a variant under `name` (an error if the name is taken, built-ins included); returns
+// true so a program's own file can register from a file-scope constant.
 bool register_attention(const std::string& name, const std::string& description, AttentionFactory factory);
 // Registers a normaliser for ScoredAttention under `name`.
 bool register_normaliser(const std::string& name, const std::string& description, Normaliser normaliser);

@@ -80,8 +80,12 @@ Tensor entmax15_normaliser(const Tensor& scores, const Tensor& allowed) {
       [](auto... args) { entmax15_backward_rows(args...); });
 }
 
-const bool registered = register_normaliser(
-    "entmax15", "1.5-entmax: max(s/2 - τ, 0)², sparse but smoother than sparsemax; masked keys 0", entmax15_normaliser);
-
 }  // namespace
+
+// The registry calls this before its first lookup (nn/attention/builtin.cpp).
+void register_entmax15_normaliser() {
+  register_normaliser("entmax15", "1.5-entmax: max(s/2 - τ, 0)², sparse but smoother than sparsemax; masked keys 0",
+                      entmax15_normaliser);
+}
+
 }  // namespace qkv

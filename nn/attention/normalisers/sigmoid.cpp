@@ -12,7 +12,11 @@ Tensor sigmoid_normaliser(const Tensor& scores, const Tensor& allowed) {
   return allowed.defined() ? masked_fill(w, raw::logical_not(allowed), 0.0) : w;
 }
 
-const bool registered = register_normaliser("sigmoid", "σ(s) per key, independently; masked keys 0", sigmoid_normaliser);
-
 }  // namespace
+
+// The registry calls this before its first lookup (nn/attention/builtin.cpp).
+void register_sigmoid_normaliser() {
+  register_normaliser("sigmoid", "σ(s) per key, independently; masked keys 0", sigmoid_normaliser);
+}
+
 }  // namespace qkv

@@ -15,7 +15,11 @@ Tensor softmax_normaliser(const Tensor& scores, const Tensor& allowed) {
   return softmax(masked_fill(scores, raw::logical_not(allowed), -INFINITY), -1);
 }
 
-const bool registered = register_normaliser("softmax", "exp(s) / Σ exp(s) over the allowed keys", softmax_normaliser);
-
 }  // namespace
+
+// The registry calls this before its first lookup (nn/attention/builtin.cpp).
+void register_softmax_normaliser() {
+  register_normaliser("softmax", "exp(s) / Σ exp(s) over the allowed keys", softmax_normaliser);
+}
+
 }  // namespace qkv

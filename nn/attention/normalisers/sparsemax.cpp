@@ -75,8 +75,12 @@ Tensor sparsemax_normaliser(const Tensor& scores, const Tensor& allowed) {
       [](auto... args) { sparsemax_backward_rows(args...); });
 }
 
-const bool registered = register_normaliser(
-    "sparsemax", "Euclidean projection of s onto the simplex (exact zeros); masked keys 0", sparsemax_normaliser);
-
 }  // namespace
+
+// The registry calls this before its first lookup (nn/attention/builtin.cpp).
+void register_sparsemax_normaliser() {
+  register_normaliser("sparsemax", "Euclidean projection of s onto the simplex (exact zeros); masked keys 0",
+                      sparsemax_normaliser);
+}
+
 }  // namespace qkv

@@ -75,9 +75,12 @@ class AdditiveAttention : public ScoredAttention {
   Tensor v_;    // (H, hidden)
 };
 
-const bool registered =
-    register_attention("additive", "vᵀ tanh(W_q q + W_k k) (Bahdanau's); option hidden",
-                       [](const AttentionConfig& c) { return std::make_unique<AdditiveAttention>(c); });
-
 }  // namespace
+
+// The registry calls this before its first lookup (nn/attention/builtin.cpp).
+void register_additive_attention() {
+  register_attention("additive", "vᵀ tanh(W_q q + W_k k) (Bahdanau's); option hidden",
+                     [](const AttentionConfig& c) { return std::make_unique<AdditiveAttention>(c); });
+}
+
 }  // namespace qkv

@@ -43,9 +43,12 @@ class BilinearAttention : public ScoredAttention {
   Tensor weight_;  // (H, Dh, Dh)
 };
 
-const bool registered =
-    register_attention("bilinear", "qᵀ W k with a learnable W per head (Luong's general)",
-                       [](const AttentionConfig& c) { return std::make_unique<BilinearAttention>(c); });
-
 }  // namespace
+
+// The registry calls this before its first lookup (nn/attention/builtin.cpp).
+void register_bilinear_attention() {
+  register_attention("bilinear", "qᵀ W k with a learnable W per head (Luong's general)",
+                     [](const AttentionConfig& c) { return std::make_unique<BilinearAttention>(c); });
+}
+
 }  // namespace qkv

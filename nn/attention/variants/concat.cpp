@@ -56,9 +56,12 @@ class ConcatAttention : public ScoredAttention {
   Tensor bias_;    // (H)
 };
 
-const bool registered =
-    register_attention("concat", "w·[q; k] + b, linear and separable (the baseline)",
-                       [](const AttentionConfig& c) { return std::make_unique<ConcatAttention>(c); });
-
 }  // namespace
+
+// The registry calls this before its first lookup (nn/attention/builtin.cpp).
+void register_concat_attention() {
+  register_attention("concat", "w·[q; k] + b, linear and separable (the baseline)",
+                     [](const AttentionConfig& c) { return std::make_unique<ConcatAttention>(c); });
+}
+
 }  // namespace qkv

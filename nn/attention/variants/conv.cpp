@@ -107,9 +107,13 @@ class ConvAttention : public ScoredAttention {
   Tensor query_kernel_;  // (H, K, Dh), or undefined
 };
 
-const bool registered = register_attention(
-    "conv", "scaled dot-product on keys (and optionally queries) convolved over time (option \"kernel\", default 3)",
-    [](const AttentionConfig& c) { return std::make_unique<ConvAttention>(c); });
-
 }  // namespace
+
+// The registry calls this before its first lookup (nn/attention/builtin.cpp).
+void register_conv_attention() {
+  register_attention(
+      "conv", "scaled dot-product on keys (and optionally queries) convolved over time (option \"kernel\", default 3)",
+      [](const AttentionConfig& c) { return std::make_unique<ConvAttention>(c); });
+}
+
 }  // namespace qkv

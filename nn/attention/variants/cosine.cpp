@@ -51,11 +51,11 @@ Tensor CosineAttention::unit(const Tensor& x_in) const {
   return x / sqrt(sum(x * x, {-1}, /*keepdim=*/true) + eps_ * eps_);
 }
 
-namespace {
+// The registry calls this before its first lookup (nn/attention/builtin.cpp).
+void register_cosine_attention() {
+  register_attention(
+      "cosine", "cos(q, k)/τ, learnable τ per head; option scale (1/τ at init)",
+      [](const AttentionConfig& c) { return std::make_unique<CosineAttention>(c, "cosine", /*centred=*/false); });
+}
 
-const bool registered = register_attention(
-    "cosine", "cos(q, k)/τ, learnable τ per head; option scale (1/τ at init)",
-    [](const AttentionConfig& c) { return std::make_unique<CosineAttention>(c, "cosine", /*centred=*/false); });
-
-}  // namespace
 }  // namespace qkv

@@ -14,8 +14,12 @@ class DotAttention : public ScoredAttention {
   }
 };
 
-const bool registered = register_attention("dot", "q·kᵀ, unscaled",
-                                           [](const AttentionConfig& c) { return std::make_unique<DotAttention>(c); });
-
 }  // namespace
+
+// The registry calls this before its first lookup (nn/attention/builtin.cpp).
+void register_dot_attention() {
+  register_attention("dot", "q·kᵀ, unscaled",
+                     [](const AttentionConfig& c) { return std::make_unique<DotAttention>(c); });
+}
+
 }  // namespace qkv

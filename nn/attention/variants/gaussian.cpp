@@ -46,9 +46,12 @@ class GaussianAttention : public ScoredAttention {
   Tensor width_;  // (H)
 };
 
-const bool registered =
-    register_attention("gaussian", "-‖q - k‖²·w²/2, Nadaraya–Watson's Gaussian kernel; learnable w",
-                       [](const AttentionConfig& c) { return std::make_unique<GaussianAttention>(c); });
-
 }  // namespace
+
+// The registry calls this before its first lookup (nn/attention/builtin.cpp).
+void register_gaussian_attention() {
+  register_attention("gaussian", "-‖q - k‖²·w²/2, Nadaraya–Watson's Gaussian kernel; learnable w",
+                     [](const AttentionConfig& c) { return std::make_unique<GaussianAttention>(c); });
+}
+
 }  // namespace qkv

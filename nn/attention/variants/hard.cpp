@@ -50,8 +50,12 @@ class HardAttention : public AttentionVariant {
   Normaliser surrogate_;
 };
 
-const bool registered = register_attention("hard", "one-hot argmax of q·kᵀ/√Dh; straight-through (softmax) gradient",
-                                           [](const AttentionConfig& c) { return std::make_unique<HardAttention>(c); });
-
 }  // namespace
+
+// The registry calls this before its first lookup (nn/attention/builtin.cpp).
+void register_hard_attention() {
+  register_attention("hard", "one-hot argmax of q·kᵀ/√Dh; straight-through (softmax) gradient",
+                     [](const AttentionConfig& c) { return std::make_unique<HardAttention>(c); });
+}
+
 }  // namespace qkv

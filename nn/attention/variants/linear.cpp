@@ -269,9 +269,12 @@ class LinearAttention : public AttentionVariant {
   }
 };
 
-const bool registered =
-    register_attention("linear", "φ(q)ᵀΣφ(k)vᵀ / φ(q)ᵀΣφ(k), φ = elu+1: O(T) prefix sums (Katharopoulos et al. 2020)",
-                       [](const AttentionConfig& c) { return std::make_unique<LinearAttention>(c); });
-
 }  // namespace
+
+// The registry calls this before its first lookup (nn/attention/builtin.cpp).
+void register_linear_attention() {
+  register_attention("linear", "φ(q)ᵀΣφ(k)vᵀ / φ(q)ᵀΣφ(k), φ = elu+1: O(T) prefix sums (Katharopoulos et al. 2020)",
+                     [](const AttentionConfig& c) { return std::make_unique<LinearAttention>(c); });
+}
+
 }  // namespace qkv

@@ -48,9 +48,13 @@ class LocalAttention : public ScoredAttention {
   int64_t window_;
 };
 
-const bool registered = register_attention(
-    "local", "scaled dot-product within a window |i - j| <= w (option \"window\", default 2; left-only if causal)",
-    [](const AttentionConfig& c) { return std::make_unique<LocalAttention>(c); });
-
 }  // namespace
+
+// The registry calls this before its first lookup (nn/attention/builtin.cpp).
+void register_local_attention() {
+  register_attention(
+      "local", "scaled dot-product within a window |i - j| <= w (option \"window\", default 2; left-only if causal)",
+      [](const AttentionConfig& c) { return std::make_unique<LocalAttention>(c); });
+}
+
 }  // namespace qkv

@@ -94,9 +94,13 @@ class MlpSigmoidAttention : public ScoredAttention {
   Tensor w2_;    // (H, hidden)
 };
 
-const bool registered = register_attention(
-    "mlp_sigmoid", "σ(w2·relu(W1[q; k] + b1)) per key (sigmoid normaliser by default); option hidden (default Dh)",
-    [](const AttentionConfig& c) { return std::make_unique<MlpSigmoidAttention>(c); });
-
 }  // namespace
+
+// The registry calls this before its first lookup (nn/attention/builtin.cpp).
+void register_mlp_sigmoid_attention() {
+  register_attention("mlp_sigmoid",
+                     "σ(w2·relu(W1[q; k] + b1)) per key (sigmoid normaliser by default); option hidden (default Dh)",
+                     [](const AttentionConfig& c) { return std::make_unique<MlpSigmoidAttention>(c); });
+}
+
 }  // namespace qkv

@@ -13,11 +13,11 @@
 #include "nn/attention/variants/cosine.h"
 
 namespace qkv {
-namespace {
+// The registry calls this before its first lookup (nn/attention/builtin.cpp).
+void register_pearson_attention() {
+  register_attention(
+      "pearson", "Pearson correlation of q and k (cosine of the centred vectors)/τ, learnable τ per head; option scale",
+      [](const AttentionConfig& c) { return std::make_unique<CosineAttention>(c, "pearson", /*centred=*/true); });
+}
 
-const bool registered = register_attention(
-    "pearson", "Pearson correlation of q and k (cosine of the centred vectors)/τ, learnable τ per head; option scale",
-    [](const AttentionConfig& c) { return std::make_unique<CosineAttention>(c, "pearson", /*centred=*/true); });
-
-}  // namespace
 }  // namespace qkv

@@ -120,7 +120,8 @@ void pool_backward(const T* dy, const T* e, const bool* pad, const T* v, const T
 
 // e (B, H, Tk), v (B, H, Tk, Dv), key_is_pad (B, Tk) bool or undefined, q (B, H, Tq, ·) → (B, H, Tq, Dv).
 // q gives only the number of queries Tq; its gradient is zero.
-Tensor per_position_pool(const Tensor& e_in, const Tensor& v_in, const Tensor& key_is_pad, bool causal, const Tensor& q) {
+Tensor per_position_pool(const Tensor& e_in, const Tensor& v_in, const Tensor& key_is_pad, bool causal,
+                         const Tensor& q) {
   const int64_t tq = q.size(2);
   const Tensor e = raw::contiguous(e_in), v = raw::contiguous(v_in);
   const Tensor pad = key_is_pad.defined() ? raw::contiguous(key_is_pad) : Tensor();
@@ -244,10 +245,14 @@ class PerPositionAttention : public ScoredAttention {
   Tensor w_;  // (H, Dh)
 };
 
-const bool registered = register_attention(
-    "per_position",
-    "one score per key, w·k_j, no query-key product (\"N×1\"); softmax pooling in O(N) memory under causal/padding",
-    [](const AttentionConfig& c) { return std::make_unique<PerPositionAttention>(c); });
-
 }  // namespace
+
+// The registry calls this before its first lookup (nn/attention/builtin.cpp).
+void register_per_position_attention() {
+  register_attention(
+      "per_position",
+      "one score per key, w·k_j, no query-key product (\"N×1\"); softmax pooling in O(N) memory under causal/padding",
+      [](const AttentionConfig& c) { return std::make_unique<PerPositionAttention>(c); });
+}
+
 }  // namespace qkv

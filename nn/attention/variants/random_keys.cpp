@@ -110,11 +110,15 @@ class RandomKeysAttention : public ScoredAttention {
   Generator rng_;
 };
 
-const bool registered = register_attention(
-    "random_keys",
-    "scaled dot-product over a random subset of the allowed keys per query while training, all keys at eval "
-    "(option \"samples\", default 8)",
-    [](const AttentionConfig& c) { return std::make_unique<RandomKeysAttention>(c); });
-
 }  // namespace
+
+// The registry calls this before its first lookup (nn/attention/builtin.cpp).
+void register_random_keys_attention() {
+  register_attention(
+      "random_keys",
+      "scaled dot-product over a random subset of the allowed keys per query while training, all keys at eval "
+      "(option \"samples\", default 8)",
+      [](const AttentionConfig& c) { return std::make_unique<RandomKeysAttention>(c); });
+}
+
 }  // namespace qkv

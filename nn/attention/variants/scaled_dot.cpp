@@ -56,8 +56,12 @@ class ScaledDotAttention : public ScoredAttention {
   static double scale(const Tensor& q) { return 1.0 / std::sqrt(static_cast<double>(q.size(-1))); }
 };
 
-const bool registered = register_attention("scaled_dot", "q·kᵀ/√Dh (the Transformer's; the default)",
-                                           [](const AttentionConfig& c) { return std::make_unique<ScaledDotAttention>(c); });
-
 }  // namespace
+
+// The registry calls this before its first lookup (nn/attention/builtin.cpp).
+void register_scaled_dot_attention() {
+  register_attention("scaled_dot", "q·kᵀ/√Dh (the Transformer's; the default)",
+                     [](const AttentionConfig& c) { return std::make_unique<ScaledDotAttention>(c); });
+}
+
 }  // namespace qkv

@@ -97,11 +97,15 @@ class StochasticHardAttention : public AttentionVariant {
   Generator rng_;
 };
 
-const bool registered = register_attention(
-    "stochastic_hard",
-    "one key sampled from softmax(q·kᵀ/√Dh) while training (Gumbel-max), argmax at eval; straight-through "
-    "Gumbel-softmax gradient (option \"tau\", default 1)",
-    [](const AttentionConfig& c) { return std::make_unique<StochasticHardAttention>(c); });
-
 }  // namespace
+
+// The registry calls this before its first lookup (nn/attention/builtin.cpp).
+void register_stochastic_hard_attention() {
+  register_attention(
+      "stochastic_hard",
+      "one key sampled from softmax(q·kᵀ/√Dh) while training (Gumbel-max), argmax at eval; straight-through "
+      "Gumbel-softmax gradient (option \"tau\", default 1)",
+      [](const AttentionConfig& c) { return std::make_unique<StochasticHardAttention>(c); });
+}
+
 }  // namespace qkv

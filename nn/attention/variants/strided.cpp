@@ -77,10 +77,14 @@ class StridedAttention : public ScoredAttention {
   int64_t band_;
 };
 
-const bool registered = register_attention(
-    "strided",
-    "scaled dot-product over a local band plus every s-th key (Sparse Transformer; options \"stride\", \"band\")",
-    [](const AttentionConfig& c) { return std::make_unique<StridedAttention>(c); });
-
 }  // namespace
+
+// The registry calls this before its first lookup (nn/attention/builtin.cpp).
+void register_strided_attention() {
+  register_attention(
+      "strided",
+      "scaled dot-product over a local band plus every s-th key (Sparse Transformer; options \"stride\", \"band\")",
+      [](const AttentionConfig& c) { return std::make_unique<StridedAttention>(c); });
+}
+
 }  // namespace qkv

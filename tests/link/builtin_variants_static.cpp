@@ -1,0 +1,44 @@
+// builtin_variants_static.cpp — a program linked against the plain static archive libqkv.a
+// (no --whole-archive), the way `g++ main.cpp libqkv.a -lopenblas -lfmt` links: every built-in
+// attention variant and normaliser must still be there. It builds a MultiHeadAttention with
+// each by name (the list is written out here, not read from the registry, which would be empty
+// if registration had been dropped) and runs it; it exits 1 naming what is missing.
+#include <fmt/format.h>
+
+#include <string>
+#include <vector>
+
+#include "nn/attention/multi_head_attention.h"
+#include "tensor/factories.h"
+#include "tensor/random.h"
+
+using namespace qkv;
+
+int main() {
+  const std::vector<std::string> variants{"additive", "bilinear", "concat", "conv",  "cosine",     "dot",
+                                          "gaussian", "hard",     "linear", "local", "scaled_dot", "strided"};
+  const std::vector<std::string> normalisers{"entmax15", "sigmoid", "softmax", "sparsemax"};
+  std::vector<std::string> names = variants;
+  for (const std::string& n : normalisers) names.push_back("scaled_dot+" + n);
+
+  Generator gen(7);
+  const Tensor x = randn({2, 5, 8}, gen);  // (B, T, E)
+  int failures = 0;
+  for (const std::string& name : names) {
+    try {
+      MultiHeadAttentionConfig config;
+      config.embed_dim = 8;
+      config.num_heads = 2;
+      config.attention = name;
+      MultiHeadAttention mha(config);
+      mha.reset_parameters(gen);
+      const Tensor out = mha.forward(x, x, x).out;
+      if (out.shape() != x.shape()) throw std::runtime_error(fmt::format("output shape {}", out.shape()));
+      fmt::print("{:<22} ok\n", name);
+    } catch (const std::exception& e) {
+      fmt::print(stderr, "{:<22} FAILED: {}\n", name, e.what());
+      ++failures;
+    }
+  }
+  return failures == 0 ? 0 : 1;
+}
