@@ -36,7 +36,7 @@ TEST_CASE("chrF sums statistics over the corpus then averages P and R over order
   CHECK(f.recall == Approx(100.0 * 11 / 15));
   CHECK(f.score == Approx(100.0 * 55 / 71));
   // beta = 1 weighs precision and recall equally: 2 P R / (P + R) = (22/15) / (26/15) = 11/13.
-  CHECK(corpus_chrf({"ab", "xy"}, {"abc", "xy"}, 6, 1.0).score == Approx(100.0 * 11 / 13));
+  CHECK(corpus_chrf({"ab", "xy"}, {"abc", "xy"}, {.beta = 1}).score == Approx(100.0 * 11 / 13));
 }
 
 TEST_CASE("chrF counts characters not bytes", "[metrics][chrf]") {
@@ -62,6 +62,6 @@ TEST_CASE("chrF of an identical corpus is 100 and of empty hypotheses 0", "[metr
 
 TEST_CASE("chrF rejects different counts and bad parameters", "[metrics][chrf]") {
   CHECK_THROWS_WITH(corpus_chrf({"a", "b"}, {"a"}), Contains("2 hypotheses but 1 references"));
-  CHECK_THROWS_WITH(corpus_chrf({"a"}, {"a"}, 0), Contains("char_order"));
-  CHECK_THROWS_WITH(corpus_chrf({"a"}, {"a"}, 6, 0.0), Contains("beta"));
+  CHECK_THROWS_WITH(corpus_chrf({"a"}, {"a"}, {.char_order = 0}), Contains("char_order"));
+  CHECK_THROWS_WITH(corpus_chrf({"a"}, {"a"}, {.beta = 0}), Contains("beta"));
 }
