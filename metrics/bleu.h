@@ -15,7 +15,7 @@
 // tie). Over the whole corpus:
 //   matches_n = sum over sentences and n-grams g of min(count_hyp(g), count_ref(g))
 //   total_n   = number of hypothesis n-grams;  c = hypothesis words, r = reference words
-//   BP = 1 if c >= r, exp(1 - r / c) if 0 < c < r, 0 if c = 0
+//   BP = 1 if c >= r, exp(1 - r / c) if 0 < c < r, 0 if c = 0 < r
 //   p_n = 100 matches_n / total_n   (percent), smoothed where matches_n = 0:
 //     exp   (default; mteval's): the k-th order with no match gets 100 / (2^k total_n)
 //     floor: 100 smooth_value / total_n (smooth_value 0.1 unless given)
