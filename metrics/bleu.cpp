@@ -60,8 +60,12 @@ double default_smooth_value(Smoothing smoothing) { return smoothing == Smoothing
 std::string bleu_signature(const BleuOptions& options, int nrefs) {
   std::string smooth;
   switch (options.smoothing) {
-    case Smoothing::none: smooth = "none"; break;
-    case Smoothing::exp: smooth = "exp"; break;
+    case Smoothing::none:
+      smooth = "none";
+      break;
+    case Smoothing::exp:
+      smooth = "exp";
+      break;
     case Smoothing::floor:
     case Smoothing::add_k:
       smooth = fmt::format("{}[{:.2f}]", options.smoothing == Smoothing::floor ? "floor" : "add-k",
@@ -76,7 +80,8 @@ std::string bleu_signature(const BleuOptions& options, int nrefs) {
 BleuScore bleu_from_statistics(const BleuStatistics& statistics, const BleuOptions& options, int nrefs) {
   const int max_order = options.max_ngram_order;
   check(max_order >= 1, "corpus_bleu: max_ngram_order must be >= 1, got {}", max_order);
-  check(statistics.matches.size() == static_cast<size_t>(max_order) && statistics.totals.size() == statistics.matches.size(),
+  check(statistics.matches.size() == static_cast<size_t>(max_order) &&
+            statistics.totals.size() == statistics.matches.size(),
         "bleu_from_statistics: {} match and {} total counts for max_ngram_order {}", statistics.matches.size(),
         statistics.totals.size(), max_order);
   BleuScore result;
@@ -86,9 +91,11 @@ BleuScore bleu_from_statistics(const BleuStatistics& statistics, const BleuOptio
   result.reference_length = statistics.reference_length;
   result.signature = bleu_signature(options, nrefs);
   result.precisions.assign(max_order, 0.0);
-  const double c = static_cast<double>(statistics.hypothesis_length), r = static_cast<double>(statistics.reference_length);
+  const double c = static_cast<double>(statistics.hypothesis_length),
+               r = static_cast<double>(statistics.reference_length);
   result.brevity_penalty = c < r ? (c > 0 ? std::exp(1.0 - r / c) : 0.0) : 1.0;
-  if (std::all_of(statistics.matches.begin(), statistics.matches.end(), [](int64_t m) { return m == 0; })) return result;
+  if (std::all_of(statistics.matches.begin(), statistics.matches.end(), [](int64_t m) { return m == 0; }))
+    return result;
 
   const double smooth_value = options.smooth_value.value_or(default_smooth_value(options.smoothing));
   double exp_divisor = 1.0;  // 2^k for the k-th order without a match (exp smoothing)
@@ -172,12 +179,14 @@ std::string BleuScore::details() const {
   std::string precision_text;
   for (size_t n = 0; n < precisions.size(); ++n) precision_text += fmt::format("{}{:.1f}", n ? "/" : "", precisions[n]);
   const double ratio = reference_length > 0 ? static_cast<double>(hypothesis_length) / reference_length : 0.0;
-  return fmt::format("{} (BP = {:.3f} ratio = {:.3f} hyp_len = {} ref_len = {})", precision_text, brevity_penalty, ratio,
-                     hypothesis_length, reference_length);
+  return fmt::format("{} (BP = {:.3f} ratio = {:.3f} hyp_len = {} ref_len = {})", precision_text, brevity_penalty,
+                     ratio, hypothesis_length, reference_length);
 }
 
 std::string BleuScore::summary() const { return fmt::format("BLEU = {:.2f} {}", score, details()); }
 
-std::string BleuScore::signed_summary() const { return fmt::format("BLEU|{} = {:.2f} {}", signature, score, details()); }
+std::string BleuScore::signed_summary() const {
+  return fmt::format("BLEU|{} = {:.2f} {}", signature, score, details());
+}
 
 }  // namespace qkv::metrics

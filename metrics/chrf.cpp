@@ -105,9 +105,9 @@ void add_to(ChrfStatistics& total, const ChrfStatistics& sentence) {
 }  // namespace
 
 std::string chrf_signature(const ChrfOptions& options, int nrefs) {
-  return fmt::format("nrefs:{}|case:{}|eff:{}|nc:{}|nw:0|space:{}|version:{}", nrefs, options.lowercase ? "lc" : "mixed",
-                     options.eps_smoothing ? "no" : "yes", options.char_order, options.whitespace ? "yes" : "no",
-                     kSignatureVersion);
+  return fmt::format("nrefs:{}|case:{}|eff:{}|nc:{}|nw:0|space:{}|version:{}", nrefs,
+                     options.lowercase ? "lc" : "mixed", options.eps_smoothing ? "no" : "yes", options.char_order,
+                     options.whitespace ? "yes" : "no", kSignatureVersion);
 }
 
 ChrfScore chrf_from_statistics(const ChrfStatistics& statistics, const ChrfOptions& options, int nrefs) {

@@ -81,15 +81,21 @@ std::u32string tokenize_13a(std::u32string_view line) {
   // 3. A period or comma not preceded by a digit:  x.  ->  x . (then a space)
   s = replace_pairs(
       spaced, [](char32_t a, char32_t b) { return !is_ascii_digit(a) && is_period_or_comma(b); },
-      [](std::u32string& out, char32_t a, char32_t b) { out.append({a, U' ', b, U' '}); });
+      [](std::u32string& out, char32_t a, char32_t b) {
+        out.append({a, U' ', b, U' '});
+      });
   // 4. A period or comma not followed by a digit:  .x  ->  (a space) . x
   s = replace_pairs(
       s, [](char32_t a, char32_t b) { return is_period_or_comma(a) && !is_ascii_digit(b); },
-      [](std::u32string& out, char32_t a, char32_t b) { out.append({U' ', a, U' ', b}); });
+      [](std::u32string& out, char32_t a, char32_t b) {
+        out.append({U' ', a, U' ', b});
+      });
   // 5. A dash after a digit:  3-  ->  3 - (then a space)
   s = replace_pairs(
       s, [](char32_t a, char32_t b) { return is_ascii_digit(a) && b == U'-'; },
-      [](std::u32string& out, char32_t a, char32_t b) { out.append({a, U' ', b, U' '}); });
+      [](std::u32string& out, char32_t a, char32_t b) {
+        out.append({a, U' ', b, U' '});
+      });
 
   // 6. Single spaces between words.
   std::u32string out;
@@ -101,6 +107,8 @@ std::u32string tokenize_13a(std::u32string_view line) {
   return out;
 }
 
-std::string tokenize_13a(std::string_view line) { return encode_utf8(tokenize_13a(std::u32string_view(decode_utf8(line)))); }
+std::string tokenize_13a(std::string_view line) {
+  return encode_utf8(tokenize_13a(std::u32string_view(decode_utf8(line))));
+}
 
 }  // namespace qkv::metrics

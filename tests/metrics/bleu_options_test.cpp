@@ -80,7 +80,8 @@ TEST_CASE("BLEU with two references: counts clip at the larger count, length is 
   CHECK_THROWS_WITH(corpus_bleu_multi({"a"}, {{"a"}, {}}, o), Contains("1 hypotheses but 0 references"));
 }
 
-TEST_CASE("BLEU on tokenised lowercased text: tokenize none and lowercase give the tokenised figure", "[metrics][bleu]") {
+TEST_CASE("BLEU on tokenised lowercased text: tokenize none and lowercase give the tokenised figure",
+          "[metrics][bleu]") {
   // Already tokenised, lowercased text: 13a changes nothing here and none keeps it as it is, so
   // --tokenize none --lowercase agrees with the tokenised-text figure whenever no order is 0.
   const std::vector<std::string> hyp = {"ein mann fährt ein fahrrad .", "zwei hunde spielen im schnee ."};
@@ -94,11 +95,13 @@ TEST_CASE("BLEU on tokenised lowercased text: tokenize none and lowercase give t
 TEST_CASE("BLEU signatures name the smoothing value as sacreBLEU does", "[metrics][bleu]") {
   BleuOptions o;
   o.smoothing = Smoothing::floor;
-  CHECK(bleu_signature(o, 1) == "nrefs:1|case:mixed|eff:no|tok:13a|smooth:floor[0.10]|version:qkv-sacrebleu2-compatible");
+  CHECK(bleu_signature(o, 1) ==
+        "nrefs:1|case:mixed|eff:no|tok:13a|smooth:floor[0.10]|version:qkv-sacrebleu2-compatible");
   o.smoothing = Smoothing::add_k;
   o.smooth_value = 2;
   o.effective_order = true;
-  CHECK(bleu_signature(o, 3) == "nrefs:3|case:mixed|eff:yes|tok:13a|smooth:add-k[2.00]|version:qkv-sacrebleu2-compatible");
+  CHECK(bleu_signature(o, 3) ==
+        "nrefs:3|case:mixed|eff:yes|tok:13a|smooth:add-k[2.00]|version:qkv-sacrebleu2-compatible");
   o.max_ngram_order = 0;
   CHECK_THROWS_WITH(corpus_bleu({"a"}, {"a"}, o), Contains("max_ngram_order must be >= 1, got 0"));
 }

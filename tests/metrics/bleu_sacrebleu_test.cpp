@@ -4,8 +4,8 @@
 // test/test_sentence_bleu.py, with the tolerances used there (1e-8 on 0..1 for test_bleu.py,
 // 1e-3 on 0..100 for test_sentence_bleu.py). Cases that need tokenisers qkv does not build
 // ('intl', 'char') are left out.
-#include <catch2/catch.hpp>
 #include <fmt/format.h>
+#include <catch2/catch.hpp>
 
 #include <optional>
 #include <string>
@@ -97,9 +97,9 @@ TEST_CASE("sacreBLEU test_scoring and test_degenerate_statistics: BLEU from stat
     double floor;
   };
   const std::vector<Degenerate> cases = {
-      {{{0, 0, 0, 0}, {4, 4, 2, 1}, 0, 1}, 0.0},   {{{0, 0, 0, 0}, {10, 11, 12, 0}, 14, 10}, 0.0},
-      {{{0, 0, 0, 0}, {0, 0, 0, 0}, 0, 0}, 0.0},   {{{6, 5, 4, 0}, {6, 5, 4, 3}, 6, 6}, 0.0},
-      {{{0, 0, 0, 0}, {0, 0, 0, 0}, 0, 0}, 0.1},   {{{0, 0, 0, 0}, {0, 0, 0, 0}, 1, 5}, 0.01},
+      {{{0, 0, 0, 0}, {4, 4, 2, 1}, 0, 1}, 0.0}, {{{0, 0, 0, 0}, {10, 11, 12, 0}, 14, 10}, 0.0},
+      {{{0, 0, 0, 0}, {0, 0, 0, 0}, 0, 0}, 0.0}, {{{6, 5, 4, 0}, {6, 5, 4, 3}, 6, 6}, 0.0},
+      {{{0, 0, 0, 0}, {0, 0, 0, 0}, 0, 0}, 0.1}, {{{0, 0, 0, 0}, {0, 0, 0, 0}, 1, 5}, 0.01},
   };
   for (const auto& c : cases) {
     BleuOptions floor;
@@ -120,10 +120,10 @@ TEST_CASE("sacreBLEU test_sentence_bleu: smoothing methods on one Romanian sente
     double expected;
   };
   const std::vector<Case> cases = {
-      {Smoothing::exp, {}, Tokenize::mteval_13a, 8.493},   {Smoothing::none, {}, Tokenize::mteval_13a, 0.0},
+      {Smoothing::exp, {}, Tokenize::mteval_13a, 8.493},     {Smoothing::none, {}, Tokenize::mteval_13a, 0.0},
       {Smoothing::floor, {}, Tokenize::mteval_13a, 4.51688}, {Smoothing::floor, 0.1, Tokenize::mteval_13a, 4.51688},
-      {Smoothing::floor, 0.5, Tokenize::mteval_13a, 10.10}, {Smoothing::add_k, {}, Tokenize::mteval_13a, 14.882},
-      {Smoothing::add_k, 1, Tokenize::mteval_13a, 14.882}, {Smoothing::add_k, 2, Tokenize::mteval_13a, 21.389},
+      {Smoothing::floor, 0.5, Tokenize::mteval_13a, 10.10},  {Smoothing::add_k, {}, Tokenize::mteval_13a, 14.882},
+      {Smoothing::add_k, 1, Tokenize::mteval_13a, 14.882},   {Smoothing::add_k, 2, Tokenize::mteval_13a, 21.389},
       {Smoothing::exp, {}, Tokenize::none, 7.347},
   };
   for (const auto& c : cases) {

@@ -48,7 +48,9 @@ TEST_CASE("sacreBLEU test_chrf: beta 3 with eps smoothing", "[metrics][chrf][sac
           {{" Die    Beziehung zwischen  Obama und Netanjahu ist nicht gerade  freundlich. "},
            {"Das Verhältnis zwischen Obama und Netanyahu ist nicht gerade freundschaftlich."},
            64.1302698},
-          {{"Niemand hat die Absicht, eine Mauer zu errichten"}, {"Niemand hat die Absicht, eine Mauer zu errichten"}, 100.0},
+          {{"Niemand hat die Absicht, eine Mauer zu errichten"},
+           {"Niemand hat die Absicht, eine Mauer zu errichten"},
+           100.0},
       },
       {.char_order = 6, .beta = 3, .eps_smoothing = true});
 }
@@ -82,7 +84,8 @@ TEST_CASE("sacreBLEU test_chrf_keep_whitespace", "[metrics][chrf][sacrebleu]") {
       {.char_order = 6, .beta = 3, .whitespace = true});
 }
 
-TEST_CASE("sacreBLEU test_chrf_sentence_level: Czech sentences, chrF2 with eps smoothing", "[metrics][chrf][sacrebleu]") {
+TEST_CASE("sacreBLEU test_chrf_sentence_level: Czech sentences, chrF2 with eps smoothing",
+          "[metrics][chrf][sacrebleu]") {
   check_cases(
       {
           {{"Co nás nejvíc trápí, protože lékaři si vybírají, kdo bude žít a kdo zemře."},

@@ -83,11 +83,13 @@ TEST_CASE("chrF lowercase, signatures and summaries", "[metrics][chrf]") {
   // "Ab" against "ab": cased, n=1 (2, 2, 1), n=2 (1, 1, 0): P = R = (1/2 + 0) / 2 = 1/4, chrF2 = 25.
   const ChrfScore cased = corpus_chrf({"Ab"}, {"ab"});
   CHECK(cased.score == Approx(25).epsilon(1e-14));
-  CHECK(cased.signed_summary() == "chrF2|nrefs:1|case:mixed|eff:yes|nc:6|nw:0|space:no|version:qkv-sacrebleu2-compatible = 25.00");
+  CHECK(cased.signed_summary() ==
+        "chrF2|nrefs:1|case:mixed|eff:yes|nc:6|nw:0|space:no|version:qkv-sacrebleu2-compatible = 25.00");
   CHECK(cased.summary() == "chrF2 = 25.00");
   const ChrfScore lowered = corpus_chrf({"Ab"}, {"ab"}, {.lowercase = true});
   CHECK(lowered.score == Approx(100));
   CHECK(lowered.signature == "nrefs:1|case:lc|eff:yes|nc:6|nw:0|space:no|version:qkv-sacrebleu2-compatible");
-  CHECK(corpus_chrf({"a"}, {"a"}, {.beta = 3, .whitespace = true, .eps_smoothing = true}).signed_summary().starts_with(
-      "chrF3|nrefs:1|case:mixed|eff:no|nc:6|nw:0|space:yes|"));
+  CHECK(corpus_chrf({"a"}, {"a"}, {.beta = 3, .whitespace = true, .eps_smoothing = true})
+            .signed_summary()
+            .starts_with("chrF3|nrefs:1|case:mixed|eff:no|nc:6|nw:0|space:yes|"));
 }
