@@ -22,7 +22,7 @@ BleuOptions with(Tokenize tokenize, bool lowercase) {
 }
 }  // namespace
 
-TEST_CASE("BLEU 13a splits the final period; lowercase makes The and the one word", "[metrics][bleu]") {
+TEST_CASE("BLEU 13a splits the final period and lowercase makes The and the one word", "[metrics][bleu]") {
   const std::vector<std::string> hyp = {"The cat sat on the mat."}, ref = {"the cat sat on the mat."};
   // 13a, cased: The cat sat on the mat . / the cat sat on the mat . (7 words each)
   //   1-grams 6/7 (The misses), 2-grams 5/6, 3-grams 4/5, 4-grams 3/4; BP = 1
@@ -64,7 +64,7 @@ TEST_CASE("BLEU exp smoothing halves the credit for each further order without a
   CHECK(corpus_bleu({"a b x c d"}, {"a b y c e"}, o).score == 0);
 }
 
-TEST_CASE("BLEU with two references: counts clip at the larger count, length is the closest", "[metrics][bleu]") {
+TEST_CASE("BLEU with two references: counts clip at the larger count and length is the closest", "[metrics][bleu]") {
   // hyp "the the the" against "the cat" and "the the dog": "the" may match up to 2 times (the
   // second reference), "the the" once. 1-grams 2/3, 2-grams 1/2.
   BleuOptions o = with(Tokenize::none, false);

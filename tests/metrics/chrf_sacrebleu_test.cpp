@@ -55,7 +55,7 @@ TEST_CASE("sacreBLEU test_chrf: beta 3 with eps smoothing", "[metrics][chrf][sac
       {.char_order = 6, .beta = 3, .eps_smoothing = true});
 }
 
-TEST_CASE("sacreBLEU test_chrf_eff_order: beta 3, effective-order averaging", "[metrics][chrf][sacrebleu]") {
+TEST_CASE("sacreBLEU test_chrf_eff_order: beta 3 with effective-order averaging", "[metrics][chrf][sacrebleu]") {
   check_cases(
       {
           {{"a"}, {"a"}, 100.0},
@@ -84,7 +84,7 @@ TEST_CASE("sacreBLEU test_chrf_keep_whitespace", "[metrics][chrf][sacrebleu]") {
       {.char_order = 6, .beta = 3, .whitespace = true});
 }
 
-TEST_CASE("sacreBLEU test_chrf_sentence_level: Czech sentences, chrF2 with eps smoothing",
+TEST_CASE("sacreBLEU test_chrf_sentence_level: Czech sentences in chrF2 with eps smoothing",
           "[metrics][chrf][sacrebleu]") {
   check_cases(
       {

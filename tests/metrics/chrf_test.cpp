@@ -79,7 +79,7 @@ TEST_CASE("chrF counts no hypothesis n-grams of an order the sentence's referenc
   CHECK(f.score == Approx(100.0 * 160 / 163).epsilon(1e-14));
 }
 
-TEST_CASE("chrF lowercase, signatures and summaries", "[metrics][chrf]") {
+TEST_CASE("chrF lowercase and signatures and summaries", "[metrics][chrf]") {
   // "Ab" against "ab": cased, n=1 (2, 2, 1), n=2 (1, 1, 0): P = R = (1/2 + 0) / 2 = 1/4, chrF2 = 25.
   const ChrfScore cased = corpus_chrf({"Ab"}, {"ab"});
   CHECK(cased.score == Approx(25).epsilon(1e-14));

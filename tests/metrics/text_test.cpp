@@ -13,7 +13,7 @@ namespace {
 std::string lower(std::string_view utf8) { return encode_utf8(python_lower(decode_utf8(utf8))); }
 }  // namespace
 
-TEST_CASE("python_lower lowercases Latin, Greek, Cyrillic, full-width and astral letters", "[metrics][text]") {
+TEST_CASE("python_lower lowercases Latin Greek Cyrillic full-width and astral letters", "[metrics][text]") {
   CHECK(lower("A Man IN an Orange HAT.") == "a man in an orange hat.");
   CHECK(lower("ÄÖÜ ẞ STRASSE") == "äöü ß strasse");  // U+1E9E capital sharp s -> U+00DF
   CHECK(lower("ЁЛКА Ω") == "ёлка ω");
