@@ -1,4 +1,5 @@
-// bleu_test.cpp — corpus BLEU against hand-computed cases (the counts are worked out in the
+// bleu_test.cpp — the tokenised-text BLEU (corpus_bleu without options: tokenize none, no
+// smoothing) against hand-computed cases (the counts are worked out in the
 // comments): clipping, corpus-level sums, the brevity penalty, zero precisions, empty input.
 #include <catch2/catch.hpp>
 

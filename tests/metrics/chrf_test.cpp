@@ -36,7 +36,7 @@ TEST_CASE("chrF sums statistics over the corpus then averages P and R over order
   CHECK(f.recall == Approx(100.0 * 11 / 15));
   CHECK(f.score == Approx(100.0 * 55 / 71));
   // beta = 1 weighs precision and recall equally: 2 P R / (P + R) = (22/15) / (26/15) = 11/13.
-  CHECK(corpus_chrf({"ab", "xy"}, {"abc", "xy"}, 6, 1.0).score == Approx(100.0 * 11 / 13));
+  CHECK(corpus_chrf({"ab", "xy"}, {"abc", "xy"}, {.beta = 1}).score == Approx(100.0 * 11 / 13));
 }
 
 TEST_CASE("chrF counts characters not bytes", "[metrics][chrf]") {
@@ -62,6 +62,34 @@ TEST_CASE("chrF of an identical corpus is 100 and of empty hypotheses 0", "[metr
 
 TEST_CASE("chrF rejects different counts and bad parameters", "[metrics][chrf]") {
   CHECK_THROWS_WITH(corpus_chrf({"a", "b"}, {"a"}), Contains("2 hypotheses but 1 references"));
-  CHECK_THROWS_WITH(corpus_chrf({"a"}, {"a"}, 0), Contains("char_order"));
-  CHECK_THROWS_WITH(corpus_chrf({"a"}, {"a"}, 6, 0.0), Contains("beta"));
+  CHECK_THROWS_WITH(corpus_chrf({"a"}, {"a"}, {.char_order = 0}), Contains("char_order"));
+  CHECK_THROWS_WITH(corpus_chrf({"a"}, {"a"}, {.beta = 0}), Contains("beta"));
+}
+
+TEST_CASE("chrF counts no hypothesis n-grams of an order the sentence's reference lacks", "[metrics][chrf]") {
+  // Pair 1: hyp "abc", ref "ab". n=1 (3, 2, 2), n=2 (2, 1, 1); n=3: the reference has no 3-grams,
+  // so the hypothesis's one 3-gram is not counted (sacreBLEU's rule): (0, 0, 0).
+  // Pair 2: "abcd" both: n=1 (4, 4, 4), n=2 (3, 3, 3), n=3 (2, 2, 2), n=4 (1, 1, 1).
+  // Corpus: n=1 (7, 6, 6), n=2 (5, 4, 4), n=3 (2, 2, 2), n=4 (1, 1, 1); four orders count.
+  //   P = (6/7 + 4/5 + 1 + 1) / 4 = 32/35,  R = 1,  chrF2 = 5 P / (4 P + 1) = 160/163 = 98.160
+  // (Counting that 3-gram, n=3 would be (3, 2, 2) and chrF2 = 1745/1816 = 96.09.)
+  const ChrfScore f = corpus_chrf({"abc", "abcd"}, {"ab", "abcd"});
+  CHECK(f.precision == Approx(100.0 * 32 / 35));
+  CHECK(f.recall == Approx(100));
+  CHECK(f.score == Approx(100.0 * 160 / 163).epsilon(1e-14));
+}
+
+TEST_CASE("chrF lowercase and signatures and summaries", "[metrics][chrf]") {
+  // "Ab" against "ab": cased, n=1 (2, 2, 1), n=2 (1, 1, 0): P = R = (1/2 + 0) / 2 = 1/4, chrF2 = 25.
+  const ChrfScore cased = corpus_chrf({"Ab"}, {"ab"});
+  CHECK(cased.score == Approx(25).epsilon(1e-14));
+  CHECK(cased.signed_summary() ==
+        "chrF2|nrefs:1|case:mixed|eff:yes|nc:6|nw:0|space:no|version:qkv-sacrebleu2-compatible = 25.00");
+  CHECK(cased.summary() == "chrF2 = 25.00");
+  const ChrfScore lowered = corpus_chrf({"Ab"}, {"ab"}, {.lowercase = true});
+  CHECK(lowered.score == Approx(100));
+  CHECK(lowered.signature == "nrefs:1|case:lc|eff:yes|nc:6|nw:0|space:no|version:qkv-sacrebleu2-compatible");
+  CHECK(corpus_chrf({"a"}, {"a"}, {.beta = 3, .whitespace = true, .eps_smoothing = true})
+            .signed_summary()
+            .starts_with("chrF3|nrefs:1|case:mixed|eff:no|nc:6|nw:0|space:yes|"));
 }
