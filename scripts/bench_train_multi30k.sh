@@ -44,7 +44,7 @@ if cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=Release > /dev/null && cmake --build 
   ref="$out/test_2016_flickr.ref.de"
   head -n "$(wc -l < "$hyp")" data/multi30k/test_2016_flickr.de > "$ref"
   echo "qkv eval ($(wc -l < "$hyp") sentences):"
-  "$dir/qkv" eval --hypothesis "$hyp" --reference "$ref" | tee -a "$out/train.log"
+  "$dir/qkv" eval --hypothesis "$hyp" --reference "$ref" --tokenize none | tee -a "$out/train.log"
 else
   echo "the qkv command line did not build; the BLEU above is the trainer's own (same definition)" >&2
 fi

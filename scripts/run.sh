@@ -32,7 +32,7 @@ build/qkv translate --model "$out/best.safetensors" --beam 5 --input "$out/examp
 paste -d '\n' "$out/examples.en" "$out/examples.de" | sed 'n;s/^/  → /'
 echo
 echo "== BLEU on test_2016_flickr (1000 sentences, beam 5)"
-build/qkv eval --model "$out/best.safetensors" --beam 5 \
+build/qkv eval --model "$out/best.safetensors" --beam 5 --tokenize none \
   --source data/multi30k/test_2016_flickr.en --reference data/multi30k/test_2016_flickr.de
 echo
 echo "training curve: $out/training_curve.svg, validation BLEU: $out/bleu.svg, log: $out/metrics.jsonl"

@@ -1,14 +1,19 @@
 // cmd_eval.cpp — `qkv eval`: corpus BLEU and chrF of a hypothesis file, or of a model's
-// translations of a source file, against a reference file.
+// translations of a source file, against a reference file, as sacreBLEU 2.x defines them
+// (metrics/bleu.h): by default 13a tokenisation, cased, exp smoothing; `--tokenize none
+// --lowercase` scores text that is already tokenised and lowercased, as Multi30k's lc.norm.tok.
 #include <fmt/format.h>
 
 #include <chrono>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "apps/qkv/commands.h"
 #include "data/corpus.h"
 #include "metrics/bleu.h"
 #include "metrics/chrf.h"
+#include "metrics/tokenize.h"
 #include "tensor/error.h"
 #include "train/evaluate.h"
 #include "train/trained_model.h"
@@ -18,6 +23,9 @@ namespace qkv::cli {
 struct EvalOptions {
   std::string hypotheses, references, model, source;
   models::DecodeOptions decode;
+  std::string tokenize = "13a";
+  bool lowercase = false;
+  std::vector<std::string> metrics = {"bleu", "chrf"};
 };
 
 Command add_eval(CLI::App& app) {
@@ -28,6 +36,14 @@ Command add_eval(CLI::App& app) {
   app.add_option("--source,-s", o->source, "source sentences (with --model)");
   app.add_option("--beam", o->decode.beam_size, "beam size with --model (1: greedy)")->capture_default_str();
   app.add_option("--length-penalty", o->decode.length_penalty, "beam length penalty alpha")->capture_default_str();
+  app.add_option("--tokenize", o->tokenize, "how BLEU splits words: 13a (sacreBLEU's default) or none")
+      ->check(CLI::IsMember({"13a", "none"}))
+      ->capture_default_str();
+  app.add_flag("--lowercase", o->lowercase, "lowercase hypotheses and references before scoring (BLEU and chrF)");
+  app.add_option("--metrics", o->metrics, "which scores to print: bleu, chrf or both")
+      ->delimiter(',')
+      ->check(CLI::IsMember({"bleu", "chrf"}))
+      ->capture_default_str();
   hyp->excludes(model);
   return [o]() {
     const auto references = data::read_lines(o->references, {.allow_empty = true});
@@ -49,8 +65,18 @@ Command add_eval(CLI::App& app) {
       throw Error(fmt::format("qkv eval: {} hypotheses but {} references in '{}'", hypotheses.size(), references.size(),
                               o->references));
     }
-    fmt::print("{}\n", metrics::corpus_bleu(hypotheses, references).summary());
-    fmt::print("chrF2 = {:.2f}\n", metrics::corpus_chrf(hypotheses, references).score);
+    for (const std::string& metric : o->metrics) {
+      if (metric == "bleu") {
+        metrics::BleuOptions b;
+        b.tokenize = metrics::parse_tokenize(o->tokenize);
+        b.lowercase = o->lowercase;
+        fmt::print("{}\n", metrics::corpus_bleu(hypotheses, references, b).signed_summary());
+      } else {
+        metrics::ChrfOptions c;
+        c.lowercase = o->lowercase;
+        fmt::print("{}\n", metrics::corpus_chrf(hypotheses, references, c).signed_summary());
+      }
+    }
     return 0;
   };
 }
