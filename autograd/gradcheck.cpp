@@ -79,10 +79,10 @@ void gradcheck(std::string_view op, const GradcheckFunction& f, const std::vecto
         if (std::isnan(excess)) excess = INFINITY;
         if (excess > worst) {
           worst = excess;
-          report = fmt::format("gradcheck of {}: input {} (shape {}) element {} for output element {}: backward "
-                               "gives {:.10g}, finite differences give {:.10g}",
-                               op, k, in.shape(), index_of(i, in.shape()), index_of(j, output.shape()), exact,
-                               numeric);
+          report = fmt::format(
+              "gradcheck of {}: input {} (shape {}) element {} for output element {}: backward "
+              "gives {:.10g}, finite differences give {:.10g}",
+              op, k, in.shape(), index_of(i, in.shape()), index_of(j, output.shape()), exact, numeric);
         }
       }
     }

@@ -19,8 +19,8 @@
 namespace qkv {
 
 struct GradcheckOptions {
-  double eps = 1e-6;    // finite-difference step
-  double atol = 1e-5;   // |analytic - numeric| <= atol + rtol·|numeric|
+  double eps = 1e-6;   // finite-difference step
+  double atol = 1e-5;  // |analytic - numeric| <= atol + rtol·|numeric|
   double rtol = 1e-3;
 };
 

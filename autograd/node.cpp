@@ -25,8 +25,8 @@ Grads Node::apply(const Tensor& grad_output) const {
         "by the first backward; pass retain_graph=true to the first backward call",
         name_);
   Grads grads = backward_(grad_output);
-  check(grads.size() == inputs_.size(), "backward of {}: returned {} gradients for {} inputs", name_,
-        grads.size(), inputs_.size());
+  check(grads.size() == inputs_.size(), "backward of {}: returned {} gradients for {} inputs", name_, grads.size(),
+        inputs_.size());
   return grads;
 }
 
@@ -44,8 +44,7 @@ SavedTensor::SavedTensor(OpName op, const Tensor& t)
   ++live_;
 }
 
-SavedTensor::SavedTensor(const SavedTensor& other)
-    : op_(other.op_), tensor_(other.tensor_), version_(other.version_) {
+SavedTensor::SavedTensor(const SavedTensor& other) : op_(other.op_), tensor_(other.tensor_), version_(other.version_) {
   ++live_;
 }
 

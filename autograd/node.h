@@ -28,8 +28,8 @@ class Node;
 
 struct AutogradMeta {
   bool requires_grad = false;
-  Tensor grad;                      // accumulated gradient of a leaf
-  std::shared_ptr<Node> grad_fn;    // producer of a non-leaf; null for leaves
+  Tensor grad;                    // accumulated gradient of a leaf
+  std::shared_ptr<Node> grad_fn;  // producer of a non-leaf; null for leaves
 };
 
 // Gradients of a node's inputs, in input order; an undefined Tensor means "no gradient".

@@ -15,8 +15,8 @@
 #pragma once
 
 #include <initializer_list>
-#include <vector>
 #include <string_view>
+#include <vector>
 
 #include "autograd/grad_mode.h"
 #include "autograd/node.h"
@@ -41,8 +41,7 @@ bool needs_grad(const std::vector<Tensor>& tensors);
 // Makes `output` the result of a node named `op` with the given inputs and backward function.
 // `op` is a string literal listed in op_name.h; the node keeps it until backward.
 void record(OpName op, Tensor& output, const std::vector<Tensor>& inputs, Node::Backward backward);
-inline void record(OpName op, Tensor& output, std::initializer_list<Tensor> inputs,
-                   Node::Backward backward) {
+inline void record(OpName op, Tensor& output, std::initializer_list<Tensor> inputs, Node::Backward backward) {
   record(op, output, std::vector<Tensor>(inputs), std::move(backward));
 }
 

@@ -14,8 +14,7 @@ Tensor& Tensor::requires_grad_(bool on) {
           autograd_->grad_fn->name());
     return *this;
   }
-  check(!on || is_floating(dtype_), "requires_grad_: only floating-point tensors can require grad, got {}",
-        dtype_);
+  check(!on || is_floating(dtype_), "requires_grad_: only floating-point tensors can require grad, got {}", dtype_);
   if (!autograd_) autograd_ = std::make_shared<AutogradMeta>();
   autograd_->requires_grad = on;
   return *this;

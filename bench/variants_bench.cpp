@@ -110,9 +110,10 @@ int main(int argc, char** argv) {
     }
   }
 
-  fmt::print("forward + backward of MultiHeadAttention (d {}, {} heads, batch {}, causal, float32), median ms per step; "
-             "x = the row's time over scaled_dot's (the fused kernel)\n\n",
-             kEmbed, kHeads, kBatch);
+  fmt::print(
+      "forward + backward of MultiHeadAttention (d {}, {} heads, batch {}, causal, float32), median ms per step; "
+      "x = the row's time over scaled_dot's (the fused kernel)\n\n",
+      kEmbed, kHeads, kBatch);
   std::string header = "| variant |", rule = "| --- |";
   for (int64_t T : lengths) {
     header += fmt::format(" T={} ms | x |", T);

@@ -46,15 +46,9 @@ char32_t next_code_point(std::string_view text, size_t& pos) {
   const auto byte = [&](size_t i) { return static_cast<char32_t>(static_cast<unsigned char>(text[i])); };
   char32_t c = 0;
   switch (n) {
-    case 1:
-      c = byte(pos);
-      break;
-    case 2:
-      c = ((byte(pos) & 0x1F) << 6) | (byte(pos + 1) & 0x3F);
-      break;
-    case 3:
-      c = ((byte(pos) & 0x0F) << 12) | ((byte(pos + 1) & 0x3F) << 6) | (byte(pos + 2) & 0x3F);
-      break;
+    case 1: c = byte(pos); break;
+    case 2: c = ((byte(pos) & 0x1F) << 6) | (byte(pos + 1) & 0x3F); break;
+    case 3: c = ((byte(pos) & 0x0F) << 12) | ((byte(pos + 1) & 0x3F) << 6) | (byte(pos + 2) & 0x3F); break;
     case 4:
       c = ((byte(pos) & 0x07) << 18) | ((byte(pos + 1) & 0x3F) << 12) | ((byte(pos + 2) & 0x3F) << 6) |
           (byte(pos + 3) & 0x3F);
@@ -78,10 +72,8 @@ bool is_unicode_space(char32_t c) {
     case 0x2029:
     case 0x202F:
     case 0x205F:
-    case 0x3000:
-      return true;
-    default:
-      return c >= 0x2000 && c <= 0x200A;
+    case 0x3000: return true;
+    default: return c >= 0x2000 && c <= 0x200A;
   }
 }
 

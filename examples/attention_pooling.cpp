@@ -168,12 +168,13 @@ int main(int argc, char** argv) {
   const std::string fit_path = (std::filesystem::path(out_dir) / "attention_pooling_fit.svg").string();
   viz::save_line_plot(fit_path, fit);
 
-  viz::HeatmapFigure heat{.title = "attention weights", .x_label = "sorted training inputs (keys)",
-                          .y_label = "test inputs (queries)"};
+  viz::HeatmapFigure heat{
+      .title = "attention weights", .x_label = "sorted training inputs (keys)", .y_label = "test inputs (queries)"};
   const std::vector<std::string> query_labels = labels(data.x_test, "{:.1f}");
   const std::vector<std::string> key_labels = labels(data.x_train, "{:.2f}");
   heat.panels.push_back({"Gaussian kernel (w = 1)", kernel_weights, query_labels, key_labels});
-  heat.panels.push_back({fmt::format("learned width (w = {:.2f})", w.item()), learned_weights, query_labels, key_labels});
+  heat.panels.push_back(
+      {fmt::format("learned width (w = {:.2f})", w.item()), learned_weights, query_labels, key_labels});
   heat.columns = 2;
   heat.shared_scale = false;  // the wide kernel's weights are all small: give each panel its own scale
   const std::string heat_path = (std::filesystem::path(out_dir) / "attention_pooling_weights.svg").string();
@@ -183,7 +184,8 @@ int main(int argc, char** argv) {
   if (!check_mode) return 0;
   bool ok = true;
   if (!(mse_kernel < mse_average)) {
-    fmt::print("CHECK FAILED: kernel pooling ({:.4f}) does not beat average pooling ({:.4f})\n", mse_kernel, mse_average);
+    fmt::print("CHECK FAILED: kernel pooling ({:.4f}) does not beat average pooling ({:.4f})\n", mse_kernel,
+               mse_average);
     ok = false;
   }
   if (!(final_loss < losses.front())) {

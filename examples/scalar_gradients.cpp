@@ -31,16 +31,16 @@ int main(int argc, char** argv) {
   // micrograd writes `c += ...`; qkv tensors share their data when copied, so we write the
   // update as `c = c + (...)`, which makes a new node and leaves the old value of c in the
   // graph where later gradients can reach it.
-  Tensor c = a + b;                               // c = -2
-  Tensor d = a * b + pow(b, 3.0);                 // d = -8 + 8 = 0
-  c = c + (c + 1.0);                              // c += c + 1          -> -3
-  c = c + (1.0 + c + (-a));                       // c += 1 + c + (-a)   -> -1
-  d = d + (d * 2.0 + relu(b + a));                // d += d*2 + relu(b+a), relu(-2) = 0
-  d = d + (3.0 * d + relu(b - a));                // d += 3*d + relu(b-a), relu(6) = 6
-  Tensor e = c - d;                               // e = -7
-  Tensor f = pow(e, 2.0);                         // f = 49
-  Tensor g = f / 2.0;                             // g = 24.5
-  g = g + 10.0 / f;                               // g += 10/f           -> 24.7041
+  Tensor c = a + b;                 // c = -2
+  Tensor d = a * b + pow(b, 3.0);   // d = -8 + 8 = 0
+  c = c + (c + 1.0);                // c += c + 1          -> -3
+  c = c + (1.0 + c + (-a));         // c += 1 + c + (-a)   -> -1
+  d = d + (d * 2.0 + relu(b + a));  // d += d*2 + relu(b+a), relu(-2) = 0
+  d = d + (3.0 * d + relu(b - a));  // d += 3*d + relu(b-a), relu(6) = 6
+  Tensor e = c - d;                 // e = -7
+  Tensor f = pow(e, 2.0);           // f = 49
+  Tensor g = f / 2.0;               // g = 24.5
+  g = g + 10.0 / f;                 // g += 10/f           -> 24.7041
 
   // ---- 3. The graph, for a picture --------------------------------------------------------
   // to_dot() lists every recorded op (ellipses, with the op's name) and every leaf (boxes),

@@ -20,10 +20,7 @@ using namespace qkv;
 
 int main() {
   // ---- Data: the four XOR cases, one per row -----------------------------------------------
-  const Tensor x = from_vector<float>({0, 0,
-                                       0, 1,
-                                       1, 0,
-                                       1, 1}, {4, 2});
+  const Tensor x = from_vector<float>({0, 0, 0, 1, 1, 0, 1, 1}, {4, 2});
   const Tensor y = from_vector<float>({0, 1, 1, 0}, {4, 1});
 
   // ---- Parameters: leaves that require grad ------------------------------------------------
@@ -41,7 +38,7 @@ int main() {
 
   for (int step = 0; step <= steps; ++step) {
     // ---- Forward: every op records a graph node, because the parameters require grad ------
-    const Tensor hidden = tanh(matmul(x, w1) + b1);   // [4, 8]; b1 [8] broadcasts over rows
+    const Tensor hidden = tanh(matmul(x, w1) + b1);     // [4, 8]; b1 [8] broadcasts over rows
     const Tensor p = sigmoid(matmul(hidden, w2) + b2);  // [4, 1], each a probability of "1"
 
     // Binary cross-entropy: -mean(y·log p + (1 - y)·log(1 - p)). It is small when p is close

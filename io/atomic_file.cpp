@@ -34,8 +34,8 @@ void sync_directory(const std::string& target) {
   const int rc = ::fsync(fd);
   const int err = errno;
   ::close(fd);
-  check(rc == 0 || err == EINVAL, "write '{}': the new file is in place but syncing directory '{}' failed: {}",
-        target, dir, errno_message(err));
+  check(rc == 0 || err == EINVAL, "write '{}': the new file is in place but syncing directory '{}' failed: {}", target,
+        dir, errno_message(err));
 }
 
 }  // namespace
@@ -77,8 +77,8 @@ void AtomicFile::write(const void* data, size_t nbytes) {
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {
       const int err = n < 0 ? errno : EIO;
-      throw Error(fmt::format("write '{}': writing temporary file '{}' failed after {} bytes: {}", path_,
-                              temp_path_, written_, errno_message(err)));
+      throw Error(fmt::format("write '{}': writing temporary file '{}' failed after {} bytes: {}", path_, temp_path_,
+                              written_, errno_message(err)));
     }
     p += n;
     left -= static_cast<size_t>(n);

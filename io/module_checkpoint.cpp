@@ -45,8 +45,8 @@ void load_module(const Checkpoint& checkpoint, Module& module) {
   }
   for (const auto& [name, t] : checkpoint.tensors) {
     if (!wanted.contains(name)) {
-      problems.push_back(fmt::format("unexpected tensor '{}' ({} {}) that the module does not have", name, t.dtype(),
-                                     t.shape()));
+      problems.push_back(
+          fmt::format("unexpected tensor '{}' ({} {}) that the module does not have", name, t.dtype(), t.shape()));
     }
   }
   if (!problems.empty()) {

@@ -47,8 +47,8 @@ std::string shape_string(const std::vector<uint64_t>& shape) { return fmt::forma
 
 // ---- writing ---------------------------------------------------------------------------
 
-std::string make_header(const NamedTensors& tensors, const std::vector<Tensor>& contiguous,
-                        const Metadata& metadata, const std::string& path) {
+std::string make_header(const NamedTensors& tensors, const std::vector<Tensor>& contiguous, const Metadata& metadata,
+                        const std::string& path) {
   Json header = Json::object();
   if (!metadata.empty()) {
     Json meta = Json::object();
@@ -68,8 +68,8 @@ std::string make_header(const NamedTensors& tensors, const std::vector<Tensor>& 
   try {
     text = header.dump();
   } catch (const Json::exception& e) {  // invalid UTF-8 in a name or metadata string
-    throw Error(fmt::format("save_safetensors '{}': a tensor name or metadata string is not valid UTF-8 ({})",
-                            path, e.what()));
+    throw Error(
+        fmt::format("save_safetensors '{}': a tensor name or metadata string is not valid UTF-8 ({})", path, e.what()));
   }
   // Pad with spaces so the data section starts 8-byte aligned, as the reference writer does.
   text.append((8 - (8 + text.size()) % 8) % 8, ' ');
@@ -165,8 +165,10 @@ Metadata parse_metadata(const Json& j, const std::string& path) {
 }
 
 Entry parse_entry(const std::string& name, const Json& j, const std::string& path) {
-  check(j.is_object(), "load_safetensors '{}': tensor '{}': expected an object with dtype, shape and data_offsets, "
-        "found a {}", path, name, j.type_name());
+  check(j.is_object(),
+        "load_safetensors '{}': tensor '{}': expected an object with dtype, shape and data_offsets, "
+        "found a {}",
+        path, name, j.type_name());
   for (const char* field : {"dtype", "shape", "data_offsets"}) {
     check(j.contains(field), "load_safetensors '{}': tensor '{}': missing \"{}\"", path, name, field);
   }
@@ -180,8 +182,10 @@ Entry parse_entry(const std::string& name, const Json& j, const std::string& pat
   const Json& shape = j.at("shape");
   check(shape.is_array(), "load_safetensors '{}': tensor '{}': \"shape\" must be an array, found {}", path, name,
         shape.dump());
-  check(shape.size() <= static_cast<size_t>(kMaxDims), "load_safetensors '{}': tensor '{}': shape {} has {} dimensions; "
-        "qkv supports at most {}", path, name, shape.dump(), shape.size(), kMaxDims);
+  check(shape.size() <= static_cast<size_t>(kMaxDims),
+        "load_safetensors '{}': tensor '{}': shape {} has {} dimensions; "
+        "qkv supports at most {}",
+        path, name, shape.dump(), shape.size(), kMaxDims);
   Entry e{name, *d, {}, 0, 0};
   for (const Json& s : shape) {
     const std::optional<uint64_t> n = as_count(s);
@@ -191,13 +195,14 @@ Entry parse_entry(const std::string& name, const Json& j, const std::string& pat
   }
 
   const Json& offsets = j.at("data_offsets");
-  check(offsets.is_array() && offsets.size() == 2 && as_count(offsets[0]) && as_count(offsets[1]),
-        "load_safetensors '{}': tensor '{}': \"data_offsets\" must be [begin, end] with non-negative integers, found {}",
-        path, name, offsets.dump());
+  check(
+      offsets.is_array() && offsets.size() == 2 && as_count(offsets[0]) && as_count(offsets[1]),
+      "load_safetensors '{}': tensor '{}': \"data_offsets\" must be [begin, end] with non-negative integers, found {}",
+      path, name, offsets.dump());
   e.begin = *as_count(offsets[0]);
   e.end = *as_count(offsets[1]);
-  check(e.begin <= e.end, "load_safetensors '{}': tensor '{}': data_offsets [{}, {}] end before they begin", path,
-        name, e.begin, e.end);
+  check(e.begin <= e.end, "load_safetensors '{}': tensor '{}': data_offsets [{}, {}] end before they begin", path, name,
+        e.begin, e.end);
 
   uint64_t nbytes = itemsize(e.dtype);
   bool overflow = false;
@@ -213,8 +218,10 @@ Entry parse_entry(const std::string& name, const Json& j, const std::string& pat
 // format forbids holes, so a file cannot hide other content), no trailing bytes.
 void check_layout(std::vector<Entry> entries, uint64_t data_size, const std::string& path) {
   for (const Entry& e : entries) {
-    check(e.end <= data_size, "load_safetensors '{}': tensor '{}' has data_offsets [{}, {}] but the data section holds "
-          "only {} bytes: the file is truncated or the offsets are wrong", path, e.name, e.begin, e.end, data_size);
+    check(e.end <= data_size,
+          "load_safetensors '{}': tensor '{}' has data_offsets [{}, {}] but the data section holds "
+          "only {} bytes: the file is truncated or the offsets are wrong",
+          path, e.name, e.begin, e.end, data_size);
   }
   std::sort(entries.begin(), entries.end(),
             [](const Entry& a, const Entry& b) { return std::pair(a.begin, a.end) < std::pair(b.begin, b.end); });
@@ -225,13 +232,17 @@ void check_layout(std::vector<Entry> entries, uint64_t data_size, const std::str
       check(e.begin >= previous->end, "load_safetensors '{}': tensors '{}' [{}, {}] and '{}' [{}, {}] overlap", path,
             previous->name, previous->begin, previous->end, e.name, e.begin, e.end);
     }
-    check(e.begin == covered, "load_safetensors '{}': bytes [{}, {}) of the data section belong to no tensor "
-          "(before '{}')", path, covered, e.begin, e.name);
+    check(e.begin == covered,
+          "load_safetensors '{}': bytes [{}, {}) of the data section belong to no tensor "
+          "(before '{}')",
+          path, covered, e.begin, e.name);
     covered = e.end;
     previous = &e;
   }
-  check(covered == data_size, "load_safetensors '{}': the data section holds {} bytes but the tensors account for {}"
-        " (trailing bytes after the last tensor)", path, data_size, covered);
+  check(covered == data_size,
+        "load_safetensors '{}': the data section holds {} bytes but the tensors account for {}"
+        " (trailing bytes after the last tensor)",
+        path, data_size, covered);
 }
 
 Tensor read_tensor(const InputFile& file, const Entry& e, uint64_t data_start, const std::string& path) {
@@ -246,8 +257,10 @@ Tensor read_tensor(const InputFile& file, const Entry& e, uint64_t data_start, c
     // Any byte but 0 or 1 is not a bool (reading it as one is undefined behaviour).
     const auto* bytes = reinterpret_cast<const unsigned char*>(dst);
     const auto bad = std::find_if(bytes, bytes + nbytes, [](unsigned char b) { return b > 1; });
-    check(bad == bytes + nbytes, "load_safetensors '{}': tensor '{}' (BOOL) holds byte {} at element {}; only 0 and 1 "
-          "are booleans", path, e.name, static_cast<int>(*bad), bad - bytes);
+    check(bad == bytes + nbytes,
+          "load_safetensors '{}': tensor '{}' (BOOL) holds byte {} at element {}; only 0 and 1 "
+          "are booleans",
+          path, e.name, static_cast<int>(*bad), bad - bytes);
   }
   return t;
 }
@@ -312,8 +325,10 @@ Checkpoint load_safetensors(const std::string& path) {
   file.read(0, length_bytes, 8, "the header length");
   uint64_t header_size = 0;
   for (int i = 0; i < 8; ++i) header_size |= static_cast<uint64_t>(length_bytes[i]) << (8 * i);
-  check(header_size <= file_size - 8, "load_safetensors '{}': the header length {} is larger than the rest of the "
-        "file ({} bytes): not a safetensors file, or truncated", path, header_size, file_size - 8);
+  check(header_size <= file_size - 8,
+        "load_safetensors '{}': the header length {} is larger than the rest of the "
+        "file ({} bytes): not a safetensors file, or truncated",
+        path, header_size, file_size - 8);
   check(header_size <= kMaxHeaderBytes, "load_safetensors '{}': the header length {} exceeds the {}-byte limit", path,
         header_size, kMaxHeaderBytes);
 

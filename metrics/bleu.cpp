@@ -60,12 +60,8 @@ double default_smooth_value(Smoothing smoothing) { return smoothing == Smoothing
 std::string bleu_signature(const BleuOptions& options, int nrefs) {
   std::string smooth;
   switch (options.smoothing) {
-    case Smoothing::none:
-      smooth = "none";
-      break;
-    case Smoothing::exp:
-      smooth = "exp";
-      break;
+    case Smoothing::none: smooth = "none"; break;
+    case Smoothing::exp: smooth = "exp"; break;
     case Smoothing::floor:
     case Smoothing::add_k:
       smooth = fmt::format("{}[{:.2f}]", options.smoothing == Smoothing::floor ? "floor" : "add-k",

@@ -21,8 +21,8 @@ Tensor layer_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, dou
 enum class Reduction { none, mean, sum };
 
 struct CrossEntropyOptions {
-  int64_t ignore_index = -100;   // targets equal to this contribute nothing
-  double label_smoothing = 0.0;  // ε: target distribution (1-ε)·onehot + ε/C
+  int64_t ignore_index = -100;            // targets equal to this contribute nothing
+  double label_smoothing = 0.0;           // ε: target distribution (1-ε)·onehot + ε/C
   Reduction reduction = Reduction::mean;  // mean over the non-ignored targets
 };
 

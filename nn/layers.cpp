@@ -39,14 +39,10 @@ Tensor Sigmoid::forward(const Tensor& x) { return sigmoid(x); }
 
 std::unique_ptr<UnaryModule> make_activation(Activation activation) {
   switch (activation) {
-    case Activation::relu:
-      return std::make_unique<ReLU>();
-    case Activation::gelu:
-      return std::make_unique<GELU>();
-    case Activation::tanh:
-      return std::make_unique<Tanh>();
-    case Activation::sigmoid:
-      return std::make_unique<Sigmoid>();
+    case Activation::relu: return std::make_unique<ReLU>();
+    case Activation::gelu: return std::make_unique<GELU>();
+    case Activation::tanh: return std::make_unique<Tanh>();
+    case Activation::sigmoid: return std::make_unique<Sigmoid>();
   }
   throw Error(fmt::format("make_activation: unknown activation {}", static_cast<int>(activation)));
 }

@@ -70,7 +70,9 @@ class Sigmoid : public UnaryModule {
 enum class Activation { relu, gelu, tanh, sigmoid };
 constexpr EnumNames<Activation, 4> enum_names(Activation) {
   return {"activation",
-          {{{Activation::relu, "relu"}, {Activation::gelu, "gelu"}, {Activation::tanh, "tanh"},
+          {{{Activation::relu, "relu"},
+            {Activation::gelu, "gelu"},
+            {Activation::tanh, "tanh"},
             {Activation::sigmoid, "sigmoid"}}}};
 }
 

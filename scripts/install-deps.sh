@@ -9,7 +9,7 @@ set -euo pipefail
 
 packages=(g++ cmake make pkg-config libopenblas-dev libfmt-dev nlohmann-json3-dev libcli11-dev catch2)
 if [[ "${1:-}" == "--test" ]]; then
-  packages+=(python3 python3-torch python3-numpy)
+  packages+=(python3 python3-torch python3-numpy clang-format-14)
 fi
 
 missing=()

@@ -20,8 +20,9 @@ std::string kernels_note(std::string_view core, std::string_view pinned, bool cp
   bool uses_avx512 = false;
   for (std::string_view c : kAvx512Cores) uses_avx512 = uses_avx512 || core == c;
   if (cpu_has_avx512 && !uses_avx512) {
-    note += "; this CPU has AVX-512, which these kernels leave unused: unset OPENBLAS_CORETYPE to let "
-            "OpenBLAS choose (its AVX-512 kernels can run matrix products about twice as fast)";
+    note +=
+        "; this CPU has AVX-512, which these kernels leave unused: unset OPENBLAS_CORETYPE to let "
+        "OpenBLAS choose (its AVX-512 kernels can run matrix products about twice as fast)";
   }
   return note;
 }

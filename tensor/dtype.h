@@ -37,12 +37,26 @@ constexpr std::string_view dtype_name(Dtype d) {
   return "?";
 }
 
-template <class T> struct DtypeOf;
-template <> struct DtypeOf<float> { static constexpr Dtype value = Dtype::float32; };
-template <> struct DtypeOf<double> { static constexpr Dtype value = Dtype::float64; };
-template <> struct DtypeOf<int64_t> { static constexpr Dtype value = Dtype::int64; };
-template <> struct DtypeOf<bool> { static constexpr Dtype value = Dtype::bool_; };
-template <class T> inline constexpr Dtype dtype_of = DtypeOf<T>::value;
+template <class T>
+struct DtypeOf;
+template <>
+struct DtypeOf<float> {
+  static constexpr Dtype value = Dtype::float32;
+};
+template <>
+struct DtypeOf<double> {
+  static constexpr Dtype value = Dtype::float64;
+};
+template <>
+struct DtypeOf<int64_t> {
+  static constexpr Dtype value = Dtype::int64;
+};
+template <>
+struct DtypeOf<bool> {
+  static constexpr Dtype value = Dtype::bool_;
+};
+template <class T>
+inline constexpr Dtype dtype_of = DtypeOf<T>::value;
 
 // Calls f(T{}) for any dtype, bool included.
 template <class F>
@@ -68,8 +82,7 @@ decltype(auto) dispatch_numeric(std::string_view op, Dtype d, F&& f) {
 // Calls f(T{}) for float32 or float64; `op` names the caller otherwise.
 template <class F>
 decltype(auto) dispatch_floating(std::string_view op, Dtype d, F&& f) {
-  check(is_floating(d), "{}: needs a floating-point tensor (float32 or float64), got {}", op,
-        dtype_name(d));
+  check(is_floating(d), "{}: needs a floating-point tensor (float32 or float64), got {}", op, dtype_name(d));
   if (d == Dtype::float64) return f(double{});
   return f(float{});
 }

@@ -19,9 +19,7 @@ Tensor scalar(double value, Dtype dtype = Dtype::float32);
 
 // [start, start+step, ...) up to but excluding `end`, like torch.arange.
 Tensor arange(double start, double end, double step = 1, Dtype dtype = Dtype::float32);
-inline Tensor arange(int64_t n, Dtype dtype = Dtype::float32) {
-  return arange(0, static_cast<double>(n), 1, dtype);
-}
+inline Tensor arange(int64_t n, Dtype dtype = Dtype::float32) { return arange(0, static_cast<double>(n), 1, dtype); }
 
 // Copies `values` into a new tensor of `shape` (numel must match) and the dtype of T.
 template <class T>

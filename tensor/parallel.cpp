@@ -234,10 +234,10 @@ class Pool {
   std::atomic<uint64_t> ticket_{0};
   std::atomic<int> finished_{0};  // pieces of the current job that have finished
   std::atomic<bool> stopping_{false};
-  std::atomic<int> sleepers_{0};             // workers asleep (or about to be) on wake_
+  std::atomic<int> sleepers_{0};              // workers asleep (or about to be) on wake_
   std::atomic<bool> caller_sleeping_{false};  // the caller is asleep (or about to be) on done_
   std::atomic<bool> failed_{false};           // a piece threw: error_ holds the first exception
-  uint64_t generation_ = 0;  // the current job's number (only the caller writes it)
+  uint64_t generation_ = 0;                   // the current job's number (only the caller writes it)
   const Body* body_ = nullptr;
   int64_t n_ = 0;
   std::exception_ptr error_;  // guarded by mutex_ (set when failed_)

@@ -28,10 +28,10 @@ using acc_t = std::conditional_t<std::is_floating_point_v<T>, double, T>;
 
 // What a reduction over a set of axes produces, and where each input element accumulates.
 struct ReducePlan {
-  Shape out_shape;     // reduced axes dropped, or kept with size 1 under keepdim
-  Shape acc_strides;   // over the input's axes: the output's contiguous strides, 0 on reduced axes
+  Shape out_shape;    // reduced axes dropped, or kept with size 1 under keepdim
+  Shape acc_strides;  // over the input's axes: the output's contiguous strides, 0 on reduced axes
   int64_t out_numel = 1;
-  int64_t count = 1;   // input elements that reduce into each output element
+  int64_t count = 1;  // input elements that reduce into each output element
 };
 
 ReducePlan plan_reduce(std::string_view op, const Tensor& x, const Axes& axes, bool keepdim) {
@@ -57,8 +57,10 @@ ReducePlan plan_reduce(std::string_view op, const Tensor& x, const Axes& axes, b
     }
   }
   for (int64_t d = 0; d < rank; ++d) {
-    if (!reduced[static_cast<size_t>(d)]) plan.out_shape.push_back(x.shape()[d]);
-    else if (keepdim) plan.out_shape.push_back(1);
+    if (!reduced[static_cast<size_t>(d)])
+      plan.out_shape.push_back(x.shape()[d]);
+    else if (keepdim)
+      plan.out_shape.push_back(1);
   }
   plan.out_numel = plan.out_shape.numel();
   return plan;
@@ -82,10 +84,9 @@ void walk_reduce(const Tensor& x, const Shape& acc_strides, Row&& row) {
   Shape shape = x.shape();
   std::array<Shape, 2> strides{x.strides(), acc_strides};
   sort_by_first_strides(shape, strides);
-  strided_loop<2>(shape, strides,
-                  [&](const std::array<int64_t, 2>& off, int64_t n, const std::array<int64_t, 2>& s) {
-                    row(off[0], s[0], off[1], s[1], n);
-                  });
+  strided_loop<2>(shape, strides, [&](const std::array<int64_t, 2>& off, int64_t n, const std::array<int64_t, 2>& s) {
+    row(off[0], s[0], off[1], s[1], n);
+  });
 }
 
 // Sum of g(x[i * sx]) for i < n. With unit stride, eight independent partial sums pipeline
@@ -296,8 +297,10 @@ Tensor softmax_like(std::string_view op, const Tensor& x, int64_t axis, LaneFn l
     const int64_t sx = v.strides()[d];
     const int64_t so = out.strides()[d];
     for_each_lane(v, d, out.strides(), [&](int64_t xo, int64_t oo) {
-      if (sx == 1 && so == 1) lane_fn(px + xo, int64_t{1}, po + oo, int64_t{1}, n);  // unit strides inlined
-      else lane_fn(px + xo, sx, po + oo, so, n);
+      if (sx == 1 && so == 1)
+        lane_fn(px + xo, int64_t{1}, po + oo, int64_t{1}, n);  // unit strides inlined
+      else
+        lane_fn(px + xo, sx, po + oo, so, n);
     });
     return x.dim() == 0 ? out.as_strided({}, {}, 0) : out;
   });
@@ -364,9 +367,8 @@ Tensor logsumexp(const Tensor& x, const Axes& axes, bool keepdim) {
       if (std::isinf(m)) m = T(0);
     }
     std::vector<double> acc(n, 0.0);
-    sum_into<T>(x, plan, acc.data(), [&](T v, int64_t k) {
-      return static_cast<double>(std::exp(v - shift[static_cast<size_t>(k)]));
-    });
+    sum_into<T>(x, plan, acc.data(),
+                [&](T v, int64_t k) { return static_cast<double>(std::exp(v - shift[static_cast<size_t>(k)])); });
     return store<T>(plan, [&](int64_t k) {
       const auto i = static_cast<size_t>(k);
       return static_cast<double>(shift[i]) + std::log(acc[i]);
@@ -379,8 +381,8 @@ Tensor var(const Tensor& x, const Axes& axes, int64_t correction, bool keepdim) 
   return dispatch_floating("var", x.dtype(), [&](auto tag) {
     using T = decltype(tag);
     check(plan.count - correction > 0,
-          "var: {} elements per output with correction {} leave no degrees of freedom (shape {}, axes {})",
-          plan.count, correction, x.shape(), axes);
+          "var: {} elements per output with correction {} leave no degrees of freedom (shape {}, axes {})", plan.count,
+          correction, x.shape(), axes);
     const auto n = static_cast<size_t>(plan.out_numel);
     // Two passes (mean, then squared deviations) in double: no cancellation as in E[x²]-E[x]².
     std::vector<double> mean_acc(n, 0.0);
@@ -397,8 +399,9 @@ Tensor var(const Tensor& x, const Axes& axes, int64_t correction, bool keepdim) 
 }
 
 Tensor softmax(const Tensor& x, int64_t axis) {
-  return softmax_like("softmax", x, axis,
-                      [](const auto* in, int64_t sx, auto* out, int64_t so, int64_t n) { softmax_lane(in, sx, out, so, n); });
+  return softmax_like("softmax", x, axis, [](const auto* in, int64_t sx, auto* out, int64_t so, int64_t n) {
+    softmax_lane(in, sx, out, so, n);
+  });
 }
 
 Tensor log_softmax(const Tensor& x, int64_t axis) {

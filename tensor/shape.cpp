@@ -7,12 +7,10 @@
 
 namespace qkv {
 
-Shape::Shape(std::initializer_list<int64_t> sizes)
-    : Shape(std::span<const int64_t>(sizes.begin(), sizes.size())) {}
+Shape::Shape(std::initializer_list<int64_t> sizes) : Shape(std::span<const int64_t>(sizes.begin(), sizes.size())) {}
 
 Shape::Shape(std::span<const int64_t> sizes) {
-  check(sizes.size() <= kMaxDims, "Shape: rank {} exceeds the maximum of {} dimensions",
-        sizes.size(), kMaxDims);
+  check(sizes.size() <= kMaxDims, "Shape: rank {} exceeds the maximum of {} dimensions", sizes.size(), kMaxDims);
   std::copy(sizes.begin(), sizes.end(), dims_.begin());
   rank_ = static_cast<int64_t>(sizes.size());
 }
@@ -62,8 +60,8 @@ Shape broadcast_shapes(std::string_view op, const Shape& a, const Shape& b) {
     const int64_t ib = i - (rank - b.size());
     const int64_t da = ia >= 0 ? a[ia] : 1;
     const int64_t db = ib >= 0 ? b[ib] : 1;
-    check(da == db || da == 1 || db == 1,
-          "{}: shapes {} and {} cannot be broadcast (dimension {}: {} vs {})", op, a, b, i, da, db);
+    check(da == db || da == 1 || db == 1, "{}: shapes {} and {} cannot be broadcast (dimension {}: {} vs {})", op, a, b,
+          i, da, db);
     out.push_back(da == 1 ? db : da);
   }
   return out;
@@ -72,15 +70,14 @@ Shape broadcast_shapes(std::string_view op, const Shape& a, const Shape& b) {
 int64_t normalize_axis(std::string_view op, int64_t axis, int64_t rank) {
   const int64_t lo = rank == 0 ? -1 : -rank;
   const int64_t hi = rank == 0 ? 0 : rank - 1;
-  check(axis >= lo && axis <= hi, "{}: axis {} is out of range for a tensor of rank {} (valid: {} to {})",
-        op, axis, rank, lo, hi);
+  check(axis >= lo && axis <= hi, "{}: axis {} is out of range for a tensor of rank {} (valid: {} to {})", op, axis,
+        rank, lo, hi);
   return axis < 0 ? axis + std::max<int64_t>(rank, 1) : axis;
 }
 
 }  // namespace qkv
 
-auto fmt::formatter<qkv::Shape>::format(const qkv::Shape& s, fmt::format_context& ctx) const
-    -> decltype(ctx.out()) {
+auto fmt::formatter<qkv::Shape>::format(const qkv::Shape& s, fmt::format_context& ctx) const -> decltype(ctx.out()) {
   auto out = ctx.out();
   *out++ = '[';
   for (int64_t i = 0; i < s.size(); ++i) {

@@ -26,8 +26,8 @@ Shape infer_size(std::string_view op, const Shape& from, Shape shape) {
     check(known != 0 && from.numel() % known == 0, "{}: cannot infer -1 to view {} as {}", op, from, shape);
     shape[infer_at] = from.numel() / known;
   }
-  check(shape.numel() == from.numel(), "{}: shape {} ({} elements) does not match {} ({} elements)", op,
-        shape, shape.numel(), from, from.numel());
+  check(shape.numel() == from.numel(), "{}: shape {} ({} elements) does not match {} ({} elements)", op, shape,
+        shape.numel(), from, from.numel());
   return shape;
 }
 
@@ -48,8 +48,7 @@ bool view_strides(const Tensor& t, const Shape& shape, Shape& strides) {
   int64_t view_numel = 1;
   for (int64_t d = t.dim() - 1; d >= 0; --d) {
     tensor_numel *= old_shape[d];
-    const bool chunk_ends =
-        d == 0 || (old_shape[d - 1] != 1 && old_strides[d - 1] != tensor_numel * chunk_base_stride);
+    const bool chunk_ends = d == 0 || (old_shape[d - 1] != 1 && old_strides[d - 1] != tensor_numel * chunk_base_stride);
     if (!chunk_ends) continue;
     while (view_d >= 0 && (view_numel < tensor_numel || shape[view_d] == 1)) {
       strides[view_d] = view_numel * chunk_base_stride;
@@ -72,8 +71,8 @@ Tensor view(const Tensor& t, const Shape& shape) {
   const Shape target = infer_size("view", t.shape(), shape);
   Shape strides;
   check(view_strides(t, target, strides),
-        "view: a tensor of shape {} and strides {} cannot be viewed as {} without copying (use reshape)",
-        t.shape(), t.strides(), target);
+        "view: a tensor of shape {} and strides {} cannot be viewed as {} without copying (use reshape)", t.shape(),
+        t.strides(), target);
   return t.as_strided(target, strides, t.offset());
 }
 
@@ -99,8 +98,8 @@ Tensor transpose(const Tensor& t, int64_t dim0, int64_t dim1) {
 }
 
 Tensor permute(const Tensor& t, const Shape& dims) {
-  check(dims.size() == t.dim(), "permute: {} axes given for a tensor of rank {} (shape {})", dims.size(),
-        t.dim(), t.shape());
+  check(dims.size() == t.dim(), "permute: {} axes given for a tensor of rank {} (shape {})", dims.size(), t.dim(),
+        t.shape());
   Shape shape;
   Shape strides;
   std::array<bool, kMaxDims> seen{};
@@ -145,8 +144,7 @@ Tensor select(const Tensor& t, int64_t dim, int64_t index) {
   check(t.dim() > 0, "select: cannot select from a rank-0 tensor");
   const int64_t d = normalize_axis("select", dim, t.dim());
   const int64_t size = t.shape()[d];
-  check(index >= -size && index < size, "select: index {} is out of range for dimension {} of size {}", index,
-        d, size);
+  check(index >= -size && index < size, "select: index {} is out of range for dimension {} of size {}", index, d, size);
   const int64_t i = index < 0 ? index + size : index;
   Shape shape = t.shape();
   Shape strides = t.strides();
@@ -201,8 +199,8 @@ Tensor expand(const Tensor& t, const Shape& shape) {
     }
     const int64_t have = t.shape()[i - lead];
     const int64_t want = shape[i] == -1 ? have : shape[i];
-    check(have == want || have == 1, "expand: cannot expand {} to {} (dimension {}: {} to {})", t.shape(),
-          shape, i, have, want);
+    check(have == want || have == 1, "expand: cannot expand {} to {} (dimension {}: {} to {})", t.shape(), shape, i,
+          have, want);
     out_shape[i] = want;
     strides[i] = have == want ? t.strides()[i - lead] : 0;
   }
@@ -215,8 +213,6 @@ Tensor contiguous(const Tensor& t) { return t.is_contiguous() ? t : t.clone(); }
 
 namespace qkv {
 
-Shape broadcast_strides(const Tensor& t, const Shape& target) {
-  return raw::expand(t, target).strides();
-}
+Shape broadcast_strides(const Tensor& t, const Shape& target) { return raw::expand(t, target).strides(); }
 
 }  // namespace qkv

@@ -24,7 +24,7 @@ struct MetricsRow {
   int64_t epoch = 0, step = 0;
   double loss = 0;
   double lr = 0, grad_norm = 0, tokens = 0, tokens_per_s = 0;  // train rows
-  double ppl = 0, bleu = 0, chrf = 0;                         // valid rows
+  double ppl = 0, bleu = 0, chrf = 0;                          // valid rows
   double elapsed = 0;
 };
 

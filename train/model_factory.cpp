@@ -9,10 +9,8 @@ namespace qkv::train {
 
 std::unique_ptr<models::Seq2Seq> make_model(const TrainOptions& options) {
   switch (options.arch) {
-    case Arch::transformer:
-      return std::make_unique<models::Transformer>(options.model);
-    case Arch::rnn:
-      return std::make_unique<models::RnnSeq2Seq>(options.rnn);
+    case Arch::transformer: return std::make_unique<models::Transformer>(options.model);
+    case Arch::rnn: return std::make_unique<models::RnnSeq2Seq>(options.rnn);
   }
   throw Error(fmt::format("make_model: unknown arch {}", static_cast<int>(options.arch)));
 }

@@ -17,7 +17,10 @@ std::string format_duration(double seconds) {
 }
 
 ProgressBar::ProgressBar(std::string label, int64_t total, bool enabled)
-    : label_(std::move(label)), total_(std::max<int64_t>(total, 1)), enabled_(enabled), terminal_(isatty(STDERR_FILENO) != 0) {
+    : label_(std::move(label)),
+      total_(std::max<int64_t>(total, 1)),
+      enabled_(enabled),
+      terminal_(isatty(STDERR_FILENO) != 0) {
   start_ = last_draw_ = std::chrono::steady_clock::now();
 }
 

@@ -331,16 +331,11 @@ class Run {
 
 const char* to_string(TrainResult::Stop stop) {
   switch (stop) {
-    case TrainResult::Stop::finished:
-      return "all epochs done";
-    case TrainResult::Stop::early_stopping:
-      return "early stopping";
-    case TrainResult::Stop::time_limit:
-      return "time limit";
-    case TrainResult::Stop::step_limit:
-      return "step limit";
-    case TrainResult::Stop::interrupted:
-      return "interrupted";
+    case TrainResult::Stop::finished: return "all epochs done";
+    case TrainResult::Stop::early_stopping: return "early stopping";
+    case TrainResult::Stop::time_limit: return "time limit";
+    case TrainResult::Stop::step_limit: return "step limit";
+    case TrainResult::Stop::interrupted: return "interrupted";
   }
   return "?";
 }

@@ -20,10 +20,17 @@ size_t utf8_sequence_length(std::string_view text, size_t i) {
   size_t n = 0;
   uint32_t cp = 0;
   if (b < 0x80) return 1;
-  if (b >= 0xC2 && b <= 0xDF) { n = 2; cp = b & 0x1F; }
-  else if (b >= 0xE0 && b <= 0xEF) { n = 3; cp = b & 0x0F; }
-  else if (b >= 0xF0 && b <= 0xF4) { n = 4; cp = b & 0x07; }
-  else return 0;
+  if (b >= 0xC2 && b <= 0xDF) {
+    n = 2;
+    cp = b & 0x1F;
+  } else if (b >= 0xE0 && b <= 0xEF) {
+    n = 3;
+    cp = b & 0x0F;
+  } else if (b >= 0xF0 && b <= 0xF4) {
+    n = 4;
+    cp = b & 0x07;
+  } else
+    return 0;
   if (i + n > text.size()) return 0;
   for (size_t k = 1; k < n; ++k) {
     if ((byte(i + k) & 0xC0) != 0x80) return 0;
@@ -59,10 +66,14 @@ std::string xml_escape(std::string_view text) {
       case '>': out += "&gt;"; break;
       case '"': out += "&quot;"; break;
       case '\'': out += "&apos;"; break;
-      case '\t': case '\n': case '\r': out += c; break;
+      case '\t':
+      case '\n':
+      case '\r': out += c; break;
       default:
-        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) out += kReplacement;
-        else out += c;
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F)
+          out += kReplacement;
+        else
+          out += c;
     }
     ++i;
   }
@@ -123,12 +134,13 @@ void Svg::circle(double cx, double cy, double r, std::string_view fill, std::str
 }
 
 void Svg::text(double x, double y, std::string_view content, const TextStyle& style) {
-  body_ += fmt::format(R"(<text x="{}" y="{}" font-size="{}" text-anchor="{}" fill="{}")", svg_number(x),
-                       svg_number(y), svg_number(style.size), xml_escape(style.anchor), xml_escape(style.fill));
+  body_ += fmt::format(R"(<text x="{}" y="{}" font-size="{}" text-anchor="{}" fill="{}")", svg_number(x), svg_number(y),
+                       svg_number(style.size), xml_escape(style.anchor), xml_escape(style.fill));
   if (style.baseline != "auto") body_ += fmt::format(R"( dominant-baseline="{}")", xml_escape(style.baseline));
   if (style.bold) body_ += R"( font-weight="bold")";
   if (style.rotate != 0) {
-    body_ += fmt::format(R"svg( transform="rotate({} {} {})")svg", svg_number(style.rotate), svg_number(x), svg_number(y));
+    body_ +=
+        fmt::format(R"svg( transform="rotate({} {} {})")svg", svg_number(style.rotate), svg_number(x), svg_number(y));
   }
   body_ += '>';
   body_ += xml_escape(content);

@@ -47,16 +47,16 @@ Command add_train(CLI::App& app) {
     for (const CLI::Option* opt : fixed_by_checkpoint) {
       if (resume->empty() || opt->count() == 0 || opt->get_name() == "--resume" || opt->get_name() == "--config")
         continue;
-      throw Error(fmt::format("qkv train: {} cannot change when resuming: the run continues with the options saved in "
-                              "'{}'; only --epochs, --max-minutes, --max-steps, --patience, --valid-beam, "
-                              "--valid-sentences, --keep-checkpoints, --out-dir and --progress may be given",
-                              opt->get_name(), *resume));
+      throw Error(
+          fmt::format("qkv train: {} cannot change when resuming: the run continues with the options saved in "
+                      "'{}'; only --epochs, --max-minutes, --max-steps, --patience, --valid-beam, "
+                      "--valid-sentences, --keep-checkpoints, --out-dir and --progress may be given",
+                      opt->get_name(), *resume));
     }
     const bool rnn = o->arch == train::Arch::rnn;
     for (const CLI::Option* opt : rnn ? transformer_options : rnn_options) {
       if (opt->count() == 0) continue;
-      throw Error(rnn
-                      ? fmt::format("qkv train: {} is a Transformer option; with --arch rnn use the --rnn-* options "
+      throw Error(rnn ? fmt::format("qkv train: {} is a Transformer option; with --arch rnn use the --rnn-* options "
                                     "(qkv train --help)",
                                     opt->get_name())
                       : fmt::format("qkv train: {} is an RNN option; it needs --arch rnn", opt->get_name()));

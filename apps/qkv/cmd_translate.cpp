@@ -23,7 +23,8 @@ Command add_translate(CLI::App& app) {
   app.add_option("--input,-i", o->input, "sentences, one per line (default: stdin)");
   app.add_option("--output,-o", o->output, "write translations here, atomically (default: stdout)");
   app.add_option("--beam", o->decode.beam_size, "beam size (1: greedy)")->capture_default_str();
-  app.add_option("--length-penalty", o->decode.length_penalty, "beam search length penalty alpha")->capture_default_str();
+  app.add_option("--length-penalty", o->decode.length_penalty, "beam search length penalty alpha")
+      ->capture_default_str();
   app.add_option("--max-length", o->decode.max_length, "longest output (0: source length + 50)")->capture_default_str();
   return [o]() {
     train::LoadedModel m = train::load_model(o->model);

@@ -8,6 +8,8 @@
 #include "tensor/tensor.h"
 
 namespace qkv {
+// Each op with its derivative, aligned as a table.
+// clang-format off
 
 Tensor add(const Tensor& a, const Tensor& b);       // da = dy, db = dy
 Tensor sub(const Tensor& a, const Tensor& b);       // da = dy, db = -dy
@@ -40,6 +42,7 @@ Tensor clone(const Tensor& x);
 Tensor to_dtype(const Tensor& x, Dtype dtype);  // dx = dy converted back
 // The value of `hard` with the gradient of `soft` (straight-through estimator): d soft = dy.
 Tensor straight_through(const Tensor& hard, const Tensor& soft);
+// clang-format on
 
 inline Tensor operator+(const Tensor& a, const Tensor& b) { return add(a, b); }
 inline Tensor operator-(const Tensor& a, const Tensor& b) { return sub(a, b); }

@@ -78,8 +78,8 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
   const int64_t N = weight.size(0), K = weight.size(1);
   check(x.dim() >= 1 && x.size(-1) == K, "linear: input {} must end in the weight's in_features {} (weight {})",
         x.shape(), K, weight.shape());
-  check(!bias.defined() || (bias.dim() == 1 && bias.size(0) == N),
-        "linear: bias must be ({}) for weight {}, got {}", N, weight.shape(), bias.shape());
+  check(!bias.defined() || (bias.dim() == 1 && bias.size(0) == N), "linear: bias must be ({}) for weight {}, got {}", N,
+        weight.shape(), bias.shape());
   check(x.dtype() == weight.dtype() && (!bias.defined() || bias.dtype() == x.dtype()),
         "linear: input ({}), weight ({}) and bias ({}) must share a dtype", x.dtype(), weight.dtype(),
         bias.defined() ? dtype_name(bias.dtype()) : "none");
@@ -107,7 +107,7 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
              Tensor dx, dw, db;
              if (need_x) dx = raw::reshape(raw::matmul(g, sw.get()), x_shape);  // (M, N)·(N, K)
              if (need_w) dw = raw::matmul(raw::transpose(g, 0, 1), sx.get());   // (N, M)·(M, K)
-             if (need_b) db = column_sums(g);                                     // (N)
+             if (need_b) db = column_sums(g);                                   // (N)
              return {dx, dw, db};
            });
   }

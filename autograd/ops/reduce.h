@@ -13,7 +13,7 @@ Tensor sum(const Tensor& x, const Axes& axes = {}, bool keepdim = false);   // d
 Tensor mean(const Tensor& x, const Axes& axes = {}, bool keepdim = false);  // dx = dy/n broadcast to x
 // Values of the maximum along `axis`.            dx = dy at the first maximal element, 0 elsewhere
 Tensor max(const Tensor& x, int64_t axis, bool keepdim = false);
-Tensor min(const Tensor& x, int64_t axis, bool keepdim = false);           // likewise for the minimum
+Tensor min(const Tensor& x, int64_t axis, bool keepdim = false);  // likewise for the minimum
 // log Σ exp(x), stable.                           dx = dy·exp(x - y) = dy·softmax(x)
 Tensor logsumexp(const Tensor& x, const Axes& axes, bool keepdim = false);
 // Variance (correction 1 = unbiased).            dx = dy·2(x - mean)/(n - correction)

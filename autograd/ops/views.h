@@ -5,6 +5,8 @@
 #include "tensor/tensor.h"
 
 namespace qkv {
+// Each op with its derivative, aligned as a table.
+// clang-format off
 
 Tensor view(const Tensor& x, const Shape& shape);     // dx = dy viewed as x's shape
 Tensor reshape(const Tensor& x, const Shape& shape);  // dx = reshape(dy, x.shape)
@@ -21,4 +23,5 @@ Tensor expand(const Tensor& x, const Shape& shape);   // dx = dy summed over the
 inline Tensor broadcast_to(const Tensor& x, const Shape& shape) { return expand(x, shape); }
 Tensor contiguous(const Tensor& x);                   // dx = dy
 
+// clang-format on
 }  // namespace qkv

@@ -137,7 +137,8 @@ void run_backward(Kernel<T> kern, const Tensor& out, const Tensor& dout, const T
     kn.backward_tile(bh / H, bh % H, qb, jb, d_out, L + bh * Tq, delta.data() + bh * Tq, with_dq ? &gq : nullptr,
                      with_dkv ? &gk : nullptr, with_dkv ? &gv : nullptr, sc);
   };
-  if (heads >= grain::kAttentionWholeHeadsPerThread * num_threads() || num_threads() == 1 || (qblocks == 1 && kblocks == 1)) {
+  if (heads >= grain::kAttentionWholeHeadsPerThread * num_threads() || num_threads() == 1 ||
+      (qblocks == 1 && kblocks == 1)) {
     // One task per head: dQ, dK and dV of the head are the task's own, and so are the
     // transposed K and V it reads.
     run_tasks<T>(heads, kern.br, kern.bc, [&](int64_t bh, Scratch<T>& sc) {

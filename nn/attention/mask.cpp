@@ -12,8 +12,7 @@ void check_bool(std::string_view what, const Tensor& t) {
   check(t.defined(), "AttentionMask::{}: the tensor is undefined", what);
   check(t.dtype() == Dtype::bool_, "AttentionMask::{}: needs a bool tensor, got {} of shape {}", what, t.dtype(),
         t.shape());
-  check(t.dim() <= 4, "AttentionMask::{}: needs at most 4 dimensions (B, H, Tq, Tk), got shape {}", what,
-        t.shape());
+  check(t.dim() <= 4, "AttentionMask::{}: needs at most 4 dimensions (B, H, Tq, Tk), got shape {}", what, t.shape());
 }
 
 }  // namespace
@@ -74,16 +73,16 @@ bool AttentionMask::allows_everything() const {
 
 void AttentionMask::validate(std::string_view op, int64_t batch, int64_t heads, int64_t tq, int64_t tk) const {
   if (key_is_pad_.defined()) {
-    check(key_is_pad_.shape() == Shape{batch, tk},
-          "{}: key padding mask has shape {}, expected (B, Tk) = [{}, {}]", op, key_is_pad_.shape(), batch, tk);
+    check(key_is_pad_.shape() == Shape{batch, tk}, "{}: key padding mask has shape {}, expected (B, Tk) = [{}, {}]", op,
+          key_is_pad_.shape(), batch, tk);
   }
   if (allowed_.defined()) {
     const Shape full{batch, heads, tq, tk};
     const int64_t lead = 4 - allowed_.dim();
     for (int64_t i = 0; i < allowed_.dim(); ++i) {
       const int64_t have = allowed_.shape()[i];
-      check(have == 1 || have == full[lead + i],
-            "{}: mask of shape {} does not broadcast to (B, H, Tq, Tk) = {}", op, allowed_.shape(), full);
+      check(have == 1 || have == full[lead + i], "{}: mask of shape {} does not broadcast to (B, H, Tq, Tk) = {}", op,
+            allowed_.shape(), full);
     }
   }
 }

@@ -46,7 +46,7 @@ class AttentionMask {
   bool allows_everything() const;
   bool is_causal() const { return causal_; }
   const std::optional<std::pair<int64_t, int64_t>>& window_bounds() const { return window_; }
-  const Tensor& key_is_pad() const { return key_is_pad_; }  // undefined if none
+  const Tensor& key_is_pad() const { return key_is_pad_; }   // undefined if none
   const Tensor& allowed_tensor() const { return allowed_; }  // undefined if none
 
   // Checks every piece against the attention's sizes, naming `op` and the shapes on error.

@@ -45,9 +45,7 @@ bool same_tensor(const Tensor& a, const Tensor& b) {
 }
 
 // (B, H, T, Dh) → (B, T, H·Dh), one copy.
-Tensor merge_heads(const Tensor& x) {
-  return reshape(transpose(x, 1, 2), {x.size(0), x.size(2), -1});
-}
+Tensor merge_heads(const Tensor& x) { return reshape(transpose(x, 1, 2), {x.size(0), x.size(2), -1}); }
 
 }  // namespace
 
@@ -98,7 +96,7 @@ AttentionResult MultiHeadAttention::forward(const Tensor& query, const Tensor& k
     // by the variant; its backward gives one gradient, so dx is one product too.
     const Tensor weight = concat({q_proj_.weight(), k_proj_.weight(), v_proj_.weight()}, 0);  // (3E, E)
     const Tensor bias = config_.bias ? concat({q_proj_.bias(), k_proj_.bias(), v_proj_.bias()}, 0) : Tensor();
-    const Tensor qkv = linear(query, weight, bias);                     // (B, T, 3E)
+    const Tensor qkv = linear(query, weight, bias);                                    // (B, T, 3E)
     return {out_proj_(merge_heads(attention_->forward_packed(qkv, mask))), Tensor()};  // (B, T, E)
   }
   const Tensor q = project_queries(query);                                     // (B, H, Tq, Dh)

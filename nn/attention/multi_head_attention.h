@@ -46,11 +46,11 @@
 namespace qkv {
 
 struct MultiHeadAttentionConfig {
-  int64_t embed_dim = 0;   // E, the query width and the output width
-  int64_t num_heads = 1;   // H; must divide E
-  int64_t kdim = 0;        // key width (0: E)
-  int64_t vdim = 0;        // value width (0: E)
-  double dropout = 0.0;    // on the attention weights
+  int64_t embed_dim = 0;  // E, the query width and the output width
+  int64_t num_heads = 1;  // H; must divide E
+  int64_t kdim = 0;       // key width (0: E)
+  int64_t vdim = 0;       // value width (0: E)
+  double dropout = 0.0;   // on the attention weights
   bool bias = true;
   std::string attention = "scaled_dot";   // a registered variant, optionally "+normaliser"
   std::map<std::string, double> options;  // the variant's knobs
@@ -75,8 +75,8 @@ class MultiHeadAttention : public Module {
   explicit MultiHeadAttention(const MultiHeadAttentionConfig& config);
 
   // out (B, Tq, E); weights (B, H, Tq, Tk) per head when need_weights, else undefined.
-  AttentionResult forward(const Tensor& query, const Tensor& key, const Tensor& value,
-                          const AttentionMask& mask = {}, bool need_weights = false);
+  AttentionResult forward(const Tensor& query, const Tensor& key, const Tensor& value, const AttentionMask& mask = {},
+                          bool need_weights = false);
 
   // ---- cached decoding (the header comment) ----
   // key (B, Tk, kdim), value (B, Tk, vdim) → their projections split into heads, (B, H, Tk, Dh) each.

@@ -98,9 +98,8 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& targets, const CrossEnt
   check(targets.dtype() == Dtype::int64, "cross_entropy: targets must be int64, got {}", targets.dtype());
   Shape expected = logits.shape();
   expected.erase(expected.size() - 1);
-  check(targets.shape() == expected,
-        "cross_entropy: logits {} (classes last) need targets of shape {}, got {}", logits.shape(), expected,
-        targets.shape());
+  check(targets.shape() == expected, "cross_entropy: logits {} (classes last) need targets of shape {}, got {}",
+        logits.shape(), expected, targets.shape());
   check(o.label_smoothing >= 0 && o.label_smoothing <= 1, "cross_entropy: label_smoothing {} is outside [0, 1]",
         o.label_smoothing);
   const Rows r{expected.numel(), logits.size(-1)};
@@ -117,7 +116,8 @@ Tensor cross_entropy(const Tensor& logits, const Tensor& targets, const CrossEnt
   Tensor y = losses;
   if (o.reduction != Reduction::none) {
     const double total = raw::sum(losses).item();
-    const double value = o.reduction == Reduction::sum ? total : (valid == 0 ? 0.0 : total / static_cast<double>(valid));
+    const double value =
+        o.reduction == Reduction::sum ? total : (valid == 0 ? 0.0 : total / static_cast<double>(valid));
     y = full({}, value, x.dtype());
   }
   if (needs_grad(logits)) {

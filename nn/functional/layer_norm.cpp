@@ -54,8 +54,8 @@ void layer_norm_backward_rows(const T* dy, const T* x, const T* w, const T* mean
     const T rs = rstd[r];
     // g = dy·w;  dx = rs·(g - mean(g) - x̂·mean(g·x̂))
     const double g_mean = lane_sum(d, [&](int64_t i) { return dyr[i] * (w ? w[i] : T(1)); }) / static_cast<double>(d);
-    const double gx_mean =
-        lane_sum(d, [&](int64_t i) { return dyr[i] * (w ? w[i] : T(1)) * ((xr[i] - mu) * rs); }) / static_cast<double>(d);
+    const double gx_mean = lane_sum(d, [&](int64_t i) { return dyr[i] * (w ? w[i] : T(1)) * ((xr[i] - mu) * rs); }) /
+                           static_cast<double>(d);
     if (dw) {
       for (int64_t i = 0; i < d; ++i) dw[i] += dyr[i] * ((xr[i] - mu) * rs);
     }

@@ -26,7 +26,9 @@ std::unique_ptr<AttentionVariant> make_conv(double kernel, double queries, uint6
 }
 
 // The composed path, which conv attention shares, so results are bitwise equal.
-std::unique_ptr<AttentionVariant> make_scaled_dot() { return make_variant("scaled_dot", kHeads, kDim, 1, {{"fused", 0}}); }
+std::unique_ptr<AttentionVariant> make_scaled_dot() {
+  return make_variant("scaled_dot", kHeads, kDim, 1, {{"fused", 0}});
+}
 
 // out[b, h, t, c] = Σ_m w[h, m, c]·x[b, h, t + m - left, c] (zero outside), by loops.
 Tensor reference_conv(const Tensor& x_in, const Tensor& w_in, int64_t left) {

@@ -147,8 +147,8 @@ TEST_CASE("flash attention agrees with the composed path in float64", "[attentio
       c.tk = 75;
       Generator gen(3);
       check_agrees(c, AttentionMask::allowing(random_bool({c.tq, c.tk}, 0.7, gen)));
-      check_agrees(c, AttentionMask::allowing(random_bool({c.batch, 1, c.tq, c.tk}, 0.5, gen)) &
-                          AttentionMask::causal());
+      check_agrees(c,
+                   AttentionMask::allowing(random_bool({c.batch, 1, c.tq, c.tk}, 0.5, gen)) & AttentionMask::causal());
       check_agrees(c, AttentionMask::blocking(random_bool({c.batch, c.heads, c.tq, c.tk}, 0.3, gen)) &
                           AttentionMask::key_padding(padding_mask(c.tk, {10, 3})));
     }
@@ -215,12 +215,11 @@ TEST_CASE("flash attention: fully masked rows give zero output and zero gradient
     Tensor allowed = ones({c.batch, 1, c.tq, c.tk}, Dtype::bool_);
     raw::fill_(raw::select(raw::select(raw::select(allowed, 0, 0), 0, 0), 0, 4), 0.0);
     const auto mask = AttentionMask::key_padding(padding_mask(c.tk, {0, c.tk})) & AttentionMask::allowing(allowed);
-    const Outcome r = run(x, [&](const Tensor& q, const Tensor& k, const Tensor& v) {
-      return flash_attention(q, k, v, mask, 0.5);
-    });
+    const Outcome r =
+        run(x, [&](const Tensor& q, const Tensor& k, const Tensor& v) { return flash_attention(q, k, v, mask, 0.5); });
     for (const Tensor& t : {r.out, r.dq, r.dk, r.dv}) CHECK(all_finite(t));
     auto zero = [](const Tensor& t) { return relative_diff(t, zeros(t.shape(), t.dtype())) == 0; };
-    CHECK(zero(raw::select(r.out, 0, 1)));                   // every row of batch element 1
+    CHECK(zero(raw::select(r.out, 0, 1)));  // every row of batch element 1
     CHECK(zero(raw::select(r.dq, 0, 1)));
     CHECK(zero(raw::select(r.dk, 0, 1)));
     CHECK(zero(raw::select(r.dv, 0, 1)));
@@ -274,9 +273,10 @@ TEST_CASE("flash attention: gradcheck in float64", "[attention][flash]") {
       std::vector<Tensor> inputs{randn({2, 2, m.tq, 3}, gen, Dtype::float64).requires_grad_(),
                                  randn({2, 2, m.tk, 3}, gen, Dtype::float64).requires_grad_(),
                                  randn({2, 2, m.tk, 2}, gen, Dtype::float64).requires_grad_()};
-      REQUIRE_NOTHROW(gradcheck("flash_attention", [&](const std::vector<Tensor>& in) {
-        return flash_attention(in[0], in[1], in[2], m.mask, 0.7, tiles);
-      }, inputs));
+      REQUIRE_NOTHROW(gradcheck(
+          "flash_attention",
+          [&](const std::vector<Tensor>& in) { return flash_attention(in[0], in[1], in[2], m.mask, 0.7, tiles); },
+          inputs));
     }
   }
 }
@@ -306,8 +306,8 @@ TEST_CASE("flash attention rejects bad inputs", "[attention][flash]") {
                   Error);
   CHECK_THROWS_AS(flash_attention(q, q, q, AttentionMask::key_padding(zeros({2, 5}, Dtype::bool_)), 1.0), Error);
   CHECK_THROWS_AS(flash_attention(q, q, q, {}, 1.0, {-1, 64}), Error);
-  CHECK_THROWS_AS(flash_attention(to_dtype(q, Dtype::int64), to_dtype(q, Dtype::int64), to_dtype(q, Dtype::int64), {}, 1.0),
-                  Error);
+  CHECK_THROWS_AS(
+      flash_attention(to_dtype(q, Dtype::int64), to_dtype(q, Dtype::int64), to_dtype(q, Dtype::int64), {}, 1.0), Error);
 }
 
 TEST_CASE("scaled_dot takes the fused path exactly when it may", "[attention][flash]") {
@@ -361,8 +361,7 @@ std::vector<Tensor> unpacked(const Tensor& qkv, int64_t heads) {
 
 }  // namespace
 
-TEST_CASE("flash attention from a packed qkv agrees with the three views, values and gradient",
-          "[attention][flash]") {
+TEST_CASE("flash attention from a packed qkv agrees with the three views, values and gradient", "[attention][flash]") {
   struct Packed {
     int64_t batch, heads, t, dh;
     AttentionMask mask;
@@ -402,9 +401,9 @@ TEST_CASE("flash attention from a packed qkv: gradcheck in float64", "[attention
     INFO("tiles " << tiles.query_block << "x" << tiles.key_block);
     std::vector<Tensor> inputs{randn({2, 7, 3 * 2 * 3}, gen, Dtype::float64).requires_grad_()};
     const auto mask = AttentionMask::causal() & AttentionMask::key_padding(padding_mask(7, {0, 3}));
-    REQUIRE_NOTHROW(gradcheck("flash_attention_packed", [&](const std::vector<Tensor>& in) {
-      return flash_attention_packed(in[0], 2, mask, 0.7, tiles);
-    }, inputs));
+    REQUIRE_NOTHROW(gradcheck(
+        "flash_attention_packed",
+        [&](const std::vector<Tensor>& in) { return flash_attention_packed(in[0], 2, mask, 0.7, tiles); }, inputs));
   }
 }
 
@@ -414,8 +413,9 @@ TEST_CASE("flash attention from a packed qkv rejects a width that is not 3·H·D
                     Catch::Contains("flash_attention_packed") && Catch::Contains("[2, 5, 20]"));
   CHECK_THROWS_AS(flash_attention_packed(randn({2, 5, 18}, gen), 0, {}, 1.0), Error);
   CHECK_THROWS_AS(flash_attention_packed(randn({10, 18}, gen), 3, {}, 1.0), Error);
-  CHECK_THROWS_AS(flash_attention_packed(randn({2, 5, 18}, gen), 3, AttentionMask::key_padding(zeros({3, 5}, Dtype::bool_)), 1.0),
-                  Error);
+  CHECK_THROWS_AS(
+      flash_attention_packed(randn({2, 5, 18}, gen), 3, AttentionMask::key_padding(zeros({3, 5}, Dtype::bool_)), 1.0),
+      Error);
 }
 
 TEST_CASE("MultiHeadAttention packs the projections for self-attention only", "[attention][flash]") {

@@ -145,7 +145,8 @@ TEST_CASE("sparsemax and entmax15 name themselves and the bad input in their err
     const Normaliser normalise = find_normaliser(name);
     REQUIRE_THROWS_WITH(normalise(from_vector(std::vector<double>{1}, Shape{}), Tensor()),
                         Catch::Contains(name + ": expected scores with at least one dimension"));
-    REQUIRE_THROWS_WITH(normalise(raw::ge(z, z), Tensor()), Catch::Contains(name + ": scores must be float32 or float64"));
+    REQUIRE_THROWS_WITH(normalise(raw::ge(z, z), Tensor()),
+                        Catch::Contains(name + ": scores must be float32 or float64"));
     REQUIRE_THROWS_WITH(normalise(z, z), Catch::Contains(name + ": the mask must be bool, got float64"));
   }
 }

@@ -174,8 +174,7 @@ TEST_CASE("gradcheck catches a wrong backward", "[autograd][gradcheck]") {
   auto wrong_square = [](const std::vector<Tensor>& in) {
     Tensor y = raw::mul(in[0], in[0]);
     constexpr OpName op = OpName::unlisted("wrong_square");  // a test's op, not a library one
-    record(op, y, {in[0]},
-           [sx = save(op, in[0])](const Tensor& dy) -> Grads { return {raw::mul(dy, sx.get())}; });
+    record(op, y, {in[0]}, [sx = save(op, in[0])](const Tensor& dy) -> Grads { return {raw::mul(dy, sx.get())}; });
     return y;
   };
   Generator gen(4);

@@ -50,7 +50,8 @@ auto attention_inputs(int64_t tq, int64_t tk, int64_t dv) {
 // need_weights = true takes a variant's dense path where it has a cheaper one without weights.
 GradcheckFunction through_variant(const std::string& name, AttentionMask mask, bool need_weights = false) {
   std::shared_ptr<AttentionVariant> attn = attention_test::make_variant(name, 2, 3, 1);
-  return [attn, mask, need_weights](const Inputs& x) { return attn->forward(x[0], x[1], x[2], mask, need_weights).out; };
+  return
+      [attn, mask, need_weights](const Inputs& x) { return attn->forward(x[0], x[1], x[2], mask, need_weights).out; };
 }
 
 }  // namespace
@@ -94,9 +95,15 @@ std::vector<Row> qkv::gradcheck_tables::fused_rows() {
                                             Shape{1, 3, 6});
          return find_normaliser("sparsemax")(x[0], allowed);
        }},
-      {"entmax15", [](Generator& g) { return Inputs{randn({3, 7}, g, Dtype::float64, 0, 2).requires_grad_()}; },
+      {"entmax15",
+       [](Generator& g) {
+         return Inputs{randn({3, 7}, g, Dtype::float64, 0, 2).requires_grad_()};
+       },
        [](const Inputs& x) { return find_normaliser("entmax15")(x[0], Tensor()); }},
-      {"entmax15_masked", [](Generator& g) { return Inputs{randn({3, 7}, g, Dtype::float64, 0, 2).requires_grad_()}; },
+      {"entmax15_masked",
+       [](Generator& g) {
+         return Inputs{randn({3, 7}, g, Dtype::float64, 0, 2).requires_grad_()};
+       },
        [](const Inputs& x) {
          const Tensor allowed = from_vector(std::vector<bool>{true, true, false, true, true, true, false}, Shape{7});
          return find_normaliser("entmax15")(x[0], allowed);
@@ -121,6 +128,4 @@ std::vector<Row> qkv::gradcheck_tables::fused_rows() {
   return rows;
 }
 
-TEST_CASE("every fused op passes a float64 gradcheck", "[autograd][gradcheck]") {
-  gradcheck_rows(fused_rows(), 2000);
-}
+TEST_CASE("every fused op passes a float64 gradcheck", "[autograd][gradcheck]") { gradcheck_rows(fused_rows(), 2000); }

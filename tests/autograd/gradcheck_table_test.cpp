@@ -23,6 +23,8 @@ Tensor mask_2x3() { return from_vector(std::vector<bool>{false, true, false, tru
 }  // namespace
 
 std::vector<Row> qkv::gradcheck_tables::op_rows() {
+  // One op per row, kept as a table.
+  // clang-format off
   return {
       // elementwise, binary (with broadcasting)
       {"add", normals({{3, 4}, {4}}), [](const Inputs& x) { return x[0] + x[1]; }},
@@ -116,6 +118,7 @@ std::vector<Row> qkv::gradcheck_tables::op_rows() {
          return straight_through(soft.detach(), soft);
        }},
   };
+  // clang-format on
 }
 
 TEST_CASE("every differentiable op passes a float64 gradcheck", "[autograd][gradcheck]") {

@@ -28,7 +28,7 @@ concept recordable_name = requires(Name name, Tensor& out) {
 // y = x·3 with a hand-written backward that reads a saved copy of x.
 Tensor tripled_in_a_scope(const Tensor& x) {
   std::string scratch = fmt::format("{}_{}", "scaled", 3);  // a formatted name: record(scratch, ...) would not compile
-  constexpr OpName op = OpName::unlisted("tripled");  // a literal: the only kind of name record takes
+  constexpr OpName op = OpName::unlisted("tripled");        // a literal: the only kind of name record takes
   Tensor y = raw::mul(x, 3.0);
   record(op, y, {x}, [sx = save(op, x)](const Tensor& dy) -> Grads {
     (void)sx.get();  // throws, naming the op, if x was modified in place

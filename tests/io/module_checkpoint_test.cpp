@@ -17,7 +17,8 @@ namespace {
 // A layer with two parameters and an int64 buffer.
 class Leaf : public Module {
  public:
-  explicit Leaf(int64_t n) : weight(make_parameter({n, 2})), bias(make_parameter({2})), table(zeros({3}, Dtype::int64)) {}
+  explicit Leaf(int64_t n)
+      : weight(make_parameter({n, 2})), bias(make_parameter({2})), table(zeros({3}, Dtype::int64)) {}
   void visit(ModuleVisitor& v) override {
     v.parameter("weight", weight);
     v.parameter("bias", bias);
@@ -92,9 +93,9 @@ TEST_CASE("load_module rejects a checkpoint that does not fit, naming every prob
   Net other(4);  // first.weight is [4, 2] instead of [3, 2]
   other.fill(7);
   auto tensors = other.named_parameters();
-  tensors.erase(tensors.begin() + 1);                                  // drop first.bias
-  tensors.emplace_back("extra.weight", zeros({1}));                    // unexpected
-  tensors.emplace_back("first.table", zeros({3}, Dtype::float32));     // wrong dtype
+  tensors.erase(tensors.begin() + 1);                               // drop first.bias
+  tensors.emplace_back("extra.weight", zeros({1}));                 // unexpected
+  tensors.emplace_back("first.table", zeros({3}, Dtype::float32));  // wrong dtype
   tensors.emplace_back("second.table", zeros({3}, Dtype::int64));
   save_safetensors(path, tensors);
 

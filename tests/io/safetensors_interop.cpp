@@ -27,8 +27,13 @@ void write(const std::string& path) {
   Tensor mask = from_vector<bool>({true, false, true});
   Tensor transposed = raw::transpose(from_vector<float>({1, 2, 3, 4, 5, 6}, {2, 3}), 0, 1);  // [[1,4],[2,5],[3,6]]
   save_safetensors(path,
-                   {{"f32", f32}, {"f64", f64}, {"i64", i64}, {"mask", mask}, {"scalar", scalar(2.5, Dtype::float64)},
-                    {"empty", zeros({0, 3})}, {"transposed", transposed}},
+                   {{"f32", f32},
+                    {"f64", f64},
+                    {"i64", i64},
+                    {"mask", mask},
+                    {"scalar", scalar(2.5, Dtype::float64)},
+                    {"empty", zeros({0, 3})},
+                    {"transposed", transposed}},
                    {{"model", "interop"}, {"d_model", "16"}});
 }
 
@@ -48,8 +53,8 @@ void expect_tensor(const Checkpoint& ck, const std::string& name, Dtype dtype, c
   expect(t.dtype() == dtype, fmt::format("{}: dtype {} != {}", name, t.dtype(), dtype));
   expect(t.shape() == shape, fmt::format("{}: shape {} != {}", name, t.shape(), shape));
   if (t.dtype() == dtype && t.shape() == shape) {
-    expect(to_vector<double>(t) == values, fmt::format("{}: values [{}] != [{}]", name, fmt::join(to_vector<double>(t), ", "),
-                                                       fmt::join(values, ", ")));
+    expect(to_vector<double>(t) == values, fmt::format("{}: values [{}] != [{}]", name,
+                                                       fmt::join(to_vector<double>(t), ", "), fmt::join(values, ", ")));
   }
 }
 

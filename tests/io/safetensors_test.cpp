@@ -59,10 +59,10 @@ TEST_CASE("safetensors round-trips every dtype, shape and the metadata", "[io][s
   const Tensor s = scalar(7.25, Dtype::float64);
   const Tensor empty = zeros({0, 4});
   const Tensor transposed = raw::transpose(from_vector<float>({1, 2, 3, 4, 5, 6}, {2, 3}), 0, 1);  // strided
-  save_safetensors(path,
-                   {{"z.f32", f32}, {"a.f64", f64}, {"i64", i64}, {"mask", b}, {"scalar", s}, {"empty", empty},
-                    {"t", transposed}},
-                   {{"d_model", "64"}, {"note", "quotes \" and \\ and ünïcode"}});
+  save_safetensors(
+      path,
+      {{"z.f32", f32}, {"a.f64", f64}, {"i64", i64}, {"mask", b}, {"scalar", s}, {"empty", empty}, {"t", transposed}},
+      {{"d_model", "64"}, {"note", "quotes \" and \\ and ünïcode"}});
   const Checkpoint ck = load_safetensors(path);
   REQUIRE(ck.tensors.size() == 7);
   const std::vector<std::string> order{"z.f32", "a.f64", "i64", "mask", "scalar", "empty", "t"};
@@ -103,7 +103,8 @@ TEST_CASE("safetensors writes the documented byte layout", "[io][safetensors]") 
   CHECK((8 + n) % 8 == 0);  // the data section starts aligned
   const std::string header = bytes.substr(8, n);
   CHECK(header.rfind(R"({"__metadata__":{"k":"v"},"w":{"dtype":"F32","shape":[1,2],"data_offsets":[0,8]},)"
-                     R"("n":{"dtype":"I64","shape":[1],"data_offsets":[8,16]}})", 0) == 0);
+                     R"("n":{"dtype":"I64","shape":[1],"data_offsets":[8,16]}})",
+                     0) == 0);
   CHECK(header.find_first_not_of(' ', header.find_last_of('}') + 1) == std::string::npos);  // space padding
   CHECK(bytes.size() == 8 + n + 16);
   CHECK(bytes.substr(8 + n, 8) == floats({1, 2}));
@@ -125,7 +126,8 @@ TEST_CASE("save_safetensors rejects bad names and undefined tensors before writi
   test::TempDir dir;
   const std::string path = dir.file("x.safetensors");
   const Tensor t = zeros({2});
-  CHECK_THROWS_WITH(save_safetensors(path, {{"a", t}, {"a", t}}), Contains("'a' is used more than once") && Contains(path));
+  CHECK_THROWS_WITH(save_safetensors(path, {{"a", t}, {"a", t}}),
+                    Contains("'a' is used more than once") && Contains(path));
   CHECK_THROWS_WITH(save_safetensors(path, {{"", t}}), Contains("name is empty"));
   CHECK_THROWS_WITH(save_safetensors(path, {{"__metadata__", t}}), Contains("reserved"));
   CHECK_THROWS_WITH(save_safetensors(path, {{"u", Tensor()}}), Contains("'u' is undefined"));
@@ -160,7 +162,8 @@ TEST_CASE("load_safetensors: missing, unreadable and too-short files", "[io][saf
 
 TEST_CASE("load_safetensors: header length and JSON problems", "[io][safetensors]") {
   test::TempDir dir;
-  CHECK_THAT(load_error(dir, le64(100) + "{}"), Contains("header length 100 is larger than the rest of the file (2 bytes)"));
+  CHECK_THAT(load_error(dir, le64(100) + "{}"),
+             Contains("header length 100 is larger than the rest of the file (2 bytes)"));
   CHECK_THAT(load_error(dir, le64(UINT64_MAX) + "{}"), Contains("larger than the rest of the file"));
   CHECK_THAT(load_error(dir, craft("{\"a\": ", "")), Contains("not valid JSON"));
   CHECK_THAT(load_error(dir, craft("", "")), Contains("not valid JSON"));
@@ -187,9 +190,9 @@ TEST_CASE("load_safetensors: entries missing fields or with bad values", "[io][s
              Contains("non-negative integers"));
   CHECK_THAT(load_error(dir, craft(R"({"w": {"dtype": "F32", "shape": 2, "data_offsets": [0, 8]}})", data)),
              Contains("\"shape\" must be an array"));
-  CHECK_THAT(load_error(dir, craft(R"({"w": {"dtype": "F32", "shape": [1,1,1,1,1,1,1,1,2], "data_offsets": [0, 8]}})",
-                                   data)),
-             Contains("9 dimensions"));
+  CHECK_THAT(
+      load_error(dir, craft(R"({"w": {"dtype": "F32", "shape": [1,1,1,1,1,1,1,1,2], "data_offsets": [0, 8]}})", data)),
+      Contains("9 dimensions"));
   CHECK_THAT(load_error(dir, craft(R"({"w": {"dtype": "F32", "shape": [2], "data_offsets": [0]}})", data)),
              Contains("\"data_offsets\" must be [begin, end]"));
   CHECK_THAT(load_error(dir, craft(R"({"w": {"dtype": "F32", "shape": [2], "data_offsets": [8, 0]}})", data)),
@@ -206,16 +209,19 @@ TEST_CASE("load_safetensors: offsets out of range, overlapping, or not matching 
   CHECK_THAT(load_error(dir, craft(R"({"w": {"dtype": "F64", "shape": [4], "data_offsets": [0, 32]}})", data)),
              Contains("data section holds only 16 bytes") && Contains("truncated"));
   CHECK_THAT(load_error(dir, craft(R"({"a": {"dtype": "F32", "shape": [3], "data_offsets": [0, 12]},)"
-                                   R"( "b": {"dtype": "F32", "shape": [2], "data_offsets": [8, 16]}})", data)),
+                                   R"( "b": {"dtype": "F32", "shape": [2], "data_offsets": [8, 16]}})",
+                                   data)),
              Contains("'a' [0, 12] and 'b' [8, 16] overlap"));
   CHECK_THAT(load_error(dir, craft(R"({"a": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]},)"
-                                   R"( "b": {"dtype": "F32", "shape": [2], "data_offsets": [8, 16]}})", data)),
+                                   R"( "b": {"dtype": "F32", "shape": [2], "data_offsets": [8, 16]}})",
+                                   data)),
              Contains("bytes [4, 8) of the data section belong to no tensor"));
   CHECK_THAT(load_error(dir, craft(R"({"w": {"dtype": "F32", "shape": [3], "data_offsets": [0, 12]}})", data)),
              Contains("data section holds 16 bytes but the tensors account for 12"));
-  CHECK_THAT(load_error(dir, craft(R"({"w": {"dtype": "F32", "shape": [4611686018427387904, 4], "data_offsets": [0, 16]}})",
-                                   data)),
-             Contains("more than 2^64"));
+  CHECK_THAT(
+      load_error(dir,
+                 craft(R"({"w": {"dtype": "F32", "shape": [4611686018427387904, 4], "data_offsets": [0, 16]}})", data)),
+      Contains("more than 2^64"));
   CHECK_THAT(load_error(dir, craft(R"({"m": {"dtype": "BOOL", "shape": [2], "data_offsets": [0, 2]}})",
                                    std::string("\x01\x07", 2))),
              Contains("tensor 'm' (BOOL) holds byte 7 at element 1"));
@@ -248,8 +254,9 @@ TEST_CASE("load_safetensors: a name listed twice is rejected", "[io][safetensors
 
 TEST_CASE("load_safetensors reads files with padding and metadata anywhere", "[io][safetensors]") {
   test::TempDir dir;
-  const std::string header = R"({"b": {"dtype": "F32", "shape": [1], "data_offsets": [4, 8]},)"
-                             R"( "__metadata__": {"x": "y"}, "a": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}}   )";
+  const std::string header =
+      R"({"b": {"dtype": "F32", "shape": [1], "data_offsets": [4, 8]},)"
+      R"( "__metadata__": {"x": "y"}, "a": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}}   )";
   test::write_bytes(dir.file("ok"), craft(header, floats({1, 2})));
   const Checkpoint ck = load_safetensors(dir.file("ok"));
   REQUIRE(ck.tensors.size() == 2);

@@ -74,8 +74,7 @@ json run_optimizer_case(const json& c) {
   const Dtype dtype = float_dtype(field(c, "dtype").get<std::string>());
   std::vector<Tensor> params;
   for (const json& p : field(c, "params")) {
-    params.push_back(
-        tensor_from_json(p, dtype).requires_grad_());
+    params.push_back(tensor_from_json(p, dtype).requires_grad_());
   }
   std::unique_ptr<Optimizer> opt =
       make_optimizer(field(c, "optimizer").get<std::string>(), field(c, "options"), params);

@@ -69,7 +69,8 @@ class Step {
 
   // Throws if the op left an argument or an attribute unread.
   void check_all_used() const {
-    if (used_args_ < args_.size()) throw RequestError("uses " + std::to_string(used_args_) + " arguments, got " + count());
+    if (used_args_ < args_.size())
+      throw RequestError("uses " + std::to_string(used_args_) + " arguments, got " + count());
     for (const auto& [name, value] : attrs_.items()) {
       if (!used_attrs_.count(name)) throw RequestError("unknown attribute '" + name + "'");
     }
@@ -136,8 +137,12 @@ const std::map<std::string, Op>& registry() {
       {"flatten", [](const Step& s) { return flatten(s.arg(0)); }},
       {"transpose", [](const Step& s) { return transpose(s.arg(0), s.integer("dim0"), s.integer("dim1")); }},
       {"permute", [](const Step& s) { return permute(s.arg(0), s.shape("dims")); }},
-      {"narrow", [](const Step& s) { return narrow(s.arg(0), s.integer("dim"), s.integer("start"), s.integer("length")); }},
-      {"slice", [](const Step& s) { return slice(s.arg(0), s.integer("dim"), s.integer("start"), s.integer("end"), s.integer("step")); }},
+      {"narrow",
+       [](const Step& s) { return narrow(s.arg(0), s.integer("dim"), s.integer("start"), s.integer("length")); }},
+      {"slice",
+       [](const Step& s) {
+         return slice(s.arg(0), s.integer("dim"), s.integer("start"), s.integer("end"), s.integer("step"));
+       }},
       {"select", [](const Step& s) { return select(s.arg(0), s.integer("dim"), s.integer("index")); }},
       {"squeeze", [](const Step& s) { return s.has("dim") ? squeeze(s.arg(0), s.integer("dim")) : squeeze(s.arg(0)); }},
       {"unsqueeze", [](const Step& s) { return unsqueeze(s.arg(0), s.integer("dim")); }},
@@ -149,7 +154,8 @@ const std::map<std::string, Op>& registry() {
       {"max", [](const Step& s) { return max(s.arg(0), s.integer("dim"), s.flag("keepdim", false)); }},
       {"min", [](const Step& s) { return min(s.arg(0), s.integer("dim"), s.flag("keepdim", false)); }},
       {"logsumexp", [](const Step& s) { return logsumexp(s.arg(0), s.axes("axes"), s.flag("keepdim", false)); }},
-      {"var", [](const Step& s) { return var(s.arg(0), s.axes("axes"), s.integer("correction"), s.flag("keepdim", false)); }},
+      {"var",
+       [](const Step& s) { return var(s.arg(0), s.axes("axes"), s.integer("correction"), s.flag("keepdim", false)); }},
       {"softmax", [](const Step& s) { return softmax(s.arg(0), s.integer("dim")); }},
       {"log_softmax", [](const Step& s) { return log_softmax(s.arg(0), s.integer("dim")); }},
       // indexing and joining (split appends all its pieces: "sizes" or "chunk")
@@ -158,7 +164,11 @@ const std::map<std::string, Op>& registry() {
       {"embedding", [](const Step& s) { return embedding(s.arg(0), s.arg(1)); }},
       {"concat", [](const Step& s) { return concat(s.all_args(), s.integer("dim")); }},
       {"stack", [](const Step& s) { return stack(s.all_args(), s.integer("dim")); }},
-      {"split", [](const Step& s) { return s.has("chunk") ? split(s.arg(0), s.integer("chunk"), s.integer("dim")) : split(s.arg(0), s.integers("sizes"), s.integer("dim")); }},
+      {"split",
+       [](const Step& s) {
+         return s.has("chunk") ? split(s.arg(0), s.integer("chunk"), s.integer("dim"))
+                               : split(s.arg(0), s.integers("sizes"), s.integer("dim"));
+       }},
       // matrix products
       {"matmul", [](const Step& s) { return matmul(s.arg(0), s.arg(1)); }},
       {"bmm", [](const Step& s) { return bmm(s.arg(0), s.arg(1)); }},
@@ -168,8 +178,9 @@ const std::map<std::string, Op>& registry() {
       {"embedding_padded", [](const Step& s) { return embedding(s.arg(0), s.arg(1), s.integer("padding_idx")); }},
       {"cross_entropy",
        [](const Step& s) {
-         return cross_entropy(s.arg(0), s.arg(1),
-                              {s.integer("ignore_index"), s.number("label_smoothing"), reduction(s.integer("reduction"))});
+         return cross_entropy(
+             s.arg(0), s.arg(1),
+             {s.integer("ignore_index"), s.number("label_smoothing"), reduction(s.integer("reduction"))});
        }},
       {"mse_loss", [](const Step& s) { return mse_loss(s.arg(0), s.arg(1), reduction(s.integer("reduction"))); }},
   };
@@ -230,7 +241,8 @@ json run_case(const json& request, Location& loc) {
     }
   }
   json grads = json::array();
-  for (const Tensor& in : inputs) grads.push_back(in.requires_grad() && in.grad().defined() ? tensor_to_json(in.grad()) : json());
+  for (const Tensor& in : inputs)
+    grads.push_back(in.requires_grad() && in.grad().defined() ? tensor_to_json(in.grad()) : json());
   return {{"output", tensor_to_json(output)}, {"grads", grads}};
 }
 
@@ -250,6 +262,5 @@ json run_request(const json& request, Location& loc) {
 int main() {
   Location loc;
   return serve_one_request(
-      "parity_driver", [&](const json& request) { return run_request(request, loc); },
-      [&] { return loc.describe(); });
+      "parity_driver", [&](const json& request) { return run_request(request, loc); }, [&] { return loc.describe(); });
 }

@@ -115,7 +115,7 @@ TEST_CASE("GRU takes a non-contiguous input, such as a time-major tensor transpo
   GRU gru(float64_config(3, 4, 2, true));
   gru.reset_parameters(gen);
   const Tensor time_major = randn({5, 2, 3}, gen, Dtype::float64);  // (T, B, I)
-  const Tensor x = raw::transpose(time_major, 0, 1);                 // (B, T, I), strided
+  const Tensor x = raw::transpose(time_major, 0, 1);                // (B, T, I), strided
   REQUIRE_FALSE(x.is_contiguous());
   const GRU::Output got = gru.forward(x);
   const GRU::Output want = gru.forward(raw::contiguous(x));

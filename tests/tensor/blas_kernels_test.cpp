@@ -23,7 +23,8 @@ TEST_CASE("the kernels note names the kernel set and warns only about an AVX2 pi
   CHECK(contains(pinned, "unset OPENBLAS_CORETYPE"));
 
   CHECK(kernels_note("Haswell", "Haswell", false) == "OpenBLAS kernels Haswell, pinned by OPENBLAS_CORETYPE=Haswell");
-  CHECK(kernels_note("SkylakeX", "SkylakeX", true) == "OpenBLAS kernels SkylakeX, pinned by OPENBLAS_CORETYPE=SkylakeX");
+  CHECK(kernels_note("SkylakeX", "SkylakeX", true) ==
+        "OpenBLAS kernels SkylakeX, pinned by OPENBLAS_CORETYPE=SkylakeX");
   CHECK(kernels_note("Cooperlake", "cooperlake", true) ==
         "OpenBLAS kernels Cooperlake, pinned by OPENBLAS_CORETYPE=cooperlake");
 }

@@ -166,9 +166,12 @@ void check_binary(const std::string& name, const BinaryOp& op, const BinaryRef& 
       for (const Layout& lb : layouts(sb, make_b)) {
         INFO(name << " on " << fmt::format("{} {} and {} {}", la.name, sa, lb.name, sb));
         const Tensor got = op(la.t, lb.t);
-        CHECK(mismatch(got, out_shape, [&](const Index& i) {
-                return ref(read_at(la.t, broadcast_index(i, sa)), read_at(lb.t, broadcast_index(i, sb)));
-              }, tol) == "");
+        CHECK(mismatch(
+                  got, out_shape,
+                  [&](const Index& i) {
+                    return ref(read_at(la.t, broadcast_index(i, sa)), read_at(lb.t, broadcast_index(i, sb)));
+                  },
+                  tol) == "");
       }
     }
   }
@@ -183,7 +186,8 @@ void check_unary(const std::string& name, const UnaryOp& op, const UnaryRef& ref
       INFO(name << " on " << l.name << " " << fmt::format("{}", shape));
       const Tensor got = op(l.t);
       CHECK(got.dtype() == l.t.dtype());
-      CHECK(mismatch(got, shape, [&](const Index& i) { return ref(read_at(l.t, i)); }, tol) == "");
+      CHECK(mismatch(
+                got, shape, [&](const Index& i) { return ref(read_at(l.t, i)); }, tol) == "");
     }
   }
 }
@@ -193,6 +197,8 @@ double gelu_ref(double x) { return 0.5 * x * (1 + std::erf(x / std::sqrt(2.0)));
 
 }  // namespace
 
+// One reference per row, kept as a table.
+// clang-format off
 TEMPLATE_TEST_CASE("unary ops match a naive reference on every layout", "[elementwise]", float, double) {
   Generator gen(1);
   const double tol = tolerance<TestType>();
@@ -297,6 +303,7 @@ TEST_CASE("logical ops on bool tensors match a naive reference", "[elementwise]"
   check_binary("eq on bools", raw::eq, [](double a, double b) { return a == b ? 1.0 : 0.0; }, bools, bools, 0);
   check_unary("logical_not", raw::logical_not, [](double a) { return a != 0 ? 0.0 : 1.0; }, bools, 0);
 }
+// clang-format on
 
 TEMPLATE_TEST_CASE("where selects elementwise with all three operands broadcast", "[elementwise]", float, double) {
   Generator gen(6);
@@ -310,10 +317,13 @@ TEMPLATE_TEST_CASE("where selects elementwise with all three operands broadcast"
       for (const Layout& la : layouts(sa, normal)) {
         const Tensor b = normal(sb);
         INFO(fmt::format("cond {} {}, a {} {}, b {}", lc.name, sc, la.name, sa, sb));
-        CHECK(mismatch(raw::where(lc.t, la.t, b), out_shape, [&](const Index& i) {
-                return read_at(lc.t, broadcast_index(i, sc)) != 0 ? read_at(la.t, broadcast_index(i, sa))
-                                                                   : read_at(b, broadcast_index(i, sb));
-              }, 0) == "");
+        CHECK(mismatch(
+                  raw::where(lc.t, la.t, b), out_shape,
+                  [&](const Index& i) {
+                    return read_at(lc.t, broadcast_index(i, sc)) != 0 ? read_at(la.t, broadcast_index(i, sa))
+                                                                      : read_at(b, broadcast_index(i, sb));
+                  },
+                  0) == "");
       }
     }
   }
@@ -330,9 +340,12 @@ TEMPLATE_TEST_CASE("masked_fill writes the value where the broadcast mask is tru
         INFO(fmt::format("x {}, mask {} {}", lx.name, lm.name, mask_shape));
         const Tensor got = raw::masked_fill(lx.t, lm.t, -kInf);
         CHECK(got.dtype() == dtype_of<TestType>);
-        CHECK(mismatch(got, x_shape, [&](const Index& i) {
-                return read_at(lm.t, broadcast_index(i, mask_shape)) != 0 ? -kInf : read_at(lx.t, i);
-              }, 0) == "");
+        CHECK(mismatch(
+                  got, x_shape,
+                  [&](const Index& i) {
+                    return read_at(lm.t, broadcast_index(i, mask_shape)) != 0 ? -kInf : read_at(lx.t, i);
+                  },
+                  0) == "");
       }
     }
   }
@@ -408,7 +421,8 @@ TEST_CASE("binary ops reject mismatched dtypes and shapes naming the op", "[elem
   REQUIRE_THROWS_WITH(raw::lt(f32, f64), Contains("lt: dtypes differ: float32 and float64"));
   REQUIRE_THROWS_WITH(raw::where(zeros({2, 3}, Dtype::bool_), f32, f64), Contains("where: dtypes differ"));
   REQUIRE_THROWS_WITH(raw::mul(zeros({3}), zeros({4})), Contains("mul: shapes [3] and [4] cannot be broadcast"));
-  REQUIRE_THROWS_WITH(raw::eq(zeros({2, 3}), zeros({3, 2})), Contains("eq: shapes [2, 3] and [3, 2] cannot be broadcast"));
+  REQUIRE_THROWS_WITH(raw::eq(zeros({2, 3}), zeros({3, 2})),
+                      Contains("eq: shapes [2, 3] and [3, 2] cannot be broadcast"));
   REQUIRE_THROWS_WITH(raw::add(Tensor(), f32), Contains("add: the tensor is undefined"));
 }
 
@@ -420,14 +434,19 @@ TEST_CASE("numeric and floating ops reject dtypes they do not support", "[elemen
   REQUIRE_THROWS_WITH(raw::lt(mask, mask), Contains("lt: needs a numeric tensor, got bool"));
   REQUIRE_THROWS_WITH(raw::add(mask, 1.0), Contains("add: needs a numeric tensor, got bool"));
   const std::vector<std::pair<std::string, UnaryOp>> floating{
-      {"exp", raw::exp},         {"log", raw::log},   {"sqrt", raw::sqrt},
-      {"tanh", raw::tanh},       {"sigmoid", raw::sigmoid}, {"gelu", raw::gelu},
+      {"exp", raw::exp},
+      {"log", raw::log},
+      {"sqrt", raw::sqrt},
+      {"tanh", raw::tanh},
+      {"sigmoid", raw::sigmoid},
+      {"gelu", raw::gelu},
       {"pow", [](const Tensor& x) { return raw::pow(x, 2.0); }}};
   for (const auto& [name, op] : floating) {
     REQUIRE_THROWS_WITH(op(ints), Contains(name + ": needs a floating-point tensor (float32 or float64), got int64"));
     REQUIRE_THROWS_WITH(op(mask), Contains(name + ": needs a floating-point tensor (float32 or float64), got bool"));
   }
-  REQUIRE_THROWS_WITH(raw::logical_and(zeros({2}), mask), Contains("logical_and: the first operand must be a bool tensor, got float32"));
+  REQUIRE_THROWS_WITH(raw::logical_and(zeros({2}), mask),
+                      Contains("logical_and: the first operand must be a bool tensor, got float32"));
   REQUIRE_THROWS_WITH(raw::logical_not(ints), Contains("logical_not: the input must be a bool tensor, got int64"));
 }
 
@@ -435,7 +454,8 @@ TEST_CASE("integer division by zero and negative integer powers throw", "[elemen
   const Tensor a = from_vector<int64_t>({4, 5, 6});
   REQUIRE_THROWS_WITH(raw::div(a, from_vector<int64_t>({1, 0, 2})), Contains("div: integer division by zero"));
   REQUIRE_THROWS_WITH(raw::div(a, zeros({}, Dtype::int64)), Contains("div: integer division by zero"));
-  REQUIRE_THROWS_WITH(raw::pow(a, from_vector<int64_t>({1, -1, 2})), Contains("pow: int64 tensors cannot be raised to negative powers"));
+  REQUIRE_THROWS_WITH(raw::pow(a, from_vector<int64_t>({1, -1, 2})),
+                      Contains("pow: int64 tensors cannot be raised to negative powers"));
   // Floating division by zero is IEEE: inf and NaN.
   const std::vector<double> q = to_vector<double>(raw::div(from_vector<double>({1, 0}), zeros({2}, Dtype::float64)));
   CHECK(q[0] == kInf);
@@ -444,10 +464,13 @@ TEST_CASE("integer division by zero and negative integer powers throw", "[elemen
 
 TEST_CASE("where and masked_fill check the mask", "[elementwise]") {
   const Tensor x = zeros({3, 1});
-  REQUIRE_THROWS_WITH(raw::where(zeros({3, 1}), x, x), Contains("where: the condition must be a bool tensor, got float32"));
-  REQUIRE_THROWS_WITH(raw::masked_fill(x, zeros({3, 1}), 1), Contains("masked_fill: the mask must be a bool tensor, got float32"));
-  REQUIRE_THROWS_WITH(raw::masked_fill(x, zeros({3, 4}, Dtype::bool_), 1),
-                      Contains("masked_fill: the mask of shape [3, 4] cannot be broadcast to the input of shape [3, 1]"));
+  REQUIRE_THROWS_WITH(raw::where(zeros({3, 1}), x, x),
+                      Contains("where: the condition must be a bool tensor, got float32"));
+  REQUIRE_THROWS_WITH(raw::masked_fill(x, zeros({3, 1}), 1),
+                      Contains("masked_fill: the mask must be a bool tensor, got float32"));
+  REQUIRE_THROWS_WITH(
+      raw::masked_fill(x, zeros({3, 4}, Dtype::bool_), 1),
+      Contains("masked_fill: the mask of shape [3, 4] cannot be broadcast to the input of shape [3, 1]"));
   REQUIRE_THROWS_WITH(raw::masked_fill(x, zeros({2, 1}, Dtype::bool_), 1),
                       Contains("masked_fill: shapes [3, 1] and [2, 1] cannot be broadcast"));
 }
@@ -468,7 +491,8 @@ TEMPLATE_TEST_CASE("fill_ and mul_ write only the view's elements and bump the v
   raw::fill_(mask, 3);
   CHECK(to_vector<double>(mask) == std::vector<double>{1, 1});
   REQUIRE_THROWS_WITH(raw::mul_(mask, 2), Contains("mul_: needs a numeric tensor, got bool"));
-  REQUIRE_THROWS_WITH(raw::mul_(raw::expand(zeros({1}), {3}), 2), Contains("mul_: cannot write in place into a broadcast"));
+  REQUIRE_THROWS_WITH(raw::mul_(raw::expand(zeros({1}), {3}), 2),
+                      Contains("mul_: cannot write in place into a broadcast"));
 }
 
 TEMPLATE_TEST_CASE("copy_ broadcasts and converts the source and bumps the version", "[elementwise][inplace]", float,
@@ -484,9 +508,12 @@ TEMPLATE_TEST_CASE("copy_ broadcasts and converts the source and bumps the versi
         const uint64_t version = dst.storage()->version();
         raw::copy_(dst, ls.t);  // float64 source into a TestType destination
         CHECK(dst.storage()->version() == version + 1);
-        CHECK(mismatch(dst, {3, 4}, [&](const Index& i) {
-                return static_cast<double>(static_cast<TestType>(read_at(ls.t, broadcast_index(i, src_shape))));
-              }, 0) == "");
+        CHECK(mismatch(
+                  dst, {3, 4},
+                  [&](const Index& i) {
+                    return static_cast<double>(static_cast<TestType>(read_at(ls.t, broadcast_index(i, src_shape))));
+                  },
+                  0) == "");
       }
     }
   }
@@ -498,8 +525,9 @@ TEMPLATE_TEST_CASE("copy_ broadcasts and converts the source and bumps the versi
   const Tensor m = raw::view(arange(9, dtype_of<TestType>), {3, 3});
   raw::copy_(m, raw::transpose(m, 0, 1));
   CHECK(to_vector<double>(m) == std::vector<double>{0, 3, 6, 1, 4, 7, 2, 5, 8});
-  REQUIRE_THROWS_WITH(raw::copy_(zeros({3, 1}), zeros({3, 4})),
-                      Contains("copy_: the source of shape [3, 4] cannot be broadcast to the destination of shape [3, 1]"));
+  REQUIRE_THROWS_WITH(
+      raw::copy_(zeros({3, 1}), zeros({3, 4})),
+      Contains("copy_: the source of shape [3, 4] cannot be broadcast to the destination of shape [3, 1]"));
   REQUIRE_THROWS_WITH(raw::copy_(raw::expand(zeros({1, 4}), {3, 4}), zeros({3, 4})),
                       Contains("copy_: cannot write in place into a broadcast (expanded) tensor"));
 }
@@ -519,9 +547,12 @@ TEMPLATE_TEST_CASE("add_ accumulates alpha * broadcast source and bumps the vers
           const uint64_t version = ld.t.storage()->version();
           raw::add_(ld.t, ls.t, alpha);
           CHECK(ld.t.storage()->version() == version + 1);
-          CHECK(mismatch(ld.t, {3, 4}, [&](const Index& i) {
-                  return read_at(before, i) + alpha * read_at(ls.t, broadcast_index(i, src_shape));
-                }, tol) == "");
+          CHECK(mismatch(
+                    ld.t, {3, 4},
+                    [&](const Index& i) {
+                      return read_at(before, i) + alpha * read_at(ls.t, broadcast_index(i, src_shape));
+                    },
+                    tol) == "");
         }
       }
     }
@@ -532,5 +563,6 @@ TEMPLATE_TEST_CASE("add_ accumulates alpha * broadcast source and bumps the vers
   CHECK(to_vector<double>(x) == std::vector<double>{0, 2, 4, 6});
   REQUIRE_THROWS_WITH(raw::add_(zeros({2}, Dtype::float32), zeros({2}, Dtype::float64)),
                       Contains("add_: dtypes differ: float32 and float64"));
-  REQUIRE_THROWS_WITH(raw::add_(zeros({2}), zeros({2, 2})), Contains("add_: the source of shape [2, 2] cannot be broadcast"));
+  REQUIRE_THROWS_WITH(raw::add_(zeros({2}), zeros({2, 2})),
+                      Contains("add_: the source of shape [2, 2] cannot be broadcast"));
 }

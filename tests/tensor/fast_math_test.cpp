@@ -58,7 +58,8 @@ int64_t worst_ulp(F f, R reference, float lo, float hi, int64_t stride, float* w
 
 TEST_CASE("fast_exp is within 2 ulp of exp over the normal range, and exact at its edges") {
   float at = 0;
-  const int64_t worst = worst_ulp(fast_exp, [](double x) { return std::exp(x); }, -87.3f, 88.7f, 101, &at);
+  const int64_t worst = worst_ulp(
+      fast_exp, [](double x) { return std::exp(x); }, -87.3f, 88.7f, 101, &at);
   INFO("worst at x = " << at);
   CHECK(worst <= 2);
   CHECK(fast_exp(0.0f) == 1.0f);
@@ -121,11 +122,13 @@ TEST_CASE("fast_exp_lanes gives every lane exactly fast_exp of that lane") {
 
 TEST_CASE("fast_tanh is within 4 ulp of tanh, odd, and exact at its special values") {
   float at = 0;
-  const int64_t worst = worst_ulp(fast_tanh, [](double x) { return std::tanh(x); }, -20.0f, 20.0f, 37, &at);
+  const int64_t worst = worst_ulp(
+      fast_tanh, [](double x) { return std::tanh(x); }, -20.0f, 20.0f, 37, &at);
   INFO("worst at x = " << at);
   CHECK(worst <= 4);
   // Around the switch from the polynomial to the exp form, every float.
-  const int64_t near_switch = worst_ulp(fast_tanh, [](double x) { return std::tanh(x); }, 0.29f, 0.31f, 1, &at);
+  const int64_t near_switch = worst_ulp(
+      fast_tanh, [](double x) { return std::tanh(x); }, 0.29f, 0.31f, 1, &at);
   INFO("near 0.3, worst at x = " << at);
   CHECK(near_switch <= 4);
   for (float x : {1e-30f, 1e-3f, 0.2999f, 0.3f, 0.7f, 3.0f, 8.0f}) CHECK(fast_tanh(-x) == -fast_tanh(x));

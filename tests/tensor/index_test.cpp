@@ -46,14 +46,10 @@ const std::vector<Layout> kLayouts = {Layout::contiguous, Layout::transposed, La
 
 const char* layout_name(Layout l) {
   switch (l) {
-    case Layout::contiguous:
-      return "contiguous";
-    case Layout::transposed:
-      return "transposed";
-    case Layout::sliced:
-      return "sliced";
-    case Layout::broadcast:
-      return "broadcast";
+    case Layout::contiguous: return "contiguous";
+    case Layout::transposed: return "transposed";
+    case Layout::sliced: return "sliced";
+    case Layout::broadcast: return "broadcast";
   }
   return "?";
 }
@@ -63,8 +59,7 @@ template <class T>
 Tensor make_layout(const Shape& shape, Layout layout, int64_t salt) {
   const int64_t r = shape.size();
   switch (layout) {
-    case Layout::contiguous:
-      return make_values<T>(shape, salt);
+    case Layout::contiguous: return make_values<T>(shape, salt);
     case Layout::transposed: {
       Shape swapped = shape;
       std::swap(swapped[r - 1], swapped[r - 2]);

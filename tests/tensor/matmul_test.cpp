@@ -101,18 +101,12 @@ const Layout kLayouts[] = {Layout::contiguous, Layout::transposed, Layout::rows_
 
 std::string layout_name(Layout l) {
   switch (l) {
-    case Layout::contiguous:
-      return "contiguous";
-    case Layout::transposed:
-      return "transposed";
-    case Layout::rows_step2:
-      return "rows_step2";
-    case Layout::cols_step2:
-      return "cols_step2";
-    case Layout::narrowed:
-      return "narrowed";
-    case Layout::transposed_narrowed:
-      return "transposed_narrowed";
+    case Layout::contiguous: return "contiguous";
+    case Layout::transposed: return "transposed";
+    case Layout::rows_step2: return "rows_step2";
+    case Layout::cols_step2: return "cols_step2";
+    case Layout::narrowed: return "narrowed";
+    case Layout::transposed_narrowed: return "transposed_narrowed";
   }
   return "?";
 }
@@ -122,8 +116,7 @@ Tensor make(const Shape& shape, Layout layout, Dtype dtype, Generator& gen) {
   const int64_t r = shape.size() - 2;
   Shape s = shape;
   switch (layout) {
-    case Layout::contiguous:
-      return randn(shape, gen, dtype);
+    case Layout::contiguous: return randn(shape, gen, dtype);
     case Layout::transposed:  // column-major: goes to BLAS with CblasTrans
       std::swap(s[r], s[r + 1]);
       return raw::transpose(randn(s, gen, dtype), r, r + 1);

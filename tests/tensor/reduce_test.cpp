@@ -102,8 +102,10 @@ Index out_index(const Index& key, const std::vector<bool>& reduced, bool keepdim
 Shape out_shape(const Shape& in, const std::vector<bool>& reduced, bool keepdim) {
   Shape out;
   for (int64_t d = 0; d < in.size(); ++d) {
-    if (!reduced[static_cast<size_t>(d)]) out.push_back(in[d]);
-    else if (keepdim) out.push_back(1);
+    if (!reduced[static_cast<size_t>(d)])
+      out.push_back(in[d]);
+    else if (keepdim)
+      out.push_back(1);
   }
   return out;
 }
@@ -234,15 +236,19 @@ TEMPLATE_TEST_CASE("sum, mean, var and logsumexp match a naive reference over an
   Generator gen(11);
   const auto make = normal_maker<TestType>(gen);
   const double tol = tolerance<TestType>();
-  check_reduction("sum", [](const Tensor& x, const Shape& a, bool k) { return raw::sum(x, a, k); }, ref_sum, make, tol);
-  check_reduction("mean", [](const Tensor& x, const Shape& a, bool k) { return raw::mean(x, a, k); }, ref_mean, make,
-                  tol);
-  check_reduction("var", [](const Tensor& x, const Shape& a, bool k) { return raw::var(x, a, 1, k); },
-                  [](const Values& v) { return ref_var(v, 1); }, make, tol);
-  check_reduction("var correction 0", [](const Tensor& x, const Shape& a, bool k) { return raw::var(x, a, 0, k); },
-                  [](const Values& v) { return ref_var(v, 0); }, make, tol);
-  check_reduction("logsumexp", [](const Tensor& x, const Shape& a, bool k) { return raw::logsumexp(x, a, k); },
-                  ref_logsumexp, make, tol);
+  check_reduction(
+      "sum", [](const Tensor& x, const Shape& a, bool k) { return raw::sum(x, a, k); }, ref_sum, make, tol);
+  check_reduction(
+      "mean", [](const Tensor& x, const Shape& a, bool k) { return raw::mean(x, a, k); }, ref_mean, make, tol);
+  check_reduction(
+      "var", [](const Tensor& x, const Shape& a, bool k) { return raw::var(x, a, 1, k); },
+      [](const Values& v) { return ref_var(v, 1); }, make, tol);
+  check_reduction(
+      "var correction 0", [](const Tensor& x, const Shape& a, bool k) { return raw::var(x, a, 0, k); },
+      [](const Values& v) { return ref_var(v, 0); }, make, tol);
+  check_reduction(
+      "logsumexp", [](const Tensor& x, const Shape& a, bool k) { return raw::logsumexp(x, a, k); }, ref_logsumexp, make,
+      tol);
 }
 
 TEMPLATE_TEST_CASE("reductions keep floating dtypes and sum of int64 is int64", "[reduce]", float, double) {
@@ -259,24 +265,31 @@ TEMPLATE_TEST_CASE("reductions keep floating dtypes and sum of int64 is int64", 
 TEST_CASE("int64 sum, max, min and argmax are exact", "[reduce]") {
   Generator gen(12);
   const auto make = integer_maker<int64_t>(gen);
-  check_reduction("sum", [](const Tensor& x, const Shape& a, bool k) {
+  check_reduction(
+      "sum",
+      [](const Tensor& x, const Shape& a, bool k) {
         const Tensor r = raw::sum(x, a, k);
         CHECK(r.dtype() == Dtype::int64);
         return r;
-      }, ref_sum, make, 0);
-  check_axis_reduction("max", [](const Tensor& x, int64_t a, bool k) { return raw::max(x, a, k); }, ref_max, make);
-  check_axis_reduction("min", [](const Tensor& x, int64_t a, bool k) { return raw::min(x, a, k); }, ref_min, make);
-  check_axis_reduction("argmax", [](const Tensor& x, int64_t a, bool k) { return raw::argmax(x, a, k); }, ref_argmax,
-                       make);
+      },
+      ref_sum, make, 0);
+  check_axis_reduction(
+      "max", [](const Tensor& x, int64_t a, bool k) { return raw::max(x, a, k); }, ref_max, make);
+  check_axis_reduction(
+      "min", [](const Tensor& x, int64_t a, bool k) { return raw::min(x, a, k); }, ref_min, make);
+  check_axis_reduction(
+      "argmax", [](const Tensor& x, int64_t a, bool k) { return raw::argmax(x, a, k); }, ref_argmax, make);
 }
 
 TEMPLATE_TEST_CASE("max, min and argmax over one axis match a naive reference", "[reduce]", float, double) {
   Generator gen(13);
   for (const auto& make : {normal_maker<TestType>(gen), integer_maker<TestType>(gen)}) {
-    check_axis_reduction("max", [](const Tensor& x, int64_t a, bool k) { return raw::max(x, a, k); }, ref_max, make);
-    check_axis_reduction("min", [](const Tensor& x, int64_t a, bool k) { return raw::min(x, a, k); }, ref_min, make);
-    check_axis_reduction("argmax", [](const Tensor& x, int64_t a, bool k) { return raw::argmax(x, a, k); },
-                         ref_argmax, make);
+    check_axis_reduction(
+        "max", [](const Tensor& x, int64_t a, bool k) { return raw::max(x, a, k); }, ref_max, make);
+    check_axis_reduction(
+        "min", [](const Tensor& x, int64_t a, bool k) { return raw::min(x, a, k); }, ref_min, make);
+    check_axis_reduction(
+        "argmax", [](const Tensor& x, int64_t a, bool k) { return raw::argmax(x, a, k); }, ref_argmax, make);
   }
 }
 
@@ -291,7 +304,8 @@ TEMPLATE_TEST_CASE("whole-tensor max and min", "[reduce]", float, double) {
     CHECK(raw::min(l.t).item() == ref_min(v));
   }
   CHECK(raw::max(scalar(3, dtype_of<TestType>)).item() == 3);
-  REQUIRE_THROWS_WITH(raw::max(zeros({0, 3}, dtype_of<TestType>)), Contains("max: cannot reduce an empty tensor (shape [0, 3])"));
+  REQUIRE_THROWS_WITH(raw::max(zeros({0, 3}, dtype_of<TestType>)),
+                      Contains("max: cannot reduce an empty tensor (shape [0, 3])"));
   REQUIRE_THROWS_WITH(raw::min(zeros({0}, dtype_of<TestType>)), Contains("min: cannot reduce an empty tensor"));
 }
 
@@ -355,13 +369,16 @@ TEMPLATE_TEST_CASE("softmax and log_softmax match a naive reference along every 
       for (const Index& idx : all_indices(l.t.shape())) {
         Index lane = idx;
         double total = 0;
-        for (lane[static_cast<size_t>(a)] = 0; lane[static_cast<size_t>(a)] < l.t.shape()[a]; ++lane[static_cast<size_t>(a)]) {
+        for (lane[static_cast<size_t>(a)] = 0; lane[static_cast<size_t>(a)] < l.t.shape()[a];
+             ++lane[static_cast<size_t>(a)]) {
           total += std::exp(read_at(l.t, lane));
         }
         const double want = std::exp(read_at(l.t, idx)) / total;
         const double want_log = read_at(l.t, idx) - std::log(total);
-        if (miss.empty() && !close(read_at(sm, idx), want, tol)) miss = fmt::format("softmax at [{}]", fmt::join(idx, ", "));
-        if (miss.empty() && !close(read_at(lsm, idx), want_log, tol)) miss = fmt::format("log_softmax at [{}]", fmt::join(idx, ", "));
+        if (miss.empty() && !close(read_at(sm, idx), want, tol))
+          miss = fmt::format("softmax at [{}]", fmt::join(idx, ", "));
+        if (miss.empty() && !close(read_at(lsm, idx), want_log, tol))
+          miss = fmt::format("log_softmax at [{}]", fmt::join(idx, ", "));
       }
       CHECK(miss == "");
     }
@@ -393,8 +410,8 @@ TEMPLATE_TEST_CASE("softmax of an all -inf row is zeros and log_softmax gives -i
 }
 
 TEMPLATE_TEST_CASE("logsumexp is stable: large values, -inf slices and +inf", "[reduce]", float, double) {
-  const Tensor x = raw::to_dtype(from_vector<double>({1000, 1000, -kInf, -kInf, -kInf, 0, kInf, 1}, {4, 2}),
-                                 dtype_of<TestType>);
+  const Tensor x =
+      raw::to_dtype(from_vector<double>({1000, 1000, -kInf, -kInf, -kInf, 0, kInf, 1}, {4, 2}), dtype_of<TestType>);
   const Values r = values(raw::logsumexp(x, {1}));
   CHECK(r[0] == Approx(1000 + std::log(2.0)));
   CHECK(r[1] == -kInf);
@@ -446,7 +463,8 @@ TEST_CASE("float32 sums accumulate in double", "[reduce]") {
   Tensor x = ones({n + 1}, Dtype::float32);
   raw::fill_(raw::narrow(x, 0, 0, 1), 16777216.0f);
   CHECK(raw::sum(x).item() == 16777216.0 + static_cast<double>(n));
-  CHECK(raw::mean(raw::view(x, {1, n + 1}), {1}).item() == Approx((16777216.0 + static_cast<double>(n)) / static_cast<double>(n + 1)));
+  CHECK(raw::mean(raw::view(x, {1, n + 1}), {1}).item() ==
+        Approx((16777216.0 + static_cast<double>(n)) / static_cast<double>(n + 1)));
 }
 
 TEST_CASE("float32 softmax rows of any length (the vectorised path) match float64 and keep masked keys at 0",
@@ -457,7 +475,7 @@ TEST_CASE("float32 softmax rows of any length (the vectorised path) match float6
     Tensor x64 = randn({3, n}, gen, Dtype::float64, 0, 4);
     std::vector<double> v = values(x64);
     for (size_t i = 0; i < v.size(); i += 3) v[i] = -kInf;  // masked keys, including a row's first
-    v[0] = 2.0;  // keep row 0 from being all -inf when n = 1
+    v[0] = 2.0;                                             // keep row 0 from being all -inf when n = 1
     x64 = raw::to_dtype(from_vector<double>(v, {3, n}), Dtype::float64);
     const Tensor x32 = raw::to_dtype(x64, Dtype::float32);
     const Values got = values(raw::softmax(x32, 1));

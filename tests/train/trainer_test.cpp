@@ -180,7 +180,7 @@ TEST_CASE("trainer: the cosine schedule reaches zero at --decay-steps, and a res
   REQUIRE(lr.size() > 12);
   const auto peak = std::max_element(lr.begin(), lr.end());
   CHECK(*peak == Approx(o.lr));
-  CHECK(peak - lr.begin() == o.warmup_steps - 1);                      // the warmup's last step
+  CHECK(peak - lr.begin() == o.warmup_steps - 1);                        // the warmup's last step
   CHECK(std::is_sorted(lr.rbegin(), std::make_reverse_iterator(peak)));  // non-increasing after it
   CHECK(lr[static_cast<size_t>(o.decay_steps) - 1] > 0);
   for (size_t i = static_cast<size_t>(o.decay_steps); i < lr.size(); ++i) CHECK(lr[i] == 0);
@@ -269,8 +269,9 @@ TEST_CASE("trainer: an RNN checkpoint records its architecture and loads back in
   CHECK(outputs[0] == outputs[1]);
 }
 
-TEST_CASE("trainer: options without an arch or a schedule, from older checkpoints, mean a Transformer with 1/sqrt decay",
-          "[train]") {
+TEST_CASE(
+    "trainer: options without an arch or a schedule, from older checkpoints, mean a Transformer with 1/sqrt decay",
+    "[train]") {
   train::TrainOptions o;
   o.model.source_vocab = o.model.target_vocab = 10;
   auto metadata = o.to_metadata();

@@ -68,8 +68,8 @@ TEST_CASE("a colour bar labels both ends of any fixed range", "[viz][colour_scal
 }
 
 TEST_CASE("one layer of one head is named by its panel title, not 'layer 0 head 0'", "[viz][colour_scale]") {
-  const HeatmapFigure fig =
-      attention_figure("decoder attention over the source", {one_head(0.5)}, kTokens, kTokens, {.panel_title = "alignment"});
+  const HeatmapFigure fig = attention_figure("decoder attention over the source", {one_head(0.5)}, kTokens, kTokens,
+                                             {.panel_title = "alignment"});
   REQUIRE(fig.panels.size() == 1);
   CHECK(fig.panels[0].title == "alignment");
   const std::string svg = render_heatmaps(fig);

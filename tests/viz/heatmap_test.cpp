@@ -4,8 +4,8 @@
 
 #include <cmath>
 
-#include "io/test_temp_dir.h"
 #include "autograd/ops/elementwise.h"
+#include "io/test_temp_dir.h"
 #include "tensor/error.h"
 #include "tensor/factories.h"
 #include "tensor/random.h"

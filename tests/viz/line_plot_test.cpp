@@ -42,9 +42,9 @@ TEST_CASE("a line plot is well-formed SVG with its title, labels, ticks and lege
   CHECK(test::count_of(svg, "<g class=\"series\">") == 4);
   CHECK(test::count_of(svg, "<g class=\"legend\">") == 1);
   for (const char* name : {">truth<", ">pred<", ">train<"}) CHECK(test::count_of(svg, name) == 1);
-  CHECK(test::count_of(svg, "<polyline") == 2);             // truth and the unnamed line
-  CHECK(test::count_of(svg, "stroke-dasharray") >= 9);      // the dashed series, segment by segment
-  CHECK(test::count_of(svg, "<circle") == 3 + 1);           // 3 points + the legend marker
+  CHECK(test::count_of(svg, "<polyline") == 2);              // truth and the unnamed line
+  CHECK(test::count_of(svg, "stroke-dasharray") >= 9);       // the dashed series, segment by segment
+  CHECK(test::count_of(svg, "<circle") == 3 + 1);            // 3 points + the legend marker
   CHECK_THAT(svg, Contains(">0.5<") && Contains(">-1.0<"));  // tick labels
 }
 
@@ -76,7 +76,8 @@ TEST_CASE("line plots reject empty and non-finite input with clear errors", "[vi
   CHECK_THROWS_WITH(render_line_plot(plot), Contains("series 'train' has a non-finite point (2, nan) at index 1"));
   plot.series[0] = line_series("train", {1, std::numeric_limits<double>::infinity()}, {1, 2});
   CHECK_THROWS_WITH(render_line_plot(plot), Contains("non-finite point (inf, 2) at index 1"));
-  CHECK_THROWS_WITH(line_series("t", zeros({2, 2}), zeros({4})), Contains("series 't': x must be 1-D, got shape [2, 2]"));
+  CHECK_THROWS_WITH(line_series("t", zeros({2, 2}), zeros({4})),
+                    Contains("series 't': x must be 1-D, got shape [2, 2]"));
   CHECK_THROWS_WITH(line_series("t", zeros({2}), Tensor()), Contains("the y tensor is undefined"));
   LinePlot tiny{.title = "tiny", .width = 50, .height = 50};
   tiny.series.push_back(line_series("a", {1, 2}, {1, 2}));

@@ -19,11 +19,13 @@ TEST_CASE("xml_escape escapes markup and replaces what XML cannot hold", "[viz][
   CHECK(xml_escape("a < b & c > \"d\" 'e'") == "a &lt; b &amp; c &gt; &quot;d&quot; &apos;e&apos;");
   CHECK(xml_escape("<eos>") == "&lt;eos&gt;");
   CHECK(xml_escape("Straße ünd 日本") == "Straße ünd 日本");  // valid UTF-8 passes through
-  CHECK(xml_escape(std::string("a\0b", 3)) == "a\xEF\xBF\xBD" "b");     // NUL is not allowed in XML
+  CHECK(xml_escape(std::string("a\0b", 3)) ==
+        "a\xEF\xBF\xBD"
+        "b");  // NUL is not allowed in XML
   CHECK(xml_escape("tab\there") == "tab\there");
   CHECK(xml_escape("\x1b[0m") == "\xEF\xBF\xBD[0m");
-  CHECK(xml_escape("bad \xC3 byte") == "bad \xEF\xBF\xBD byte");        // truncated sequence
-  CHECK(xml_escape("\xC0\xAF") == "\xEF\xBF\xBD\xEF\xBF\xBD");          // overlong encoding
+  CHECK(xml_escape("bad \xC3 byte") == "bad \xEF\xBF\xBD byte");                // truncated sequence
+  CHECK(xml_escape("\xC0\xAF") == "\xEF\xBF\xBD\xEF\xBF\xBD");                  // overlong encoding
   CHECK(xml_escape("\xED\xA0\x80") == "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");  // a surrogate
 }
 

@@ -37,7 +37,8 @@ inline std::string xml_problem(std::string_view xml) {
       continue;
     }
     if (c != '<') {
-      if (open.empty() && !std::isspace(static_cast<unsigned char>(c))) return "text outside the root at " + std::to_string(i);
+      if (open.empty() && !std::isspace(static_cast<unsigned char>(c)))
+        return "text outside the root at " + std::to_string(i);
       ++i;
       continue;
     }
@@ -58,11 +59,19 @@ inline std::string xml_problem(std::string_view xml) {
     while (true) {
       while (k < xml.size() && std::isspace(static_cast<unsigned char>(xml[k]))) ++k;
       if (k >= xml.size()) return "unterminated tag <" + name;
-      if (xml[k] == '>') { ++k; break; }
-      if (xml.substr(k, 2) == "/>") { self_closing = true; k += 2; break; }
+      if (xml[k] == '>') {
+        ++k;
+        break;
+      }
+      if (xml.substr(k, 2) == "/>") {
+        self_closing = true;
+        k += 2;
+        break;
+      }
       if (closing) return "attributes on a closing tag </" + name;
       const size_t attr = k;
-      while (k < xml.size() && (std::isalnum(static_cast<unsigned char>(xml[k])) || xml[k] == '-' || xml[k] == ':')) ++k;
+      while (k < xml.size() && (std::isalnum(static_cast<unsigned char>(xml[k])) || xml[k] == '-' || xml[k] == ':'))
+        ++k;
       if (k == attr || k + 1 >= xml.size() || xml[k] != '=' || xml[k + 1] != '"') {
         return "a malformed attribute in <" + name + " at " + std::to_string(attr);
       }
@@ -76,7 +85,8 @@ inline std::string xml_problem(std::string_view xml) {
       ++k;
     }
     if (closing) {
-      if (open.empty() || open.back() != name) return "</" + name + "> does not close <" + (open.empty() ? "" : open.back()) + ">";
+      if (open.empty() || open.back() != name)
+        return "</" + name + "> does not close <" + (open.empty() ? "" : open.back()) + ">";
       open.pop_back();
     } else if (!self_closing) {
       if (open.empty()) ++roots;
@@ -94,7 +104,8 @@ inline std::string xml_problem(std::string_view xml) {
 // How many times `needle` occurs in `haystack`.
 inline int count_of(std::string_view haystack, std::string_view needle) {
   int n = 0;
-  for (size_t at = haystack.find(needle); at != std::string_view::npos; at = haystack.find(needle, at + needle.size())) ++n;
+  for (size_t at = haystack.find(needle); at != std::string_view::npos; at = haystack.find(needle, at + needle.size()))
+    ++n;
   return n;
 }
 

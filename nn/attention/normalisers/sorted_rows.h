@@ -100,9 +100,8 @@ Tensor rowwise_normaliser(OpName name, const Tensor& scores, const Tensor& allow
     });
     return dz;
   };
-  record(name, p, {scores}, [saved = save(name, p), backward](const Tensor& dy) -> Grads {
-    return {backward(saved.get(), dy)};
-  });
+  record(name, p, {scores},
+         [saved = save(name, p), backward](const Tensor& dy) -> Grads { return {backward(saved.get(), dy)}; });
   return p;
 }
 
