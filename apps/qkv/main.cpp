@@ -15,9 +15,12 @@
 
 #include "apps/qkv/commands.h"
 #include "qkv_version.h"
+#include "tensor/blas_kernels.h"
 #include "tensor/error.h"
 
 int main(int argc, char** argv) {
+  // Before anything else: OpenBLAS's own pick of kernels may leave this CPU's vectors unused.
+  qkv::blas::reexec_with_better_kernels(argv);
   CLI::App app{"qkv: train and use sequence-to-sequence Transformers on a CPU"};
   app.require_subcommand(1);
   app.set_version_flag("--version", fmt::format("qkv {} (compiled for: {})", QKV_VERSION,
