@@ -18,6 +18,7 @@
 
 #include "tensor/elementwise.h"
 #include "tensor/factories.h"
+#include "tensor/naive_index.h"
 #include "tensor/random.h"
 #include "tensor/reduce.h"
 #include "tensor/views.h"
@@ -27,36 +28,13 @@ using Catch::Contains;
 
 namespace {
 
-using Index = std::vector<int64_t>;
+using naive::Index;
 using Values = std::vector<double>;
 constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-// Element `idx` of t, read straight through its offset and strides (no library loops).
-double read_at(const Tensor& t, const Index& idx) {
-  int64_t off = 0;
-  for (size_t d = 0; d < idx.size(); ++d) off += idx[d] * t.strides()[static_cast<int64_t>(d)];
-  return dispatch_all(t.dtype(), [&](auto tag) {
-    using T = decltype(tag);
-    return static_cast<double>(t.data<T>()[off]);
-  });
-}
-
-// Every multi-index of `shape` in row-major order (one empty index for rank 0).
-std::vector<Index> all_indices(const Shape& shape) {
-  std::vector<Index> out;
-  if (shape.numel() == 0) return out;
-  Index idx(static_cast<size_t>(shape.size()), 0);
-  while (true) {
-    out.push_back(idx);
-    int64_t d = shape.size() - 1;
-    for (; d >= 0; --d) {
-      if (++idx[static_cast<size_t>(d)] < shape[d]) break;
-      idx[static_cast<size_t>(d)] = 0;
-    }
-    if (d < 0) return out;
-  }
-}
+using naive::all_indices;
+using naive::read_at;
 
 bool close(double got, double want, double tol) {
   if (std::isnan(want)) return std::isnan(got);
