@@ -198,10 +198,10 @@ TEST_CASE("options: validate checks every ranged option and names its flag", "[t
       }
     }
   });
-  train::TrainOptions o;
-  o.warmup_steps = 0;
-  CHECK_THROWS_WITH(o.validate(), "qkv train: --warmup must be >= 1, got 0");
-  o = {};
-  o.lr = 10;
-  CHECK_THROWS_WITH(o.validate(), "qkv train: --lr must be in (0, 10), got 10");
+  train::TrainOptions no_warmup;
+  no_warmup.warmup_steps = 0;
+  CHECK_THROWS_WITH(no_warmup.validate(), "qkv train: --warmup must be >= 1, got 0");
+  train::TrainOptions high_lr;
+  high_lr.lr = 10;
+  CHECK_THROWS_WITH(high_lr.validate(), "qkv train: --lr must be in (0, 10), got 10");
 }

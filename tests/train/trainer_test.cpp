@@ -322,7 +322,7 @@ TEST_CASE("trainer: bad options name the flag", "[train]") {
   train::TrainOptions o;
   o.lr = -1;
   CHECK_THROWS_WITH(o.validate(), Catch::Contains("--lr"));
-  o = {};
+  o.lr = train::TrainOptions().lr;
   // Names are parsed where they enter (the command line here); inside, they are types.
   CHECK_THROWS_WITH(parse_enum<data::TokenizerKind>("chars", "--tokenizer"), Catch::Contains("--tokenizer"));
   CHECK_THROWS_WITH(parse_enum<LrSchedule>("linear", "--schedule"), Catch::Contains("--schedule"));
@@ -333,10 +333,10 @@ TEST_CASE("trainer: bad options name the flag", "[train]") {
   o.decay_steps = 1000;
   CHECK_THROWS_WITH(o.validate(), Catch::Contains("--decay-steps") && Catch::Contains("--schedule cosine"));
   TempDir dir("missing");
-  o = {};
-  o.train_source = dir / "nope.en";
-  o.train_target = dir / "nope.de";
-  CHECK_THROWS_WITH(train::train(o), Catch::Contains("nope.en"));
+  train::TrainOptions missing;
+  missing.train_source = dir / "nope.en";
+  missing.train_target = dir / "nope.de";
+  CHECK_THROWS_WITH(train::train(missing), Catch::Contains("nope.en"));
 }
 
 TEST_CASE("trainer: Ctrl-C is a request the loop can see", "[train]") {
