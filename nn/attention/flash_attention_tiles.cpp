@@ -7,6 +7,7 @@
 // flash_attention_tile_mask.h, flash_attention_schedule.cpp, flash_attention.cpp.
 #include "nn/attention/flash_attention_tiles.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -99,12 +100,16 @@ void Kernel<T>::forward_block(int64_t b, int64_t h, int64_t qb, const Operand<T>
     if (scores(b, h, i0, rows, j0, cols, s) == TileKind::empty) continue;
     for (int64_t r = 0; r < rows; ++r) {
       T* row = s + r * bc;
-      // m' = max(m, rowmax S)   (lane_max passes over NaN scores)
+      // m' = max(m, rowmax S)   (lane_max passes over NaN scores; std::max keeps a NaN m)
       const T m_new = std::max(m[r], lane_max(cols, row));
-      // Nothing allowed yet in this row: P = 0. (A row whose scores are all NaN lands here too,
-      // as if it were masked.)
       if (m_new == minus_inf) {
-        std::fill_n(row, cols, T(0));
+        // Only a mask may zero a row. Masked scores are -inf; a NaN score is not masked, so a
+        // row whose allowed scores are all NaN becomes NaN (m = l = NaN from here on), where it
+        // would otherwise pass for a fully masked row. Otherwise nothing is allowed yet: P = 0.
+        const bool has_nan = std::any_of(row, row + cols, [](T x) { return x != x; });
+        const T fill = has_nan ? std::numeric_limits<T>::quiet_NaN() : T(0);
+        std::fill_n(row, cols, fill);
+        if (has_nan) m[r] = l[r] = fill;
         continue;
       }
       // P = exp(S - m'); l = l·exp(m - m') + rowsum P

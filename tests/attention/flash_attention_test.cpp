@@ -229,6 +229,42 @@ TEST_CASE("flash attention: fully masked rows give zero output and zero gradient
   }
 }
 
+TEST_CASE("flash attention: only a mask zeroes a row; NaN scores give NaN, and anomaly mode names the op",
+          "[attention][flash]") {
+  for (Dtype dtype : {Dtype::float64, Dtype::float32}) {
+    Case c;
+    c.dtype = dtype;
+    c.batch = 2;
+    c.heads = 2;
+    c.tq = 9;
+    c.tk = 70;  // several key blocks
+    Generator gen(8);
+    Inputs x = random_inputs(c, gen);
+    // Query 3 of (batch 0, head 1) is NaN: every score of that row is NaN.
+    raw::fill_(raw::select(raw::select(raw::select(x.q, 0, 0), 0, 1), 0, 3), std::nan(""));
+    // Query 5 of the same head is fully masked: its row must stay exactly 0.
+    Tensor allowed = ones({c.batch, 1, c.tq, c.tk}, Dtype::bool_);
+    raw::fill_(raw::select(raw::select(raw::select(allowed, 0, 0), 0, 0), 0, 5), 0.0);
+    const auto mask = AttentionMask::allowing(allowed);
+    const Tensor out = flash_attention(x.q, x.k, x.v, mask, 0.5);
+    const Tensor head = raw::select(raw::select(out, 0, 0), 0, 1);  // (Tq, Dv)
+    CHECK_FALSE(all_finite(raw::select(head, 0, 3)));
+    CHECK(relative_diff(raw::select(head, 0, 5), zeros({head.size(1)}, dtype)) == 0);
+    CHECK(all_finite(raw::select(head, 0, 4)));
+    CHECK(all_finite(raw::select(out, 0, 1)));  // other batch elements are untouched
+    {
+      AnomalyGuard anomaly;
+      CHECK_THROWS_WITH(flash_attention(x.q.detach().requires_grad_(), x.k, x.v, mask, 0.5),
+                        Catch::Contains("flash_attention"));
+    }
+    // One NaN key in every row's view: all of batch 0 becomes NaN, not a silently smaller sum.
+    Inputs y = random_inputs(c, gen);
+    raw::fill_(raw::select(raw::select(raw::select(y.k, 0, 0), 0, 0), 0, 40), std::nan(""));
+    const Tensor out_k = flash_attention(y.q, y.k, y.v, AttentionMask(), 0.5);
+    CHECK_FALSE(all_finite(raw::select(raw::select(raw::select(out_k, 0, 0), 0, 0), 0, c.tq - 1)));
+  }
+}
+
 TEST_CASE("flash attention in float32: scores far below the row max get weight exactly 0", "[attention][flash]") {
   // One query and 21 keys (one 16-lane block of the exp and a tail of 5): key 0 scores 0, key j
   // scores -100·j (exp underflows: below -87.34 fast_exp gives exactly 0, never NaN), key 20 is
