@@ -1,14 +1,39 @@
 // module_checkpoint.cpp — Module <-> safetensors: validate everything, then copy in place.
 #include "io/module_checkpoint.h"
 
+#include <cmath>
 #include <map>
 #include <set>
 #include <vector>
 
 #include "tensor/elementwise.h"
+#include "tensor/views.h"
 
 namespace qkv {
 namespace {
+
+// "" if every element of a floating-point t is finite, else where the first one is not.
+std::string first_non_finite(const Tensor& t) {
+  if (!is_floating(t.dtype())) return "";
+  const Tensor c = raw::contiguous(t);
+  std::string found;
+  dispatch_floating("load_module", c.dtype(), [&](auto tag) {
+    using T = decltype(tag);
+    const T* p = c.data<T>();
+    int64_t bad = 0, first = -1;
+    for (int64_t i = 0; i < c.numel(); ++i) {
+      if (!std::isfinite(p[i])) {
+        if (first < 0) first = i;
+        ++bad;
+      }
+    }
+    if (first >= 0) {
+      found = fmt::format("{} non-finite value{} (the first, {}, at flat index {})", bad, bad == 1 ? "" : "s",
+                          static_cast<double>(p[first]), first);
+    }
+  });
+  return found;
+}
 
 // Parameters then buffers, by dotted name.
 NamedTensors module_tensors(Module& module) {
@@ -41,6 +66,8 @@ void load_module(const Checkpoint& checkpoint, Module& module) {
     if (src.dtype() != dst.dtype() || !(src.shape() == dst.shape())) {
       problems.push_back(fmt::format("tensor '{}': expected {} {}, found {} {}", name, dst.dtype(), dst.shape(),
                                      src.dtype(), src.shape()));
+    } else if (const std::string bad = first_non_finite(src); !bad.empty()) {
+      problems.push_back(fmt::format("tensor '{}' holds {}", name, bad));
     }
   }
   for (const auto& [name, t] : checkpoint.tensors) {

@@ -9,8 +9,10 @@
 // then buffers, in declaration order. Loading copies values into the module's existing tensors
 // (raw::copy_), so optimizers and anything else holding those tensors stay valid. It first
 // checks the whole checkpoint against the module — every name present, nothing unexpected,
-// dtypes and shapes equal — and reports every problem at once, naming each tensor with the
-// expected and found dtype/shape; on any problem nothing in the module is modified.
+// dtypes and shapes equal, every floating-point value finite (a NaN or Inf weight would load and
+// give plausible, wrong translations) — and reports every problem at once, naming each tensor
+// with the expected and found dtype/shape or its first non-finite element; on any problem
+// nothing in the module is modified.
 //
 // Not here: generator states, optimizer state, partial (non-strict) loading.
 #pragma once

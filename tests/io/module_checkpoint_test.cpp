@@ -1,12 +1,16 @@
 // module_checkpoint_test.cpp — save_module / load_module: dotted names, in-place loading that
-// keeps tensor identity, and all-or-nothing rejection of checkpoints that do not fit.
+// keeps tensor identity, and all-or-nothing rejection of checkpoints that do not fit or hold
+// non-finite values.
 #include <catch2/catch.hpp>
 
+#include <cmath>
+#include <limits>
 #include <string>
 
 #include "io/module_checkpoint.h"
 #include "tensor/elementwise.h"
 #include "tensor/factories.h"
+#include "tensor/views.h"
 #include "test_temp_dir.h"
 
 using namespace qkv;
@@ -115,6 +119,32 @@ TEST_CASE("load_module rejects a checkpoint that does not fit, naming every prob
   }
   // second.weight matched and would have been copied first: it must be untouched.
   CHECK(to_vector<float>(net.second.weight) == before);
+}
+
+TEST_CASE("load_module refuses non-finite weights, naming the tensor and the first bad element, changing nothing",
+          "[io][module]") {
+  test::TempDir dir;
+  const std::string path = dir.file("nan.safetensors");
+  Net saved;
+  saved.fill(3);
+  raw::fill_(raw::narrow(raw::flatten(saved.second.weight), 0, 3, 1), std::nan(""));  // element 3
+  raw::fill_(saved.scale, std::numeric_limits<double>::infinity());
+  save_module(path, saved);
+
+  Net net;
+  net.fill(1);
+  const std::vector<float> before = to_vector<float>(net.first.weight);
+  try {
+    load_module(path, net);
+    FAIL("load_module did not throw");
+  } catch (const Error& e) {
+    const std::string msg = e.what();
+    CHECK_THAT(msg, Contains("nothing was loaded"));
+    CHECK_THAT(msg, Contains("tensor 'second.weight' holds 1 non-finite value (the first, nan, at flat index 3)"));
+    CHECK_THAT(msg, Contains("tensor 'scale' holds 1 non-finite value (the first, inf, at flat index 0)"));
+    CHECK_THAT(msg, !Contains("first.weight"));
+  }
+  CHECK(to_vector<float>(net.first.weight) == before);
 }
 
 TEST_CASE("load_module passes file errors through", "[io][module]") {
