@@ -3,7 +3,9 @@
 
 #include <fmt/format.h>
 
+#include <filesystem>
 #include <map>
+#include <system_error>
 
 #include "io/safetensors.h"
 #include "tensor/elementwise.h"
@@ -41,8 +43,18 @@ std::map<std::string, Tensor> weights(const Checkpoint& file) {
 
 }  // namespace
 
-void average_checkpoints(const std::vector<std::string>& inputs, const std::string& output) {
+void average_checkpoints(const std::vector<std::string>& inputs, const std::string& output, bool overwrite) {
   check(!inputs.empty(), "qkv average: no checkpoints given");
+  std::error_code ec;
+  if (std::filesystem::exists(output, ec)) {
+    for (const std::string& in : inputs) {
+      check(!std::filesystem::equivalent(in, output, ec),
+            "qkv average: the output '{}' is one of the inputs ('{}'); "
+            "write the average to a new file",
+            output, in);
+    }
+    check(overwrite, "qkv average: '{}' already exists; give --overwrite to replace it, or another --out", output);
+  }
   std::vector<LoadedCheckpoint> loaded;
   for (const std::string& path : inputs) loaded.push_back(load_checkpoint(path));
   const Checkpoint& first = loaded.front().file;

@@ -10,6 +10,8 @@
 // float64, stored in each tensor's dtype), the options, text pipelines and training state of the
 // last input, and no optimizer state: it translates and evaluates like any checkpoint but
 // cannot be resumed (`--resume` says so). Its metadata `averaged_from` lists the inputs.
+// The output may not be one of the inputs, and an existing output file is replaced only when
+// `overwrite` is true (`qkv average --overwrite`): a user's file is never replaced unasked.
 #pragma once
 
 #include <string>
@@ -17,6 +19,6 @@
 
 namespace qkv::train {
 
-void average_checkpoints(const std::vector<std::string>& inputs, const std::string& output);
+void average_checkpoints(const std::vector<std::string>& inputs, const std::string& output, bool overwrite = false);
 
 }  // namespace qkv::train

@@ -12,6 +12,7 @@ namespace qkv::cli {
 struct AverageOptions {
   std::vector<std::string> inputs;
   std::string output;
+  bool overwrite = false;
 };
 
 Command add_average(CLI::App& app) {
@@ -19,9 +20,11 @@ Command add_average(CLI::App& app) {
   app.add_option("checkpoints", o->inputs, "checkpoints of one model (e.g. runs/x/epoch-*.safetensors)")
       ->required()
       ->check(CLI::ExistingFile);
-  app.add_option("--out,-o", o->output, "where to write the averaged checkpoint")->required();
+  app.add_option("--out,-o", o->output, "where to write the averaged checkpoint (a new file, or --overwrite)")
+      ->required();
+  app.add_flag("--overwrite", o->overwrite, "replace --out if it exists (never one of the inputs)");
   return [o]() {
-    train::average_checkpoints(o->inputs, o->output);
+    train::average_checkpoints(o->inputs, o->output, o->overwrite);
     fmt::print("averaged {} checkpoints into {}\n", o->inputs.size(), o->output);
     return 0;
   };

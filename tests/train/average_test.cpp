@@ -90,6 +90,21 @@ TEST_CASE("average: --keep-checkpoints keeps the last epochs, and their average 
   // The average loads like any checkpoint, but is not a run to resume.
   CHECK(train::load_checkpoint(avg).state.epoch == 4);
   CHECK_THROWS_WITH(train::resume(avg, {.progress = false}), Contains("cannot resume") && Contains("average"));
+
+  // No file is replaced unasked: not an input (even under another name), not an existing output.
+  auto bytes = [](const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  };
+  const std::string b_before = bytes(b), avg_before = bytes(avg);
+  CHECK_THROWS_WITH(train::average_checkpoints({a, b}, b), Contains("is one of the inputs"));
+  CHECK_THROWS_WITH(train::average_checkpoints({a, b}, dir / "run/../run/epoch-004.safetensors", true),
+                    Contains("is one of the inputs"));
+  CHECK_THROWS_WITH(train::average_checkpoints({a, b}, avg), Contains("already exists") && Contains("--overwrite"));
+  CHECK(bytes(b) == b_before);
+  CHECK(bytes(avg) == avg_before);
+  train::average_checkpoints({b, a}, avg, /*overwrite=*/true);
+  CHECK(load_safetensors(avg).metadata.at("averaged_from") == b + "," + a);
 }
 
 TEST_CASE("average: checkpoints of different models are refused, naming the difference", "[train]") {
