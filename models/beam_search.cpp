@@ -190,7 +190,7 @@ std::vector<int64_t> answer(const Sentence& s) {
 
 std::vector<std::vector<int64_t>> beam_search(Seq2Seq& model, const Tensor& src, const Tensor& src_padding,
                                               const DecodeOptions& options) {
-  check(options.beam_size >= 1, "beam_search: beam_size {} must be at least 1", options.beam_size);
+  validate(options, "beam_search");
   NoGradGuard no_grad;
   EvalModeGuard eval_mode(model);
   const std::vector<int64_t> limits = decode_length_limits(model, src, src_padding, options);

@@ -2,6 +2,7 @@
 #include "models/decoding.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "autograd/grad_mode.h"
 #include "models/eval_mode_guard.h"
@@ -31,8 +32,18 @@ std::vector<int64_t> decode_length_limits(const Seq2Seq& model, const Tensor& sr
   return limits;
 }
 
+void validate(const DecodeOptions& o, std::string_view who) {
+  check(o.beam_size >= 1 && o.beam_size <= 1000, "{}: beam_size (--beam) {} is outside 1..1000", who, o.beam_size);
+  check(std::isfinite(o.length_penalty) && o.length_penalty >= 0 && o.length_penalty <= 10,
+        "{}: length_penalty (--length-penalty) {} is outside 0..10 (GNMT's alpha; 0 turns it off, 0.6-1 is usual)", who,
+        o.length_penalty);
+  check(o.max_length >= 0 && o.max_length <= 100000, "{}: max_length {} is outside 0..100000 (0: source length + 50)",
+        who, o.max_length);
+}
+
 std::vector<std::vector<int64_t>> greedy_decode(Seq2Seq& model, const Tensor& src, const Tensor& src_padding,
                                                 const DecodeOptions& options) {
+  validate(options, "greedy_decode");
   NoGradGuard no_grad;
   EvalModeGuard eval_mode(model);
   const std::vector<int64_t> limits = decode_length_limits(model, src, src_padding, options);
@@ -65,7 +76,7 @@ std::vector<std::vector<int64_t>> greedy_decode(Seq2Seq& model, const Tensor& sr
 
 std::vector<std::vector<int64_t>> translate(Seq2Seq& model, const Tensor& src, const Tensor& src_padding,
                                             const DecodeOptions& options) {
-  check(options.beam_size >= 1, "translate: beam_size {} must be at least 1", options.beam_size);
+  validate(options, "translate");
   return options.beam_size == 1 ? greedy_decode(model, src, src_padding, options)
                                 : beam_search(model, src, src_padding, options);
 }

@@ -21,6 +21,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string_view>
 #include <vector>
 
 #include "models/seq2seq.h"
@@ -29,11 +30,16 @@
 namespace qkv::models {
 
 struct DecodeOptions {
-  int64_t beam_size = 1;
-  double length_penalty = 0.6;  // GNMT alpha: score / ((5+len)/6)^alpha
-  int64_t max_length = 0;       // 0: source length + 50
+  int64_t beam_size = 1;        // 1..1000
+  double length_penalty = 0.6;  // GNMT alpha: score / ((5+len)/6)^alpha; 0..10, finite
+  int64_t max_length = 0;       // 0: source length + 50; at most 100,000
   int64_t bos = 2, eos = 3, pad = 0;
 };
+
+// Throws naming `who`, the field and its valid range when an option is outside it (a NaN
+// length penalty would silently reorder the beam; a beam of 10^11 allocates until memory
+// runs out). Every decoding entry point below calls it.
+void validate(const DecodeOptions& options, std::string_view who);
 
 // src (B, S) int64, src_padding (B, S) bool (true = pad; may be undefined) → B id lists.
 std::vector<std::vector<int64_t>> greedy_decode(Seq2Seq& model, const Tensor& src, const Tensor& src_padding,

@@ -3,6 +3,8 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <limits>
+#include <string>
 
 #include "autograd/grad_mode.h"
 #include "autograd/ops/reduce.h"
@@ -105,6 +107,24 @@ TEST_CASE("beam_search is batch independent and respects limits", "[models]") {
   }
   opts.beam_size = 0;
   CHECK_THROWS_WITH(translate(model, batch.src, batch.src_padding, opts), Catch::Contains("beam_size"));
+}
+
+TEST_CASE("decoding refuses options outside their ranges, naming the option, before any work", "[models]") {
+  Generator gen(14);
+  Transformer model = random_model(false, 5);
+  auto batch = random_batch({4, 2}, 6, 1, 11, 13, gen);
+  auto refused = [&](DecodeOptions o, const std::string& part) {
+    CHECK_THROWS_WITH(translate(model, batch.src, batch.src_padding, o), Catch::Contains(part));
+    CHECK_THROWS_WITH(greedy_decode(model, batch.src, batch.src_padding, o), Catch::Contains(part));
+    CHECK_THROWS_WITH(beam_search(model, batch.src, batch.src_padding, o), Catch::Contains(part));
+  };
+  refused({.beam_size = 100000000000}, "beam_size (--beam) 100000000000 is outside 1..1000");
+  refused({.beam_size = -1}, "beam_size (--beam) -1");
+  for (double alpha : {std::nan(""), std::numeric_limits<double>::infinity(), 1e308, -0.5}) {
+    refused({.beam_size = 2, .length_penalty = alpha}, "length_penalty (--length-penalty)");
+  }
+  refused({.max_length = -3}, "max_length -3 is outside 0..100000");
+  CHECK_NOTHROW(translate(model, batch.src, batch.src_padding, {.beam_size = 2, .length_penalty = 10}));
 }
 
 // Which hypotheses finish does not depend on alpha (candidates are ranked by raw log P); alpha
