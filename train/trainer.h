@@ -5,6 +5,9 @@
 //     forward, label-smoothed cross-entropy, backward, clip, Adam with a warmup schedule
 //   → each epoch: validation loss, perplexity, BLEU and chrF; metrics.jsonl; curves;
 //     last.safetensors always, best.safetensors when BLEU improves; early stopping.
+// Beside them in the run directory: config.toml (the effective options, which --config reads
+// back: options_toml.h) and train.log (what the terminal showed: run_log.h). Refusing a
+// directory that holds another run, and its lock, are the caller's (run_directory.h).
 //
 // A run stops at the end of its epochs, at --max-minutes of wall time or --max-steps updates
 // (validating and saving first), at early stopping, or at Ctrl-C (saving last.safetensors).
@@ -39,6 +42,7 @@ struct RunControl {
   std::optional<double> max_minutes{};
   std::string out_dir{};  // "": the checkpoint's own directory
   bool progress = true;
+  bool quiet = false;
 };
 
 // Continues the run saved in `checkpoint`. A run that has already reached one of its limits

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <memory>
 #include <optional>
 
@@ -12,14 +13,28 @@
 #include "apps/qkv/config_file.h"
 #include "apps/qkv/field_options.h"
 #include "tensor/error.h"
+#include "tensor/parallel.h"
+#include "train/interrupt.h"
+#include "train/run_directory.h"
 #include "train/trainer.h"
 
 namespace qkv::cli {
+namespace {
+
+// The exit status of a run: 0 when it ended by itself, 128 + the signal when Ctrl-C (130) or
+// SIGTERM (143) stopped it after saving, as a shell reports a process the signal killed.
+int exit_status(const train::TrainResult& result) {
+  return result.stop == train::TrainResult::Stop::interrupted ? 128 + train::interrupt_signal() : 0;
+}
+
+}  // namespace
 
 Command add_train(CLI::App& app) {
   auto o = std::make_shared<train::TrainOptions>();
   auto resume = std::make_shared<std::string>();
   auto config = std::make_shared<std::string>();
+  auto overwrite = std::make_shared<bool>(false);
+  auto threads = std::make_shared<int>(0);
   app.add_option("--config", *config,
                  "read options from a TOML/INI file (keys are the long flag names, e.g. lr = 0.001; the command line "
                  "wins)")
@@ -33,6 +48,11 @@ Command add_train(CLI::App& app) {
   const std::vector<CLI::Option*> rnn_options = add_field_options(app, models::rnn_seq2seq_config_fields, o->rnn);
   // Run control: the only options --resume accepts (the others come from the checkpoint).
   const std::vector<CLI::Option*> run_control = add_field_options(app, train::run_control_fields, *o);
+  app.add_flag("--overwrite", *overwrite,
+               "start a new run in an --out-dir that already holds one (its checkpoints and metrics are deleted)");
+  app.add_option("--threads", *threads,
+                 "worker threads for the tensor kernels (default: QKV_NUM_THREADS, else all cores)")
+      ->check(CLI::PositiveNumber);
   for (CLI::Option* opt : transformer_options) opt->group("Transformer model (--arch transformer)");
   for (CLI::Option* opt : rnn_options) opt->group("RNN model (--arch rnn)");
   std::vector<CLI::Option*> fixed_by_checkpoint;
@@ -45,9 +65,10 @@ Command add_train(CLI::App& app) {
     // A resumed run keeps its data, model and recipe: a flag that would change them is an error,
     // not silently ignored. Run-control flags not given keep the checkpoint's values.
     for (const CLI::Option* opt : fixed_by_checkpoint) {
-      if (resume->empty() || opt->count() == 0 || opt->get_name() == "--resume" || opt->get_name() == "--config")
+      const std::string name = opt->get_name();
+      if (resume->empty() || opt->count() == 0 || name == "--resume" || name == "--config" || name == "--threads")
         continue;
-      throw Error(
+      throw UsageError(
           fmt::format("qkv train: {} cannot change when resuming: the run continues with the options saved in "
                       "'{}'; only --epochs, --max-minutes, --max-steps, --patience, --valid-beam, "
                       "--valid-sentences, --keep-checkpoints, --out-dir and --progress may be given",
@@ -56,16 +77,22 @@ Command add_train(CLI::App& app) {
     const bool rnn = o->arch == train::Arch::rnn;
     for (const CLI::Option* opt : rnn ? transformer_options : rnn_options) {
       if (opt->count() == 0) continue;
-      throw Error(rnn ? fmt::format("qkv train: {} is a Transformer option; with --arch rnn use the --rnn-* options "
-                                    "(qkv train --help)",
-                                    opt->get_name())
-                      : fmt::format("qkv train: {} is an RNN option; it needs --arch rnn", opt->get_name()));
+      throw UsageError(
+          rnn ? fmt::format("qkv train: {} is a Transformer option; with --arch rnn use the --rnn-* options "
+                            "(qkv train --help)",
+                            opt->get_name())
+              : fmt::format("qkv train: {} is an RNN option; it needs --arch rnn", opt->get_name()));
     }
     if (!o->train_tsv.empty()) o->train_source = o->train_target = "";
     if (!o->valid_tsv.empty()) o->valid_source = o->valid_target = "";
+    if (*threads > 0) set_num_threads(*threads);
     if (resume->empty()) {
-      train::train(*o);
-      return 0;
+      // Refuse before touching the directory; check again once locked (another run may have
+      // written there in between).
+      if (!*overwrite) train::refuse_existing_run(o->out_dir);
+      const train::RunDirectoryLock lock(o->out_dir);
+      train::prepare_run_directory(lock, o->out_dir, *overwrite);
+      return exit_status(train::train(*o));
     }
     train::RunControl control;
     auto given = [&app](const char* flag, auto value) {
@@ -80,8 +107,12 @@ Command add_train(CLI::App& app) {
     control.keep_checkpoints = given("--keep-checkpoints", o->keep_checkpoints);
     if (app.get_option("--out-dir")->count()) control.out_dir = o->out_dir;
     control.progress = o->progress;
-    train::resume(*resume, control);
-    return 0;
+    control.quiet = o->quiet;
+    const std::string resume_dir = std::filesystem::path(*resume).parent_path().string();
+    const train::RunDirectoryLock lock(!control.out_dir.empty() ? control.out_dir
+                                       : resume_dir.empty()     ? std::string(".")
+                                                                : resume_dir);
+    return exit_status(train::resume(*resume, control));
   };
 }
 
