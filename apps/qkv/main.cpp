@@ -17,12 +17,14 @@
 #include <fmt/format.h>
 
 #include "apps/qkv/commands.h"
+#include "apps/qkv/help_formatter.h"
 #include "qkv_version.h"
 #include "tensor/error.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"qkv: train and use sequence-to-sequence Transformers on a CPU"};
   app.require_subcommand(1);
+  app.formatter(std::make_shared<qkv::cli::HelpFormatter>());  // before the subcommands, which copy it
   const char* exit_statuses =
       "Exit status: 0 done, 1 error, 2 usage error (bad or conflicting options), 130 / 143 a qkv train "
       "stopped by Ctrl-C / SIGTERM after saving last.safetensors (a second Ctrl-C quits at once; "
