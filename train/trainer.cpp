@@ -71,19 +71,32 @@ std::optional<TrainResult::Stop> limit_reached(const TrainOptions& o, const Trai
   return std::nullopt;
 }
 
+// Where a run's weights come from: a fresh seeded initialisation (no checkpoint), the
+// checkpoint it resumes (weights, optimizer, generators), or the checkpoint a new run starts
+// from (--init-from: weights only).
+struct Start {
+  const LoadedCheckpoint* checkpoint = nullptr;
+  std::string path;
+  bool resume = false;
+};
+
 // Everything one run holds while it trains. Its loop, train_epoch(), reads: for each batch,
 // train_step (train_step.h); account for it; stop if a limit is reached; now and then save.
 class Run {
  public:
-  // `checkpoint_path` is the checkpoint being resumed ("" for a new run).
   Run(TrainOptions options, TrainingState state, std::shared_ptr<TextCodec> source, std::shared_ptr<TextCodec> target,
-      const data::ParallelCorpus& train, const LoadedCheckpoint* checkpoint, const std::string& checkpoint_path)
+      const data::ParallelCorpus& train, const Start& start)
       : o_(std::move(options)), state_(state), source_(std::move(source)), target_(std::move(target)) {
     std::filesystem::create_directories(o_.out_dir);
-    say_ = std::make_unique<RunLog>(o_.out_dir + "/train.log", o_.quiet, checkpoint != nullptr);
-    if (checkpoint != nullptr) {
-      say_->info(fmt::format("qkv train: resuming {} at epoch {}, batch {}, step {}", checkpoint_path, state_.epoch + 1,
+    say_ = std::make_unique<RunLog>(o_.out_dir + "/train.log", o_.quiet, start.resume);
+    if (start.resume) {
+      say_->info(fmt::format("qkv train: resuming {} at epoch {}, batch {}, step {}", start.path, state_.epoch + 1,
                              state_.batch_in_epoch, state_.step));
+    } else if (start.checkpoint != nullptr) {
+      say_->info(
+          fmt::format("qkv train: a new run from the weights and vocabularies of {} (its step {}); a fresh "
+                      "optimizer and schedule",
+                      start.path, start.checkpoint->state.step));
     }
     const data::ParallelCorpus valid = read_corpus(o_.valid_tsv, o_.valid_source, o_.valid_target);
     train_examples_ = encode(train, *source_, *target_);
@@ -107,12 +120,12 @@ class Run {
     }
     schedule_ = o_.schedule == LrSchedule::cosine ? cosine_lr(o_.lr, o_.decay_steps, o_.warmup_steps, 0.0)
                                                   : warmup_inverse_sqrt_lr(o_.lr, o_.warmup_steps);
-    if (checkpoint != nullptr) {
-      restore_model(*checkpoint, *model_);
-      restore_optimizer(*checkpoint, *optimizer_);
-      restore_generators(*checkpoint, *model_);
+    if (start.checkpoint != nullptr) restore_model(*start.checkpoint, *model_);
+    if (start.resume) {
+      restore_optimizer(*start.checkpoint, *optimizer_);
+      restore_generators(*start.checkpoint, *model_);
     }
-    log_ = std::make_unique<MetricsLog>(o_.out_dir + "/metrics.jsonl", checkpoint != nullptr ? state_.step : -1);
+    log_ = std::make_unique<MetricsLog>(o_.out_dir + "/metrics.jsonl", start.resume ? state_.step : -1);
     write_options_toml(o_, config_path());
     say_->info(fmt::format("qkv train: {} training pairs ({} dropped as longer than {}), {} validation pairs",
                            train_examples_.size(), dropped_count(), o_.max_length, valid_examples_.size()));
@@ -348,7 +361,19 @@ TrainResult train(const TrainOptions& options) {
   const data::ParallelCorpus corpus = read_corpus(options.train_tsv, options.train_source, options.train_target);
   auto source = learn_codec(options, corpus.source);
   auto target = learn_codec(options, corpus.target);
-  Run run(options, TrainingState{}, std::move(source), std::move(target), corpus, nullptr, "");
+  Run run(options, TrainingState{}, std::move(source), std::move(target), corpus, Start{});
+  return run.run();
+}
+
+TrainResult train_from(const TrainOptions& options, const std::string& checkpoint_path) {
+  const LoadedCheckpoint checkpoint = load_checkpoint(checkpoint_path);
+  const TrainOptions& from = checkpoint.options;
+  check(options.arch == from.arch, "qkv train: --init-from '{}': --arch {} differs from the checkpoint's {}",
+        checkpoint_path, enum_name(options.arch), enum_name(from.arch));
+  options.validate();
+  const data::ParallelCorpus corpus = read_corpus(options.train_tsv, options.train_source, options.train_target);
+  Run run(options, TrainingState{}, checkpoint.source, checkpoint.target, corpus,
+          Start{.checkpoint = &checkpoint, .path = checkpoint_path});
   return run.run();
 }
 
@@ -374,7 +399,8 @@ TrainResult resume(const std::string& checkpoint_path, const RunControl& control
   const TrainingState& s = checkpoint.state;
   if (const auto limit = limit_reached(o, s)) throw Error(nothing_left_to_do(*limit, checkpoint_path, o, s));
   const data::ParallelCorpus corpus = read_corpus(o.train_tsv, o.train_source, o.train_target);
-  Run run(o, checkpoint.state, checkpoint.source, checkpoint.target, corpus, &checkpoint, checkpoint_path);
+  Run run(o, checkpoint.state, checkpoint.source, checkpoint.target, corpus,
+          Start{.checkpoint = &checkpoint, .path = checkpoint_path, .resume = true});
   return run.run();
 }
 

@@ -34,6 +34,13 @@ const char* to_string(TrainResult::Stop stop);
 // A fresh run.
 TrainResult train(const TrainOptions& options);
 
+// A new run that starts from the weights of `checkpoint` (--init-from: fine-tuning) and its
+// tokenizers and vocabularies, so the model's shape matches; with its own data, recipe and run
+// control from `options` and a fresh optimizer, schedule and step count. The model options of
+// `options` (arch, model or rnn) must describe the checkpoint's model; dropout may differ
+// (model_options_from in init_from.h makes them so). A mismatch is an error naming the tensor.
+TrainResult train_from(const TrainOptions& options, const std::string& checkpoint);
+
 // What a resumed run may change. Data, model and recipe always come from the checkpoint; so do
 // the run-control options left unset here. max_minutes and max_steps count the whole run,
 // including the part before the checkpoint.

@@ -1,7 +1,9 @@
 // cmd_train.cpp — `qkv train`: flags (or a config file) into TrainOptions, then train or resume.
 // The flags are made from the options' field lists (field_options.h). The model flags come in
 // two sets, one per --arch: the Transformer's (--d-model, --heads, ...) and the RNN's (--rnn-*);
-// giving a flag of the other architecture is an error that says so.
+// giving a flag of the other architecture is an error that says so. --resume continues a run;
+// --init-from starts a new one from a checkpoint's weights (train/init_from.h). A new run
+// refuses an --out-dir that holds another run and locks it while it trains (run_directory.h).
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -14,6 +16,8 @@
 #include "apps/qkv/field_options.h"
 #include "tensor/error.h"
 #include "tensor/parallel.h"
+#include "train/checkpoint.h"
+#include "train/init_from.h"
 #include "train/interrupt.h"
 #include "train/run_directory.h"
 #include "train/trainer.h"
@@ -33,13 +37,20 @@ Command add_train(CLI::App& app) {
   auto o = std::make_shared<train::TrainOptions>();
   auto resume = std::make_shared<std::string>();
   auto config = std::make_shared<std::string>();
+  auto init_from = std::make_shared<std::string>();
   auto overwrite = std::make_shared<bool>(false);
   auto threads = std::make_shared<int>(0);
   app.add_option("--config", *config,
                  "read options from a TOML/INI file (keys are the long flag names, e.g. lr = 0.001; the command line "
                  "wins)")
       ->check(CLI::ExistingFile);
-  app.add_option("--resume", *resume, "continue the run saved in this checkpoint (usually <out-dir>/last.safetensors)");
+  CLI::Option* resume_option = app.add_option(
+      "--resume", *resume, "continue the run saved in this checkpoint (usually <out-dir>/last.safetensors)");
+  app.add_option("--init-from", *init_from,
+                 "start a new run from this checkpoint's weights and vocabularies (fine-tuning): new data, recipe and "
+                 "run control, a fresh optimizer; the model options come from the checkpoint")
+      ->check(CLI::ExistingFile)
+      ->excludes(resume_option);
   // The flags come from the options' field lists (train/train_options.h and the two model
   // configs), in this order in --help; the model flags under a heading per architecture.
   add_field_options(app, train::train_recipe_fields, *o);
@@ -74,6 +85,16 @@ Command add_train(CLI::App& app) {
                       "--valid-sentences, --keep-checkpoints, --out-dir and --progress may be given",
                       opt->get_name(), *resume));
     }
+    auto given = [&app](std::string_view flag) { return app.get_option(std::string(flag))->count() > 0; };
+    // --init-from: the model options are the checkpoint's (given ones that differ are refused).
+    if (!init_from->empty()) {
+      const train::TrainOptions checkpoint = train::load_checkpoint(*init_from).options;
+      try {
+        *o = train::options_for_init_from(*o, checkpoint, given);
+      } catch (const Error& e) {
+        throw UsageError(e.what());
+      }
+    }
     const bool rnn = o->arch == train::Arch::rnn;
     for (const CLI::Option* opt : rnn ? transformer_options : rnn_options) {
       if (opt->count() == 0) continue;
@@ -92,19 +113,19 @@ Command add_train(CLI::App& app) {
       if (!*overwrite) train::refuse_existing_run(o->out_dir);
       const train::RunDirectoryLock lock(o->out_dir);
       train::prepare_run_directory(lock, o->out_dir, *overwrite);
-      return exit_status(train::train(*o));
+      return exit_status(init_from->empty() ? train::train(*o) : train::train_from(*o, *init_from));
     }
     train::RunControl control;
-    auto given = [&app](const char* flag, auto value) {
-      return app.get_option(flag)->count() ? std::optional(value) : std::nullopt;
+    auto if_given = [&given](const char* flag, auto value) {
+      return given(flag) ? std::optional(value) : std::nullopt;
     };
-    control.epochs = given("--epochs", o->epochs);
-    control.max_minutes = given("--max-minutes", o->max_minutes);
-    control.max_steps = given("--max-steps", o->max_steps);
-    control.patience = given("--patience", o->patience);
-    control.valid_beam = given("--valid-beam", o->valid_beam);
-    control.valid_sentences = given("--valid-sentences", o->valid_sentences);
-    control.keep_checkpoints = given("--keep-checkpoints", o->keep_checkpoints);
+    control.epochs = if_given("--epochs", o->epochs);
+    control.max_minutes = if_given("--max-minutes", o->max_minutes);
+    control.max_steps = if_given("--max-steps", o->max_steps);
+    control.patience = if_given("--patience", o->patience);
+    control.valid_beam = if_given("--valid-beam", o->valid_beam);
+    control.valid_sentences = if_given("--valid-sentences", o->valid_sentences);
+    control.keep_checkpoints = if_given("--keep-checkpoints", o->keep_checkpoints);
     if (app.get_option("--out-dir")->count()) control.out_dir = o->out_dir;
     control.progress = o->progress;
     control.quiet = o->quiet;

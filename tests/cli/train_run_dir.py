@@ -10,6 +10,8 @@ each case a ctest test (tests/CMakeLists.txt): python3 train_run_dir.py --qkv PA
              holds the lines the terminal showed)
   quiet      --quiet prints only the final message on stdout; --threads 1 runs one thread
   usage      an unknown flag, a malformed value and conflicting options exit 2
+  init_from  --init-from CKPT with new data starts from its weights; a model option that would
+             change its shape exits 2 naming it; --init-from with --resume exits 2
 
 Each run trains a 6,030-parameter Transformer on 120 made-up sentence pairs in a temporary
 directory; the whole file runs in a few seconds.
@@ -178,10 +180,33 @@ def case_usage(r):
     print("PASS: usage errors exit 2")
 
 
+def case_init_from(r):
+    code, _, err = r.run("--epochs", "1", "--out-dir", r.dir("base"))
+    expect(code == 0, f"base run: exit {code}: {err}")
+    checkpoint = os.path.join(r.dir("base"), "last.safetensors")
+    write_corpus(os.path.join(r.tmp, "new.tsv"), 50, 7)
+    code, _, err = r.run("--init-from", checkpoint, "--d-model", "32", "--heads", "2", "--out-dir", r.dir("bad"),
+                         tiny=False)
+    expect(code == 2 and "--d-model 32 (the checkpoint has 16)" in err, f"conflict: exit {code}: {err}")
+    expect(not os.path.exists(r.dir("bad")), "a refused --init-from created its directory")
+    conflict = err.strip()
+    code, _, err = r.run("--init-from", checkpoint, "--resume", checkpoint, tiny=False)
+    expect(code == 2 and "--resume excludes --init-from" in err, f"with --resume: exit {code}: {err}")
+    code, stdout, err = r.run("--init-from", checkpoint, "--train-tsv", os.path.join(r.tmp, "new.tsv"),
+                              "--valid-tsv", os.path.join(r.tmp, "valid.tsv"), "--dropout", "0.3", "--lr", "0.0005",
+                              "--epochs", "1", "--no-progress", "--out-dir", r.dir("fine"), tiny=False)
+    expect(code == 0, f"fine-tuning: exit {code}: {err}")
+    expect(f"a new run from the weights and vocabularies of {checkpoint}" in stdout and "50 training pairs" in stdout,
+           f"fine-tuning did not start from the checkpoint on the new data:\n{stdout}")
+    config = open(os.path.join(r.dir("fine"), "config.toml")).read()
+    expect("d-model = 16" in config and "dropout = 0.3" in config and "lr = 0.0005" in config, config)
+    print("PASS: init-from; the conflict:", conflict)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--qkv", required=True)
-    parser.add_argument("case", choices=["refuse", "lock", "sigterm", "config", "quiet", "usage"])
+    parser.add_argument("case", choices=["refuse", "lock", "sigterm", "config", "quiet", "usage", "init_from"])
     a = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="qkv-cli-") as tmp:
         globals()["case_" + a.case](Runner(a.qkv, tmp))
