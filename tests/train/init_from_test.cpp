@@ -27,7 +27,8 @@ void write_pairs(const std::string& path, const std::vector<std::string>& words,
   std::ofstream out(path);
   for (int n = 0; n < lines; ++n) {
     std::vector<std::string> line;
-    for (int k = 0, len = 3 + static_cast<int>(gen.below(4)); k < len; ++k) line.push_back(words[gen.below(words.size())]);
+    for (int k = 0, len = 3 + static_cast<int>(gen.below(4)); k < len; ++k)
+      line.push_back(words[gen.below(words.size())]);
     for (size_t k = 0; k < line.size(); ++k) out << line[k] << (k + 1 < line.size() ? " " : "\t");
     for (size_t k = line.size(); k-- > 0;) out << line[k] << (k > 0 ? " " : "\n");
   }
@@ -116,14 +117,16 @@ TEST_CASE("init-from: model options that would change the checkpoint's shape are
   // Dropout may change; the same value as the checkpoint's is not a conflict.
   given.model.dropout = 0.2;
   given.model.d_model = 128;
-  o = train::options_for_init_from(given, checkpoint, [](std::string_view f) { return f == "--dropout" || f == "--d-model"; });
+  o = train::options_for_init_from(given, checkpoint,
+                                   [](std::string_view f) { return f == "--dropout" || f == "--d-model"; });
   CHECK(o.model.dropout == 0.2);
 
   given.model.d_model = 256;
   given.model.pre_norm = true;
-  CHECK_THROWS_WITH(
-      train::options_for_init_from(given, checkpoint,
-                                   [](std::string_view f) { return f == "--d-model" || f == "--pre-norm" || f == "--min-freq"; }),
-      Catch::Contains("--min-freq 2 (the checkpoint has 3)") && Catch::Contains("--d-model 256 (the checkpoint has 128)") &&
-          Catch::Contains("--pre-norm true (the checkpoint has false)"));
+  CHECK_THROWS_WITH(train::options_for_init_from(
+                        given, checkpoint,
+                        [](std::string_view f) { return f == "--d-model" || f == "--pre-norm" || f == "--min-freq"; }),
+                    Catch::Contains("--min-freq 2 (the checkpoint has 3)") &&
+                        Catch::Contains("--d-model 256 (the checkpoint has 128)") &&
+                        Catch::Contains("--pre-norm true (the checkpoint has false)"));
 }
