@@ -5,7 +5,8 @@ each case a ctest test (tests/CMakeLists.txt): python3 train_run_dir.py --qkv PA
   refuse     a second run into a directory that holds one exits 1, names --resume DIR/last.safetensors,
              and leaves every file byte-identical; --overwrite starts over
   lock       while a run trains, a second one into its directory exits 1 naming the first's pid
-  sigterm    SIGTERM part-way: the run saves last.safetensors and exits 143 (SIGINT: 130)
+  sigterm    SIGTERM part-way: the run saves last.safetensors and exits 143 (SIGINT: 130); two
+             signals quit at once, leaving no damaged checkpoint
   config     a run's config.toml given to --config reproduces the same options (and train.log
              holds the lines the terminal showed)
   quiet      --quiet prints only the final message on stdout; --threads 1 runs one thread
@@ -137,6 +138,17 @@ def case_sigterm(r):
         expect("press Ctrl-C again to quit at once" in stderr, f"signal {signo}: not acknowledged: {stderr}")
         expect(os.path.exists(os.path.join(out, "last.safetensors")), "no last.safetensors")
         os.rename(out, out + f"-{status}")
+    # A second signal quits at once (the default action), and never leaves a damaged checkpoint:
+    # last.safetensors is absent (not saved yet) or one that qkv translate loads.
+    p = r.start_long_run(out)
+    p.send_signal(signal.SIGTERM)
+    p.send_signal(signal.SIGTERM)
+    p.communicate(timeout=60)
+    expect(p.returncode in (-signal.SIGTERM, 143), f"two signals: exit {p.returncode}")
+    last = os.path.join(out, "last.safetensors")
+    if os.path.exists(last):
+        t = subprocess.run([r.qkv, "translate", "--model", last], input="a b c\n", capture_output=True, text=True)
+        expect(t.returncode == 0, f"after two signals last.safetensors does not load: {t.stderr}")
     print(f"PASS: SIGTERM exits 143, SIGINT 130, both after saving; last lines:\n{stdout.strip()}")
 
 
