@@ -79,11 +79,11 @@ Command add_train(CLI::App& app) {
       const std::string name = opt->get_name();
       if (resume->empty() || opt->count() == 0 || name == "--resume" || name == "--config" || name == "--threads")
         continue;
-      throw UsageError(
-          fmt::format("qkv train: {} cannot change when resuming: the run continues with the options saved in "
-                      "'{}'; only --epochs, --max-minutes, --max-steps, --patience, --valid-beam, "
-                      "--valid-sentences, --keep-checkpoints, --out-dir and --progress may be given",
-                      opt->get_name(), *resume));
+      throw UsageError(fmt::format(
+          "qkv train: {} cannot change when resuming: the run continues with the options saved in "
+          "'{}'; only --epochs, --max-minutes, --max-steps, --patience, --valid-beam, "
+          "--valid-sentences, --keep-checkpoints, --out-dir, --progress, --quiet and --threads may be given",
+          opt->get_name(), *resume));
     }
     auto given = [&app](std::string_view flag) { return app.get_option(std::string(flag))->count() > 0; };
     // --init-from: the model options are the checkpoint's (given ones that differ are refused).
