@@ -34,7 +34,7 @@ run "$prefix/bin/qkv" --version
 run "$prefix/bin/qkv" train --train-tsv "$tmp/pairs.tsv" --valid-tsv "$tmp/pairs.tsv" --min-freq 1 --d-model 16 \
     --heads 2 --encoder-layers 1 --decoder-layers 1 --ffn-dim 32 --max-steps 3 --no-progress \
     --out-dir "$tmp/run" > "$tmp/train.log"
-tail -n 1 "$tmp/train.log"
+grep "^qkv train: stopped" "$tmp/train.log"
 
 echo "== examples/consumer with find_package(qkv)"
 run cmake -S "$root/examples/consumer" -B "$tmp/consumer" -DCMAKE_PREFIX_PATH="$prefix" \

@@ -1,6 +1,8 @@
 // interrupt.cpp — the SIGINT/SIGTERM flag (only async-signal-safe work in the handler).
 #include "train/interrupt.h"
 
+#include <unistd.h>
+
 #include <csignal>
 
 namespace qkv::train {
@@ -9,8 +11,14 @@ namespace {
 volatile std::sig_atomic_t requested = 0;
 
 extern "C" void on_signal(int signo) {
-  requested = 1;
-  std::signal(signo, SIG_DFL);  // a second Ctrl-C ends the process immediately
+  requested = signo;
+  (void)signo;
+  std::signal(SIGINT, SIG_DFL);  // a second Ctrl-C (or SIGTERM) ends the process immediately
+  std::signal(SIGTERM, SIG_DFL);
+  static constexpr char kMessage[] =
+      "\nqkv train: stopping after this step and saving last.safetensors; press Ctrl-C again to quit at once "
+      "(the previous checkpoint stays whole)\n";
+  [[maybe_unused]] const ssize_t n = ::write(STDERR_FILENO, kMessage, sizeof(kMessage) - 1);
 }
 
 }  // namespace
@@ -22,5 +30,7 @@ void watch_for_interrupt() {
 }
 
 bool interrupt_requested() { return requested != 0; }
+
+int interrupt_signal() { return requested; }
 
 }  // namespace qkv::train

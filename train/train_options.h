@@ -76,6 +76,7 @@ struct TrainOptions {
   int64_t keep_checkpoints = 0;  // 0: none; else keep the last N epochs' weights (epoch-NNN.safetensors)
   std::string out_dir = "runs/default";
   bool progress = true;  // the progress bar (stderr)
+  bool quiet = false;    // the terminal gets only errors and the final message (train.log gets all)
 
   static models::TransformerConfig default_model() {
     models::TransformerConfig m;
@@ -140,7 +141,7 @@ inline constexpr std::tuple train_recipe_fields{
     Field{"seed", &TrainOptions::seed, "--seed", "seed for initialisation, batching and dropout"},
 };
 
-// The options `--resume` may change (run control). progress has no key: it is not saved.
+// The options `--resume` may change (run control). progress and quiet have no key: they are not saved.
 inline constexpr std::tuple run_control_fields{
     // key, member, flag, help, valid range
     Field{"epochs", &TrainOptions::epochs, "--epochs", "epochs", at_least(1)},
@@ -157,6 +158,8 @@ inline constexpr std::tuple run_control_fields{
           "validation BLEU on the first N sentences (0: all)", at_least(0)},
     Field{"out_dir", &TrainOptions::out_dir, "--out-dir", "checkpoints, metrics.jsonl and curves go here"},
     Field{"", &TrainOptions::progress, "--progress,!--no-progress", "show the progress bar"},
+    Field{"", &TrainOptions::quiet, "--quiet",
+          "no progress bar and no per-epoch lines: only errors and the final message (train.log has them all)"},
 };
 
 inline constexpr auto train_option_fields = std::tuple_cat(train_recipe_fields, run_control_fields);

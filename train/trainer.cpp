@@ -24,8 +24,12 @@
 #include "train/interrupt.h"
 #include "train/metrics_log.h"
 #include "train/model_factory.h"
+#include "train/options_toml.h"
 #include "train/progress_bar.h"
+#include "train/run_log.h"
+#include "train/run_messages.h"
 #include "train/throughput.h"
+#include "train/time_left.h"
 #include "train/train_step.h"
 
 namespace qkv::train {
@@ -67,33 +71,33 @@ std::optional<TrainResult::Stop> limit_reached(const TrainOptions& o, const Trai
   return std::nullopt;
 }
 
-// Why a resumed run that has already reached `limit` is refused, naming the flag to raise.
-std::string nothing_left_to_do(TrainResult::Stop limit, const std::string& checkpoint_path, const TrainOptions& o,
-                               const TrainingState& s) {
-  if (limit == TrainResult::Stop::step_limit) {
-    return fmt::format(
-        "qkv train: the run in '{}' has reached its step limit ({} steps); give a larger --max-steps (it counts the "
-        "whole run) or --max-steps 0 to go on",
-        checkpoint_path, s.step);
-  }
-  if (limit == TrainResult::Stop::time_limit) {
-    return fmt::format(
-        "qkv train: the run in '{}' has reached its time limit ({} of training); give a larger --max-minutes (it "
-        "counts the whole run) or --max-minutes 0 to go on",
-        checkpoint_path, format_duration(s.train_seconds));
-  }
-  return fmt::format("qkv train: the run in '{}' has done all its {} epochs; give --epochs above {} to go on",
-                     checkpoint_path, o.epochs, o.epochs);
-}
+// Where a run's weights come from: a fresh seeded initialisation (no checkpoint), the
+// checkpoint it resumes (weights, optimizer, generators), or the checkpoint a new run starts
+// from (--init-from: weights only).
+struct Start {
+  const LoadedCheckpoint* checkpoint = nullptr;
+  std::string path;
+  bool resume = false;
+};
 
 // Everything one run holds while it trains. Its loop, train_epoch(), reads: for each batch,
 // train_step (train_step.h); account for it; stop if a limit is reached; now and then save.
 class Run {
  public:
   Run(TrainOptions options, TrainingState state, std::shared_ptr<TextCodec> source, std::shared_ptr<TextCodec> target,
-      const data::ParallelCorpus& train, const LoadedCheckpoint* checkpoint)
+      const data::ParallelCorpus& train, const Start& start)
       : o_(std::move(options)), state_(state), source_(std::move(source)), target_(std::move(target)) {
     std::filesystem::create_directories(o_.out_dir);
+    say_ = std::make_unique<RunLog>(o_.out_dir + "/train.log", o_.quiet, start.resume);
+    if (start.resume) {
+      say_->info(fmt::format("qkv train: resuming {} at epoch {}, batch {}, step {}", start.path, state_.epoch + 1,
+                             state_.batch_in_epoch, state_.step));
+    } else if (start.checkpoint != nullptr) {
+      say_->info(
+          fmt::format("qkv train: a new run from the weights and vocabularies of {} (its step {}); a fresh "
+                      "optimizer and schedule",
+                      start.path, start.checkpoint->state.step));
+    }
     const data::ParallelCorpus valid = read_corpus(o_.valid_tsv, o_.valid_source, o_.valid_target);
     train_examples_ = encode(train, *source_, *target_);
     valid_examples_ = encode(valid, *source_, *target_);
@@ -116,30 +120,32 @@ class Run {
     }
     schedule_ = o_.schedule == LrSchedule::cosine ? cosine_lr(o_.lr, o_.decay_steps, o_.warmup_steps, 0.0)
                                                   : warmup_inverse_sqrt_lr(o_.lr, o_.warmup_steps);
-    if (checkpoint != nullptr) {
-      restore_model(*checkpoint, *model_);
-      restore_optimizer(*checkpoint, *optimizer_);
-      restore_generators(*checkpoint, *model_);
+    if (start.checkpoint != nullptr) restore_model(*start.checkpoint, *model_);
+    if (start.resume) {
+      restore_optimizer(*start.checkpoint, *optimizer_);
+      restore_generators(*start.checkpoint, *model_);
     }
-    log_ = std::make_unique<MetricsLog>(o_.out_dir + "/metrics.jsonl", checkpoint != nullptr ? state_.step : -1);
-    fmt::print("qkv train: {} training pairs ({} dropped as longer than {}), {} validation pairs\n",
-               train_examples_.size(), dropped_count(), o_.max_length, valid_examples_.size());
-    fmt::print("qkv train: vocabularies {} (source) and {} (target); {} model, {} parameters; out {}\n",
-               source_->vocab().size(), target_->vocab().size(), enum_name(o_.arch), model_->parameter_count(),
-               o_.out_dir);
-    fmt::print("qkv train: {} threads; {}\n", num_threads(), blas::kernels_note());
+    log_ = std::make_unique<MetricsLog>(o_.out_dir + "/metrics.jsonl", start.resume ? state_.step : -1);
+    write_options_toml(o_, config_path());
+    say_->info(fmt::format("qkv train: {} training pairs ({} dropped as longer than {}), {} validation pairs",
+                           train_examples_.size(), dropped_count(), o_.max_length, valid_examples_.size()));
+    say_->info(fmt::format("qkv train: vocabularies {} (source) and {} (target); {} model, {} parameters; out {}",
+                           source_->vocab().size(), target_->vocab().size(), enum_name(o_.arch),
+                           model_->parameter_count(), o_.out_dir));
+    say_->info(fmt::format("qkv train: {} threads; {}", num_threads(), blas::kernels_note()));
   }
 
   TrainResult run() {
     watch_for_interrupt();
     session_start_ = Clock::now();
     saved_seconds_ = state_.train_seconds;
+    session_start_step_ = state_.step;
     TrainResult result;
     while (state_.epoch < o_.epochs) {
       if (const auto stop = train_epoch()) {  // part-way through the epoch
         result.stop = *stop;
         if (*stop == TrainResult::Stop::interrupted) {
-          fmt::print("\nqkv train: interrupted; saving {}\n", last_path());
+          say_->outcome(fmt::format("qkv train: interrupted; saving {}", last_path()));
         } else {
           validate_and_keep_best();
         }
@@ -157,15 +163,19 @@ class Run {
     result.state = state_;
     result.last_checkpoint = last_path();
     result.best_checkpoint = std::filesystem::exists(best_path()) ? best_path() : "";
-    fmt::print("qkv train: stopped ({}) after {} steps, {} epochs, {}; best validation BLEU {:.2f} (epoch {})\n",
-               to_string(result.stop), state_.step, state_.epoch, format_duration(state_.train_seconds),
-               std::max(0.0, state_.best_bleu), state_.best_epoch + 1);
+    say_->outcome(
+        fmt::format("qkv train: stopped ({}) after {} steps, {} epochs, {}; best validation BLEU {:.2f} (epoch {})",
+                    to_string(result.stop), state_.step, state_.epoch, format_duration(state_.train_seconds),
+                    std::max(0.0, state_.best_bleu), state_.best_epoch + 1));
+    say_->outcome(what_next(o_, result));
     return result;
   }
 
  private:
   std::string last_path() const { return o_.out_dir + "/last.safetensors"; }
   std::string best_path() const { return o_.out_dir + "/best.safetensors"; }
+  std::string config_path() const { return o_.out_dir + "/config.toml"; }
+
   double elapsed() const {
     return saved_seconds_ + std::chrono::duration<double>(Clock::now() - session_start_).count();
   }
@@ -183,7 +193,7 @@ class Run {
   std::optional<TrainResult::Stop> train_epoch() {
     const auto plan = data::plan_epoch(train_examples_, batch_options(), state_.epoch);
     ProgressBar bar(fmt::format("epoch {}/{}", state_.epoch + 1, o_.epochs), static_cast<int64_t>(plan.size()),
-                    o_.progress);
+                    o_.progress && !o_.quiet);
     ThroughputWindow throughput;
     model_->train();
     while (state_.batch_in_epoch < static_cast<int64_t>(plan.size())) {
@@ -191,7 +201,7 @@ class Run {
       const double lr = schedule_(state_.step);
       const StepResult step = train_step(*model_, *optimizer_, batch,
                                          {.lr = lr, .label_smoothing = o_.label_smoothing, .clip_norm = o_.clip_norm});
-      account(step, lr, throughput, bar);
+      account(step, lr, throughput, bar, static_cast<int64_t>(plan.size()));
       if (const auto stop = stop_reason()) {
         bar.finish();
         return stop;
@@ -211,7 +221,8 @@ class Run {
   }
 
   // Counts a step in the run's state, metrics.jsonl and the progress bar.
-  void account(const StepResult& step, double lr, ThroughputWindow& throughput, ProgressBar& bar) {
+  void account(const StepResult& step, double lr, ThroughputWindow& throughput, ProgressBar& bar,
+               int64_t steps_per_epoch) {
     tolerate_a_few_nonfinite_steps(step);
     ++state_.step;
     ++state_.batch_in_epoch;
@@ -227,8 +238,12 @@ class Run {
                   .tokens = static_cast<double>(step.target_tokens),
                   .tokens_per_s = tokens_per_s,
                   .elapsed = state_.train_seconds});
-    bar.update(state_.batch_in_epoch, fmt::format("loss {:.3f}  lr {:.1e}  {:.1f}k tok/s  {} elapsed", step.loss, lr,
-                                                  tokens_per_s / 1000, format_duration(state_.train_seconds)));
+    const auto session_steps = static_cast<double>(state_.step - session_start_step_);
+    const double seconds_per_step = (state_.train_seconds - saved_seconds_) / session_steps;
+    bar.update(state_.batch_in_epoch,
+               fmt::format("loss {:.3f}  lr {:.1e}  {:.1f}k tok/s  {} elapsed", step.loss, lr, tokens_per_s / 1000,
+                           format_duration(state_.train_seconds)),
+               run_seconds_left(o_, state_, steps_per_epoch, seconds_per_step));
   }
 
   // A step with a non-finite loss or gradient was skipped (train_step): say so, and give up
@@ -242,8 +257,8 @@ class Run {
           "qkv train: loss {} / gradient norm {} not finite for 5 steps in a row at step {} "
           "(try a lower --lr or more --warmup); the last checkpoint is {}",
           step.loss, step.grad_norm, state_.step, last_path());
-    fmt::print(stderr, "\nqkv train: step {} skipped: loss {} / gradient norm {} is not finite\n", state_.step,
-               step.loss, step.grad_norm);
+    say_->problem(fmt::format("qkv train: step {} skipped: loss {} / gradient norm {} is not finite", state_.step,
+                              step.loss, step.grad_norm));
   }
 
   // last.safetensors every ten minutes of training, which bounds the work a crash can lose.
@@ -296,12 +311,11 @@ class Run {
                   .elapsed = state_.train_seconds});
     log_->save_plots(o_.out_dir);
     const bool partial = state_.batch_in_epoch > 0;  // a time or step limit stopped the epoch part-way
-    fmt::print(
+    say_->info(fmt::format(
         "epoch {:>3}{} step {:>6}  valid loss {:.3f}  ppl {:.2f}  BLEU {:.2f}  chrF {:.2f}  ({:.0f} s to validate, "
-        "{} elapsed)\n",
+        "{} elapsed)",
         partial ? state_.epoch + 1 : state_.epoch, partial ? "~" : " ", state_.step, v.loss, v.ppl, v.bleu, v.chrf,
-        std::chrono::duration<double>(Clock::now() - start).count(), format_duration(state_.train_seconds));
-    std::fflush(stdout);
+        std::chrono::duration<double>(Clock::now() - start).count(), format_duration(state_.train_seconds)));
     return v;
   }
 
@@ -321,8 +335,10 @@ class Run {
   std::unique_ptr<Optimizer> optimizer_;
   Schedule schedule_;
   std::unique_ptr<MetricsLog> log_;
+  std::unique_ptr<RunLog> say_;
   Clock::time_point session_start_;
   double saved_seconds_ = 0;
+  int64_t session_start_step_ = 0;
   double last_save_seconds_ = 0;
   int nonfinite_in_a_row_ = 0;
 };
@@ -345,7 +361,19 @@ TrainResult train(const TrainOptions& options) {
   const data::ParallelCorpus corpus = read_corpus(options.train_tsv, options.train_source, options.train_target);
   auto source = learn_codec(options, corpus.source);
   auto target = learn_codec(options, corpus.target);
-  Run run(options, TrainingState{}, std::move(source), std::move(target), corpus, nullptr);
+  Run run(options, TrainingState{}, std::move(source), std::move(target), corpus, Start{});
+  return run.run();
+}
+
+TrainResult train_from(const TrainOptions& options, const std::string& checkpoint_path) {
+  const LoadedCheckpoint checkpoint = load_checkpoint(checkpoint_path);
+  const TrainOptions& from = checkpoint.options;
+  check(options.arch == from.arch, "qkv train: --init-from '{}': --arch {} differs from the checkpoint's {}",
+        checkpoint_path, enum_name(options.arch), enum_name(from.arch));
+  options.validate();
+  const data::ParallelCorpus corpus = read_corpus(options.train_tsv, options.train_source, options.train_target);
+  Run run(options, TrainingState{}, checkpoint.source, checkpoint.target, corpus,
+          Start{.checkpoint = &checkpoint, .path = checkpoint_path});
   return run.run();
 }
 
@@ -366,13 +394,13 @@ TrainResult resume(const std::string& checkpoint_path, const RunControl& control
   const std::string checkpoint_dir = std::filesystem::path(checkpoint_path).parent_path().string();
   o.out_dir = !control.out_dir.empty() ? control.out_dir : !checkpoint_dir.empty() ? checkpoint_dir : std::string(".");
   o.progress = control.progress;
+  o.quiet = control.quiet;
   o.validate();
   const TrainingState& s = checkpoint.state;
   if (const auto limit = limit_reached(o, s)) throw Error(nothing_left_to_do(*limit, checkpoint_path, o, s));
-  fmt::print("qkv train: resuming {} at epoch {}, batch {}, step {}\n", checkpoint_path, checkpoint.state.epoch + 1,
-             checkpoint.state.batch_in_epoch, checkpoint.state.step);
   const data::ParallelCorpus corpus = read_corpus(o.train_tsv, o.train_source, o.train_target);
-  Run run(o, checkpoint.state, checkpoint.source, checkpoint.target, corpus, &checkpoint);
+  Run run(o, checkpoint.state, checkpoint.source, checkpoint.target, corpus,
+          Start{.checkpoint = &checkpoint, .path = checkpoint_path, .resume = true});
   return run.run();
 }
 

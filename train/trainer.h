@@ -5,6 +5,9 @@
 //     forward, label-smoothed cross-entropy, backward, clip, Adam with a warmup schedule
 //   → each epoch: validation loss, perplexity, BLEU and chrF; metrics.jsonl; curves;
 //     last.safetensors always, best.safetensors when BLEU improves; early stopping.
+// Beside them in the run directory: config.toml (the effective options, which --config reads
+// back: options_toml.h) and train.log (what the terminal showed: run_log.h). Refusing a
+// directory that holds another run, and its lock, are the caller's (run_directory.h).
 //
 // A run stops at the end of its epochs, at --max-minutes of wall time or --max-steps updates
 // (validating and saving first), at early stopping, or at Ctrl-C (saving last.safetensors).
@@ -31,6 +34,13 @@ const char* to_string(TrainResult::Stop stop);
 // A fresh run.
 TrainResult train(const TrainOptions& options);
 
+// A new run that starts from the weights of `checkpoint` (--init-from: fine-tuning) and its
+// tokenizers and vocabularies, so the model's shape matches; with its own data, recipe and run
+// control from `options` and a fresh optimizer, schedule and step count. The model options of
+// `options` (arch, model or rnn) must describe the checkpoint's model; dropout may differ
+// (model_options_from in init_from.h makes them so). A mismatch is an error naming the tensor.
+TrainResult train_from(const TrainOptions& options, const std::string& checkpoint);
+
 // What a resumed run may change. Data, model and recipe always come from the checkpoint; so do
 // the run-control options left unset here. max_minutes and max_steps count the whole run,
 // including the part before the checkpoint.
@@ -39,6 +49,7 @@ struct RunControl {
   std::optional<double> max_minutes{};
   std::string out_dir{};  // "": the checkpoint's own directory
   bool progress = true;
+  bool quiet = false;
 };
 
 // Continues the run saved in `checkpoint`. A run that has already reached one of its limits

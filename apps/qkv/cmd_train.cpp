@@ -1,10 +1,13 @@
 // cmd_train.cpp — `qkv train`: flags (or a config file) into TrainOptions, then train or resume.
 // The flags are made from the options' field lists (field_options.h). The model flags come in
 // two sets, one per --arch: the Transformer's (--d-model, --heads, ...) and the RNN's (--rnn-*);
-// giving a flag of the other architecture is an error that says so.
+// giving a flag of the other architecture is an error that says so. --resume continues a run;
+// --init-from starts a new one from a checkpoint's weights (train/init_from.h). A new run
+// refuses an --out-dir that holds another run and locks it while it trains (run_directory.h).
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <memory>
 #include <optional>
 
@@ -12,19 +15,42 @@
 #include "apps/qkv/config_file.h"
 #include "apps/qkv/field_options.h"
 #include "tensor/error.h"
+#include "tensor/parallel.h"
+#include "train/checkpoint.h"
+#include "train/init_from.h"
+#include "train/interrupt.h"
+#include "train/run_directory.h"
 #include "train/trainer.h"
 
 namespace qkv::cli {
+namespace {
+
+// The exit status of a run: 0 when it ended by itself, 128 + the signal when Ctrl-C (130) or
+// SIGTERM (143) stopped it after saving, as a shell reports a process the signal killed.
+int exit_status(const train::TrainResult& result) {
+  return result.stop == train::TrainResult::Stop::interrupted ? 128 + train::interrupt_signal() : 0;
+}
+
+}  // namespace
 
 Command add_train(CLI::App& app) {
   auto o = std::make_shared<train::TrainOptions>();
   auto resume = std::make_shared<std::string>();
   auto config = std::make_shared<std::string>();
+  auto init_from = std::make_shared<std::string>();
+  auto overwrite = std::make_shared<bool>(false);
+  auto threads = std::make_shared<int>(0);
   app.add_option("--config", *config,
                  "read options from a TOML/INI file (keys are the long flag names, e.g. lr = 0.001; the command line "
                  "wins)")
       ->check(CLI::ExistingFile);
-  app.add_option("--resume", *resume, "continue the run saved in this checkpoint (usually <out-dir>/last.safetensors)");
+  CLI::Option* resume_option = app.add_option(
+      "--resume", *resume, "continue the run saved in this checkpoint (usually <out-dir>/last.safetensors)");
+  app.add_option("--init-from", *init_from,
+                 "start a new run from this checkpoint's weights and vocabularies (fine-tuning): new data, recipe and "
+                 "run control, a fresh optimizer; the model options come from the checkpoint")
+      ->check(CLI::ExistingFile)
+      ->excludes(resume_option);
   // The flags come from the options' field lists (train/train_options.h and the two model
   // configs), in this order in --help; the model flags under a heading per architecture.
   add_field_options(app, train::train_recipe_fields, *o);
@@ -33,6 +59,11 @@ Command add_train(CLI::App& app) {
   const std::vector<CLI::Option*> rnn_options = add_field_options(app, models::rnn_seq2seq_config_fields, o->rnn);
   // Run control: the only options --resume accepts (the others come from the checkpoint).
   const std::vector<CLI::Option*> run_control = add_field_options(app, train::run_control_fields, *o);
+  app.add_flag("--overwrite", *overwrite,
+               "start a new run in an --out-dir that already holds one (its checkpoints and metrics are deleted)");
+  app.add_option("--threads", *threads,
+                 "worker threads for the tensor kernels (default: QKV_NUM_THREADS, else all cores)")
+      ->check(CLI::PositiveNumber);
   for (CLI::Option* opt : transformer_options) opt->group("Transformer model (--arch transformer)");
   for (CLI::Option* opt : rnn_options) opt->group("RNN model (--arch rnn)");
   std::vector<CLI::Option*> fixed_by_checkpoint;
@@ -45,43 +76,64 @@ Command add_train(CLI::App& app) {
     // A resumed run keeps its data, model and recipe: a flag that would change them is an error,
     // not silently ignored. Run-control flags not given keep the checkpoint's values.
     for (const CLI::Option* opt : fixed_by_checkpoint) {
-      if (resume->empty() || opt->count() == 0 || opt->get_name() == "--resume" || opt->get_name() == "--config")
+      const std::string name = opt->get_name();
+      if (resume->empty() || opt->count() == 0 || name == "--resume" || name == "--config" || name == "--threads")
         continue;
-      throw Error(
-          fmt::format("qkv train: {} cannot change when resuming: the run continues with the options saved in "
-                      "'{}'; only --epochs, --max-minutes, --max-steps, --patience, --valid-beam, "
-                      "--valid-sentences, --keep-checkpoints, --out-dir and --progress may be given",
-                      opt->get_name(), *resume));
+      throw UsageError(fmt::format(
+          "qkv train: {} cannot change when resuming: the run continues with the options saved in "
+          "'{}'; only --epochs, --max-minutes, --max-steps, --patience, --valid-beam, "
+          "--valid-sentences, --keep-checkpoints, --out-dir, --progress, --quiet and --threads may be given",
+          opt->get_name(), *resume));
+    }
+    auto given = [&app](std::string_view flag) { return app.get_option(std::string(flag))->count() > 0; };
+    // --init-from: the model options are the checkpoint's (given ones that differ are refused).
+    if (!init_from->empty()) {
+      const train::TrainOptions checkpoint = train::load_checkpoint(*init_from).options;
+      try {
+        *o = train::options_for_init_from(*o, checkpoint, given);
+      } catch (const Error& e) {
+        throw UsageError(e.what());
+      }
     }
     const bool rnn = o->arch == train::Arch::rnn;
     for (const CLI::Option* opt : rnn ? transformer_options : rnn_options) {
       if (opt->count() == 0) continue;
-      throw Error(rnn ? fmt::format("qkv train: {} is a Transformer option; with --arch rnn use the --rnn-* options "
-                                    "(qkv train --help)",
-                                    opt->get_name())
-                      : fmt::format("qkv train: {} is an RNN option; it needs --arch rnn", opt->get_name()));
+      throw UsageError(
+          rnn ? fmt::format("qkv train: {} is a Transformer option; with --arch rnn use the --rnn-* options "
+                            "(qkv train --help)",
+                            opt->get_name())
+              : fmt::format("qkv train: {} is an RNN option; it needs --arch rnn", opt->get_name()));
     }
     if (!o->train_tsv.empty()) o->train_source = o->train_target = "";
     if (!o->valid_tsv.empty()) o->valid_source = o->valid_target = "";
+    if (*threads > 0) set_num_threads(*threads);
     if (resume->empty()) {
-      train::train(*o);
-      return 0;
+      // Refuse before touching the directory; check again once locked (another run may have
+      // written there in between).
+      if (!*overwrite) train::refuse_existing_run(o->out_dir);
+      const train::RunDirectoryLock lock(o->out_dir);
+      train::prepare_run_directory(lock, o->out_dir, *overwrite);
+      return exit_status(init_from->empty() ? train::train(*o) : train::train_from(*o, *init_from));
     }
     train::RunControl control;
-    auto given = [&app](const char* flag, auto value) {
-      return app.get_option(flag)->count() ? std::optional(value) : std::nullopt;
+    auto if_given = [&given](const char* flag, auto value) {
+      return given(flag) ? std::optional(value) : std::nullopt;
     };
-    control.epochs = given("--epochs", o->epochs);
-    control.max_minutes = given("--max-minutes", o->max_minutes);
-    control.max_steps = given("--max-steps", o->max_steps);
-    control.patience = given("--patience", o->patience);
-    control.valid_beam = given("--valid-beam", o->valid_beam);
-    control.valid_sentences = given("--valid-sentences", o->valid_sentences);
-    control.keep_checkpoints = given("--keep-checkpoints", o->keep_checkpoints);
+    control.epochs = if_given("--epochs", o->epochs);
+    control.max_minutes = if_given("--max-minutes", o->max_minutes);
+    control.max_steps = if_given("--max-steps", o->max_steps);
+    control.patience = if_given("--patience", o->patience);
+    control.valid_beam = if_given("--valid-beam", o->valid_beam);
+    control.valid_sentences = if_given("--valid-sentences", o->valid_sentences);
+    control.keep_checkpoints = if_given("--keep-checkpoints", o->keep_checkpoints);
     if (app.get_option("--out-dir")->count()) control.out_dir = o->out_dir;
     control.progress = o->progress;
-    train::resume(*resume, control);
-    return 0;
+    control.quiet = o->quiet;
+    const std::string resume_dir = std::filesystem::path(*resume).parent_path().string();
+    const train::RunDirectoryLock lock(!control.out_dir.empty() ? control.out_dir
+                                       : resume_dir.empty()     ? std::string(".")
+                                                                : resume_dir);
+    return exit_status(train::resume(*resume, control));
   };
 }
 

@@ -6,9 +6,22 @@
 
 #include <CLI/CLI.hpp>
 
+#include "tensor/error.h"
+
 namespace qkv::cli {
 
 using Command = std::function<int()>;
+
+// A command line that cannot work as given (options that conflict, a config file key that does
+// not exist), found after parsing: exits 2 like CLI11's own parse errors.
+class UsageError : public Error {
+ public:
+  using Error::Error;
+};
+
+// The exit statuses, as `qkv --help` lists them.
+inline constexpr int kExitError = 1;  // a run or a file failed
+inline constexpr int kExitUsage = 2;  // the command line is wrong
 
 Command add_train(CLI::App& app);      // qkv train: train a translation model
 Command add_translate(CLI::App& app);  // qkv translate: translate lines with a checkpoint

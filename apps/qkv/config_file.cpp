@@ -5,7 +5,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
-#include "tensor/error.h"
+#include "apps/qkv/commands.h"
 
 namespace qkv::cli {
 
@@ -19,14 +19,19 @@ void apply_config_file(CLI::App& app, const std::string& path) {
   }
   for (const CLI::ConfigItem& item : items) {
     const bool own_section = item.parents.empty() || (item.parents.size() == 1 && item.parents[0] == command);
-    check(own_section, "qkv {}: config file '{}': section [{}] is not [{}] (keys go at the top or under [{}])", command,
-          path, fmt::join(item.parents, "."), command, command);
+    if (!own_section) {
+      throw UsageError(
+          fmt::format("qkv {}: config file '{}': section [{}] is not [{}] (keys go at the top or under [{}])", command,
+                      path, fmt::join(item.parents, "."), command, command));
+    }
     if (item.name == "++" || item.name == "--") continue;  // the reader's section start and end markers
     CLI::Option* opt = app.get_option_no_throw("--" + item.name);
-    check(opt != nullptr && item.name != "config" && item.name != "help",
+    if (opt == nullptr || item.name == "config" || item.name == "help") {
+      throw UsageError(fmt::format(
           "qkv {}: config file '{}': unknown option '{}' (keys are the long flag names of qkv {} --help, without "
           "the dashes)",
-          command, path, item.name, command);
+          command, path, item.name, command));
+    }
     if (opt->count() > 0) continue;  // given on the command line, which wins
     try {
       if (opt->get_expected_min() == 0) {  // a flag: true/false, or a negated flag's name
@@ -36,7 +41,7 @@ void apply_config_file(CLI::App& app, const std::string& path) {
       }
       opt->run_callback();
     } catch (const CLI::Error& e) {
-      throw Error(fmt::format("qkv {}: config file '{}': {}: {}", command, path, item.name, e.what()));
+      throw UsageError(fmt::format("qkv {}: config file '{}': {}: {}", command, path, item.name, e.what()));
     }
   }
 }

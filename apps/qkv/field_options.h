@@ -5,7 +5,8 @@
 //   auto o = std::make_shared<train::TrainOptions>();
 //   add_field_options(app, train::train_recipe_fields, *o);  // --train-source ... --seed
 //
-// A bool field is a flag ("--pre-norm,!--post-norm" gives its negation too). An enum field takes
+// A bool field is a flag ("--pre-norm,!--post-norm" gives its negation too; --help then says
+// which of the two is the default). An enum field takes
 // one of its names (tensor/enum_names.h); any other name is a CLI11 validation error naming the
 // flag and listing the names. `config` must outlive the parse.
 #pragma once
@@ -33,6 +34,10 @@ std::vector<CLI::Option*> add_field_options(CLI::App& app, const Fields& fields,
     CLI::Option* opt = nullptr;
     if constexpr (std::is_same_v<T, bool>) {
       opt = app.add_flag(f.flag, value, f.help);
+      const std::string names(f.flag);
+      if (const size_t negated = names.find(",!"); negated != std::string::npos) {  // a flag pair
+        opt->option_text(fmt::format("(default: {})", value ? names.substr(0, negated) : names.substr(negated + 2)));
+      }
     } else if constexpr (std::is_same_v<T, Dtype>) {
       throw Error(fmt::format("add_field_options: {}: a dtype field cannot have a flag", f.key));
     } else if constexpr (NamedEnum<T>) {

@@ -7,13 +7,17 @@
 //   qkv attention --model runs/en-de/best.safetensors --source "a dog runs ." --out-dir maps
 //   qkv average --out runs/en-de/avg.safetensors runs/en-de/epoch-*.safetensors
 //
-// Errors (bad flags, unreadable files, corrupt checkpoints) print one message and exit 1.
+// Exit status: 0 done; 1 an error (an unreadable file, a corrupt checkpoint, a diverged run);
+// 2 a usage error (an unknown or malformed flag, options that conflict), as getopt-style tools
+// do, not CLI11's own codes (105, 106, 109, ...); 130 / 143 a `qkv train` that Ctrl-C / SIGTERM
+// stopped after it saved. Every error prints one message on stderr.
 #include <cstdio>
 #include <string_view>
 
 #include <fmt/format.h>
 
 #include "apps/qkv/commands.h"
+#include "apps/qkv/help_formatter.h"
 #include "qkv_version.h"
 #include "tensor/blas_kernels.h"
 #include "tensor/error.h"
@@ -23,11 +27,18 @@ int main(int argc, char** argv) {
   qkv::blas::reexec_with_better_kernels(argv);
   CLI::App app{"qkv: train and use sequence-to-sequence Transformers on a CPU"};
   app.require_subcommand(1);
+  app.formatter(std::make_shared<qkv::cli::HelpFormatter>());  // before the subcommands, which copy it
+  const char* exit_statuses =
+      "Exit status: 0 done, 1 error, 2 usage error (bad or conflicting options), 130 / 143 a qkv train "
+      "stopped by Ctrl-C / SIGTERM after saving last.safetensors (a second Ctrl-C quits at once; "
+      "checkpoints are written atomically, so the previous one stays whole).";
+  app.footer(exit_statuses);
   app.set_version_flag("--version", fmt::format("qkv {} (compiled for: {})", QKV_VERSION,
                                                 QKV_ARCH_FLAGS[0] ? QKV_ARCH_FLAGS : "any CPU of its architecture"));
   std::vector<std::pair<CLI::App*, qkv::cli::Command>> commands;
   auto add = [&](const char* name, const char* help, qkv::cli::Command (*adder)(CLI::App&)) {
     CLI::App* sub = app.add_subcommand(name, help);
+    sub->footer(exit_statuses);
     commands.emplace_back(sub, adder(*sub));
   };
   add("train", "train a translation model on a parallel corpus", qkv::cli::add_train);
@@ -39,20 +50,24 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    const int status = app.exit(e);  // prints the help, the version or the error
+    return status == 0 ? 0 : qkv::cli::kExitUsage;
   }
   try {
     for (const auto& [sub, run] : commands) {
       if (sub->parsed()) return run();
     }
+  } catch (const qkv::cli::UsageError& e) {
+    fmt::print(stderr, "{}\n", e.what());
+    return qkv::cli::kExitUsage;
   } catch (const qkv::Error& e) {
     // Messages that already name their command ("qkv train: ...") are printed as they are.
     const std::string_view message = e.what();
     fmt::print(stderr, "{}{}\n", message.starts_with("qkv ") ? "" : "qkv: ", message);
-    return 1;
+    return qkv::cli::kExitError;
   } catch (const std::exception& e) {
     fmt::print(stderr, "qkv: unexpected error: {}\n", e.what());
-    return 1;
+    return qkv::cli::kExitError;
   }
-  return 1;
+  return qkv::cli::kExitError;
 }

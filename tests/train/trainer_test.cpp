@@ -344,6 +344,7 @@ TEST_CASE("trainer: Ctrl-C is a request the loop can see", "[train]") {
   CHECK_FALSE(train::interrupt_requested());
   std::raise(SIGINT);  // handled: sets the flag instead of ending the test run
   CHECK(train::interrupt_requested());
+  CHECK(train::interrupt_signal() == SIGINT);  // qkv train exits 128 + it
   train::watch_for_interrupt();
   CHECK_FALSE(train::interrupt_requested());
   std::signal(SIGINT, SIG_DFL);

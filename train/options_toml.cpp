@@ -1,0 +1,64 @@
+// options_toml.cpp — TrainOptions as `flag-name = value` lines, from the options' field lists.
+#include "train/options_toml.h"
+
+#include <type_traits>
+
+#include <fmt/format.h>
+
+#include "io/atomic_file.h"
+#include "qkv_version.h"
+
+namespace qkv::train {
+namespace {
+
+// A TOML basic string: quotes, with backslash and quote escaped.
+std::string quoted(const std::string& text) {
+  std::string out = "\"";
+  for (const char c : text) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "\"";
+}
+
+template <class Config, class Fields>
+void append_fields(const Fields& fields, const Config& config, std::string& out) {
+  models::for_each_field(fields, [&](const auto& f) {
+    if (!f.saved() || f.flag[0] == '\0') return;
+    const auto& value = config.*f.member;
+    using T = std::remove_cvref_t<decltype(value)>;
+    std::string text;
+    if constexpr (std::is_same_v<T, std::string>) {
+      if (value.empty()) return;
+      text = quoted(value);
+    } else if constexpr (std::is_enum_v<T> && !std::is_same_v<T, Dtype>) {
+      text = quoted(models::field_text(value, models::DoubleText::shortest));
+    } else {
+      text = models::field_text(value, models::DoubleText::shortest);
+    }
+    out += fmt::format("{} = {}\n", f.flag_name().substr(2), text);
+  });
+}
+
+}  // namespace
+
+std::string options_as_toml(const TrainOptions& o) {
+  std::string out = fmt::format(
+      "# qkv train {}: the effective options of this run. Reuse them with\n"
+      "#   qkv train --config config.toml --out-dir NEW_DIR   (the command line wins over this file)\n",
+      QKV_VERSION);
+  append_fields(train_recipe_fields, o, out);
+  if (o.arch == Arch::rnn) {
+    append_fields(models::rnn_seq2seq_config_fields, o.rnn, out);
+  } else {
+    append_fields(models::transformer_config_fields, o.model, out);
+  }
+  append_fields(run_control_fields, o, out);
+  return out;
+}
+
+void write_options_toml(const TrainOptions& o, const std::string& path) {
+  write_file_atomically(path, options_as_toml(o));
+}
+
+}  // namespace qkv::train

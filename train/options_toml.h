@@ -1,0 +1,27 @@
+// options_toml.h — a run's effective options as the TOML file `qkv train --config` reads back.
+//
+//   # qkv train 0.9.0: the effective options of this run; qkv train --config config.toml ...
+//   train-source = "data/multi30k/train.en"
+//   lr = 0.001
+//   pre-norm = false
+//   ...
+//
+// Keys are the long flag names without the dashes (apps/qkv/config_file.h), one per option
+// that has a flag and is saved in checkpoints: the data, the recipe, the model options of the
+// run's architecture only, and run control. Empty strings (an unused --train-tsv) are left out:
+// the option's default is empty too. Flags that are not part of a run (--progress, --quiet,
+// --overwrite, --threads) are not written.
+#pragma once
+
+#include <string>
+
+#include "train/train_options.h"
+
+namespace qkv::train {
+
+std::string options_as_toml(const TrainOptions& o);
+
+// Writes options_as_toml(o) to `path` atomically.
+void write_options_toml(const TrainOptions& o, const std::string& path);
+
+}  // namespace qkv::train
