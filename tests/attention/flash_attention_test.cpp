@@ -229,7 +229,7 @@ TEST_CASE("flash attention: fully masked rows give zero output and zero gradient
   }
 }
 
-TEST_CASE("flash attention: only a mask zeroes a row; NaN scores give NaN, and anomaly mode names the op",
+TEST_CASE("flash attention: only a mask zeroes a row - NaN scores give NaN and anomaly mode names the op",
           "[attention][flash]") {
   for (Dtype dtype : {Dtype::float64, Dtype::float32}) {
     Case c;
