@@ -104,6 +104,19 @@ Command add_train(CLI::App& app) {
                             opt->get_name())
               : fmt::format("qkv train: {} is an RNN option; it needs --arch rnn", opt->get_name()));
     }
+    // An option that would be silently ignored is an error that says why.
+    if (given("--bpe-merges") && o->tokenizer != data::TokenizerKind::bpe) {
+      throw UsageError("qkv train: --bpe-merges needs --tokenizer bpe (the whitespace tokenizer learns no merges)");
+    }
+    for (const auto& [tsv, pair] : {std::pair{"--train-tsv", "--train-source/--train-target"},
+                                    std::pair{"--valid-tsv", "--valid-source/--valid-target"}}) {
+      const std::string_view files(pair);
+      const std::string source(files.substr(0, files.find('/'))), target(files.substr(files.find('/') + 1));
+      if (given(tsv) && (given(source) || given(target))) {
+        throw UsageError(fmt::format("qkv train: give {} or {}, not both (the {} file would never be read)", tsv, pair,
+                                     given(source) ? source : target));
+      }
+    }
     if (!o->train_tsv.empty()) o->train_source = o->train_target = "";
     if (!o->valid_tsv.empty()) o->valid_source = o->valid_target = "";
     if (*threads > 0) set_num_threads(*threads);
