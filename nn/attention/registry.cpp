@@ -97,7 +97,12 @@ std::unique_ptr<AttentionVariant> make_attention(const std::string& name, Attent
   check(config.num_heads > 0 && config.head_dim > 0, "attention '{}': num_heads {} and head_dim {} must be positive",
         name, config.num_heads, config.head_dim);
   if (config.value_dim == 0) config.value_dim = config.head_dim;
-  return it->second.factory(config);
+  std::unique_ptr<AttentionVariant> attention = it->second.factory(config);
+  check(variant == name || attention->uses_normaliser(),
+        "attention '{}': {} uses no normaliser (it forms no attention weights to normalise), so '+{}' would be "
+        "ignored; use '{}' alone",
+        name, variant, config.normaliser, variant);
+  return attention;
 }
 
 std::vector<RegistryEntry> attention_variants() {

@@ -84,6 +84,10 @@ class AttentionVariant : public Module {
   // they need queries that have positions among the keys, which a recurrent decoder's steps,
   // attending over the source, do not have (models/rnn_seq2seq_config.h rejects them).
   virtual bool position_tied() const { return false; }
+  // True for variants that turn scores into weights with config.normaliser (every
+  // ScoredAttention; hard attention's surrogate). make_attention refuses "name+normaliser" for
+  // one that does not (linear attention forms no weights to normalise): it would be ignored.
+  virtual bool uses_normaliser() const { return false; }
 
   // Many queries over the same keys, one after another (a recurrent decoder asks one query per
   // step): prepare_keys does the key-only work once, forward_prepared the rest, and
@@ -121,6 +125,7 @@ using Normaliser = std::function<Tensor(const Tensor& scores, const Tensor& allo
 class ScoredAttention : public AttentionVariant {
  public:
   explicit ScoredAttention(const AttentionConfig& config);
+  bool uses_normaliser() const override { return true; }
   // (B, H, Tq, Dh) × (B, H, Tk, Dh) → (B, H, Tq, Tk): how well each query matches each key.
   virtual Tensor scores(const Tensor& q, const Tensor& k) = 0;
   // scores(q, k) == prepared_scores(q, prepare_keys(k)). A variant that transforms each key on

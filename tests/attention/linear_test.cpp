@@ -170,3 +170,14 @@ TEST_CASE("linear attention: float32 agrees with float64", "[attention][linear]"
   REQUIRE(out32.dtype() == Dtype::float32);
   CHECK(max_diff(raw::to_dtype(out32, Dtype::float64), out64) < 1e-5);
 }
+
+TEST_CASE("linear attention uses no normaliser: naming one is an error, not silently ignored", "[attention][linear]") {
+  CHECK_THROWS_WITH(attention_test::make_variant("linear+sparsemax", 2, 3, 1),
+                    Catch::Contains("attention 'linear+sparsemax': linear uses no normaliser") &&
+                        Catch::Contains("'+sparsemax' would be ignored"));
+  // Variants that normalise scores take one, hard attention's surrogate included.
+  for (const char* name : {"scaled_dot+sparsemax", "cosine+sigmoid", "hard+sigmoid", "per_position+entmax15"}) {
+    CAPTURE(name);
+    CHECK_NOTHROW(attention_test::make_variant(name, 2, 3, 1));
+  }
+}

@@ -29,6 +29,7 @@ class HardAttention : public AttentionVariant {
   explicit HardAttention(const AttentionConfig& config) : surrogate_(find_normaliser(config.normaliser)) {}
   void visit(ModuleVisitor&) override {}
   bool has_exact_gradient() const override { return false; }
+  bool uses_normaliser() const override { return true; }
 
   AttentionResult forward(const Tensor& q, const Tensor& k, const Tensor& v, const AttentionMask& mask,
                           bool need_weights) override {

@@ -68,6 +68,7 @@ class StochasticHardAttention : public AttentionVariant {
   }
   void visit(ModuleVisitor& v) override { v.generator("rng", rng_); }
   bool has_exact_gradient() const override { return false; }
+  bool uses_normaliser() const override { return true; }
 
   AttentionResult forward(const Tensor& q, const Tensor& k, const Tensor& v, const AttentionMask& mask,
                           bool need_weights) override {
