@@ -11,6 +11,8 @@
 // flag and listing the names. `config` must outlive the parse.
 #pragma once
 
+#include <charconv>
+#include <limits>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -22,6 +24,23 @@
 #include "tensor/error.h"
 
 namespace qkv::cli {
+
+// For an unsigned field: the text must be a whole number that fits T. CLI11's own conversion
+// wraps "-1" to 2^64 - 1 and maps 2^64 to a value that fits, so --seed -1 and --seed 2^64 would
+// both run with a seed nobody asked for.
+template <class T>
+CLI::Validator unsigned_text() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        T parsed{};
+        const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), parsed);
+        if (text.empty() || error != std::errc() || end != text.data() + text.size()) {
+          return fmt::format("a whole number from 0 to {} is required, got '{}'", std::numeric_limits<T>::max(), text);
+        }
+        return "";
+      },
+      "UINT");
+}
 
 // Adds the flags of `fields` to `app`, in the list's order, and returns them.
 template <class Config, class Fields>
@@ -55,6 +74,7 @@ std::vector<CLI::Option*> add_field_options(CLI::App& app, const Fields& fields,
       opt->default_str(std::string(enum_name(value)));
     } else {
       opt = app.add_option(f.flag, value, f.help);
+      if constexpr (std::is_unsigned_v<T>) opt->check(unsigned_text<T>());
     }
     added.push_back(opt->capture_default_str());
   });
