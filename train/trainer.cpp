@@ -87,6 +87,16 @@ class Run {
   Run(TrainOptions options, TrainingState state, std::shared_ptr<TextCodec> source, std::shared_ptr<TextCodec> target,
       const data::ParallelCorpus& train, const Start& start)
       : o_(std::move(options)), state_(state), source_(std::move(source)), target_(std::move(target)) {
+    // The data first: a run with nothing to train on is refused before it writes anything.
+    const data::ParallelCorpus valid = read_corpus(o_.valid_tsv, o_.valid_source, o_.valid_target);
+    train_examples_ = encode(train, *source_, *target_);
+    valid_examples_ = encode(valid, *source_, *target_);
+    if (dropped_count() == train_examples_.size()) {
+      throw Error(fmt::format(
+          "qkv train: all {} training pairs are longer than --max-length {} tokens once tokenised, so there is "
+          "nothing to train on; raise --max-length",
+          train_examples_.size(), o_.max_length));
+    }
     std::filesystem::create_directories(o_.out_dir);
     say_ = std::make_unique<RunLog>(o_.out_dir + "/train.log", o_.quiet, start.resume);
     if (start.resume) {
@@ -98,9 +108,6 @@ class Run {
                       "optimizer and schedule",
                       start.path, start.checkpoint->state.step));
     }
-    const data::ParallelCorpus valid = read_corpus(o_.valid_tsv, o_.valid_source, o_.valid_target);
-    train_examples_ = encode(train, *source_, *target_);
-    valid_examples_ = encode(valid, *source_, *target_);
     const size_t n =
         o_.valid_sentences > 0 ? std::min(valid.size(), static_cast<size_t>(o_.valid_sentences)) : valid.size();
     valid_source_.assign(valid.source.begin(), valid.source.begin() + static_cast<std::ptrdiff_t>(n));

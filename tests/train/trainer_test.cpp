@@ -350,3 +350,17 @@ TEST_CASE("trainer: Ctrl-C is a request the loop can see", "[train]") {
   std::signal(SIGINT, SIG_DFL);
   std::signal(SIGTERM, SIG_DFL);
 }
+
+TEST_CASE("trainer: a run whose every pair is longer than --max-length is refused before it writes anything",
+          "[train]") {
+  TempDir dir("all-dropped");
+  train::TrainOptions o = tiny_options(dir);  // sentences of 3 to 7 words
+  o.out_dir = dir / "run";
+  o.max_length = 2;
+  CHECK_THROWS_WITH(train::train(o), Catch::Contains("all 120 training pairs are longer than --max-length 2") &&
+                                         Catch::Contains("raise --max-length"));
+  CHECK_FALSE(fs::exists(dir / "run"));
+  o.max_length = 5;  // some pairs fit: the run trains on them
+  o.epochs = 1;
+  CHECK(train::train(o).state.step > 0);
+}
