@@ -48,11 +48,17 @@ std::vector<std::vector<std::string>> tokenize_all(const data::Tokenizer& tok, c
   return out;
 }
 
-// Learns one side's text pipeline from its training sentences.
-std::shared_ptr<TextCodec> learn_codec(const TrainOptions& o, const std::vector<std::string>& lines) {
+// Learns one side's text pipeline from its training sentences (`side` names it in errors). A
+// vocabulary of the four specials alone would train to a tempting perplexity on <unk>s: refused.
+std::shared_ptr<TextCodec> learn_codec(const TrainOptions& o, const std::vector<std::string>& lines,
+                                       std::string_view side) {
   auto tokenizer = o.tokenizer == data::TokenizerKind::bpe ? data::learn_bpe(lines, o.bpe_merges)
                                                            : data::make_whitespace_tokenizer();
   data::Vocab vocab = data::Vocab::build(tokenize_all(*tokenizer, lines), o.min_freq);
+  check(vocab.size() > 4,
+        "qkv train: no {} token occurs --min-freq {} times in the training data, so the vocabulary would be "
+        "only <pad> <unk> <bos> <eos> and every word <unk>; lower --min-freq",
+        side, o.min_freq);
   return std::make_shared<TextCodec>(std::move(tokenizer), std::move(vocab));
 }
 
@@ -366,8 +372,8 @@ const char* to_string(TrainResult::Stop stop) {
 TrainResult train(const TrainOptions& options) {
   options.validate();
   const data::ParallelCorpus corpus = read_corpus(options.train_tsv, options.train_source, options.train_target);
-  auto source = learn_codec(options, corpus.source);
-  auto target = learn_codec(options, corpus.target);
+  auto source = learn_codec(options, corpus.source, "source");
+  auto target = learn_codec(options, corpus.target, "target");
   Run run(options, TrainingState{}, std::move(source), std::move(target), corpus, Start{});
   return run.run();
 }

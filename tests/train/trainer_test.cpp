@@ -364,3 +364,13 @@ TEST_CASE("trainer: a run whose every pair is longer than --max-length is refuse
   o.epochs = 1;
   CHECK(train::train(o).state.step > 0);
 }
+
+TEST_CASE("trainer: a --min-freq that leaves only the special tokens is refused before it writes anything", "[train]") {
+  TempDir dir("min-freq");
+  train::TrainOptions o = tiny_options(dir);  // 120 lines over 10 words: each word well over 10 times
+  o.out_dir = dir / "run";
+  o.min_freq = 100000;
+  CHECK_THROWS_WITH(train::train(o), Catch::Contains("no source token occurs --min-freq 100000 times") &&
+                                         Catch::Contains("lower --min-freq"));
+  CHECK_FALSE(fs::exists(dir / "run"));
+}
