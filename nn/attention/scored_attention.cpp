@@ -4,6 +4,13 @@
 
 namespace qkv {
 
+void check_qkv_shapes(std::string_view variant, const Tensor& q, const Tensor& k, const Tensor& v) {
+  check(q.dim() == 4 && k.dim() == 4 && v.dim() == 4 && k.size(0) == q.size(0) && v.size(0) == q.size(0) &&
+            k.size(1) == q.size(1) && v.size(1) == q.size(1) && v.size(2) == k.size(2) && k.size(3) == q.size(3),
+        "{} attention: need q (B, H, Tq, Dh), k (B, H, Tk, Dh), v (B, H, Tk, Dv), got {}, {}, {}", variant, q.shape(),
+        k.shape(), v.shape());
+}
+
 ScoredAttention::ScoredAttention(const AttentionConfig& config)
     : config_(config), normalise_(find_normaliser(config.normaliser)), dropout_(config.dropout) {}
 

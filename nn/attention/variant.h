@@ -46,6 +46,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "nn/attention/mask.h"
@@ -122,6 +123,10 @@ class AttentionVariant : public Module {
 using Normaliser = std::function<Tensor(const Tensor& scores, const Tensor& allowed)>;
 
 // The common shape of attention: weights = normalise(scores(q, k), mask); out = weights·v.
+// For variants that override forward: throws "<variant> attention: need q (B, H, Tq, Dh), k (B, H,
+// Tk, Dh), v (B, H, Tk, Dv), got ..." unless the three shapes fit together.
+void check_qkv_shapes(std::string_view variant, const Tensor& q, const Tensor& k, const Tensor& v);
+
 class ScoredAttention : public AttentionVariant {
  public:
   explicit ScoredAttention(const AttentionConfig& config);

@@ -33,10 +33,7 @@ class HardAttention : public AttentionVariant {
 
   AttentionResult forward(const Tensor& q, const Tensor& k, const Tensor& v, const AttentionMask& mask,
                           bool need_weights) override {
-    check(q.dim() == 4 && k.dim() == 4 && v.dim() == 4 && k.size(0) == q.size(0) && v.size(0) == q.size(0) &&
-              k.size(1) == q.size(1) && v.size(1) == q.size(1) && v.size(2) == k.size(2) && k.size(3) == q.size(3),
-          "hard attention: need q (B, H, Tq, Dh), k (B, H, Tk, Dh), v (B, H, Tk, Dv), got {}, {}, {}", q.shape(),
-          k.shape(), v.shape());
+    check_qkv_shapes("hard", q, k, v);
     const int64_t B = q.size(0), H = q.size(1), Tq = q.size(2), Tk = k.size(2);
     mask.validate("hard attention", B, H, Tq, Tk);
     const double scale = 1.0 / std::sqrt(static_cast<double>(q.size(-1)));

@@ -248,10 +248,7 @@ class LinearAttention : public AttentionVariant {
 
   AttentionResult forward(const Tensor& q, const Tensor& k, const Tensor& v, const AttentionMask& mask,
                           bool need_weights) override {
-    check(q.dim() == 4 && k.dim() == 4 && v.dim() == 4 && k.size(0) == q.size(0) && v.size(0) == q.size(0) &&
-              k.size(1) == q.size(1) && v.size(1) == q.size(1) && v.size(2) == k.size(2) && k.size(3) == q.size(3),
-          "linear attention: need q (B, H, Tq, Dh), k (B, H, Tk, Dh), v (B, H, Tk, Dv), got {}, {}, {}", q.shape(),
-          k.shape(), v.shape());
+    check_qkv_shapes("linear", q, k, v);
     const int64_t B = q.size(0), H = q.size(1), Tq = q.size(2), Tk = k.size(2);
     mask.validate("linear attention", B, H, Tq, Tk);
     const Tensor fq = elu_plus_one(q);
