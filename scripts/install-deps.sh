@@ -7,9 +7,16 @@
 # Idempotent: a second run installs nothing. Needs root, or sudo for a normal user.
 set -euo pipefail
 
-packages=(g++ cmake make pkg-config libopenblas-dev libfmt-dev nlohmann-json3-dev libcli11-dev catch2)
+# The build: the compiler, OpenBLAS, fmt, JSON, CLI11, Catch2; SentencePiece (raw-text subwords)
+# and oneDNN (bfloat16 matrix products) are found by CMake and used when present.
+packages=(g++ cmake make pkg-config libopenblas-dev libfmt-dev nlohmann-json3-dev libcli11-dev catch2
+          libsentencepiece-dev libdnnl-dev)
 if [[ "${1:-}" == "--test" ]]; then
-  packages+=(python3 python3-torch python3-numpy clang-format-14)
+  # The tests: PyTorch (parity reference), clang-format, SentencePiece's own command-line tools
+  # (interoperability), Open MPI (multi-process training), clang 14 with its sanitizer and
+  # libFuzzer runtimes (fuzz targets).
+  packages+=(python3 python3-torch python3-numpy clang-format-14 sentencepiece
+             libopenmpi-dev openmpi-bin clang-14 libclang-rt-14-dev)
 fi
 
 missing=()
