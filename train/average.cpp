@@ -43,20 +43,8 @@ std::map<std::string, Tensor> weights(const Checkpoint& file) {
 
 }  // namespace
 
-void average_checkpoints(const std::vector<std::string>& inputs, const std::string& output, bool overwrite) {
-  check(!inputs.empty(), "qkv average: no checkpoints given");
-  std::error_code ec;
-  if (std::filesystem::exists(output, ec)) {
-    for (const std::string& in : inputs) {
-      check(!std::filesystem::equivalent(in, output, ec),
-            "qkv average: the output '{}' is one of the inputs ('{}'); "
-            "write the average to a new file",
-            output, in);
-    }
-    check(overwrite, "qkv average: '{}' already exists; give --overwrite to replace it, or another --out", output);
-  }
-  std::vector<LoadedCheckpoint> loaded;
-  for (const std::string& path : inputs) loaded.push_back(load_checkpoint(path));
+Checkpoint average_weights(const std::vector<LoadedCheckpoint>& loaded) {
+  check(!loaded.empty(), "qkv average: no checkpoints given");
   const Checkpoint& first = loaded.front().file;
   const std::map<std::string, Tensor> first_weights = weights(first);
 
@@ -79,23 +67,41 @@ void average_checkpoints(const std::vector<std::string>& inputs, const std::stri
   }
 
   const Checkpoint& last = loaded.back().file;
-  NamedTensors tensors;
+  Checkpoint out;
+  out.path = last.path;
   const double scale = 1.0 / static_cast<double>(loaded.size());
   for (const auto& [name, t] : last.tensors) {
     if (name.starts_with("model/")) {
-      tensors.emplace_back(name, raw::to_dtype(raw::mul(sums.at(name), scale), t.dtype()));
+      out.tensors.emplace_back(name, raw::to_dtype(raw::mul(sums.at(name), scale), t.dtype()));
     } else if (name.starts_with("rng/")) {
-      tensors.emplace_back(name, t);  // dropout streams: kept so the file loads like any checkpoint
-    }                                 // "optim/...": dropped, an average has no optimizer state
+      out.tensors.emplace_back(name, t);  // dropout streams: kept so the file loads like any checkpoint
+    }                                     // "optim/...": dropped, an average has no optimizer state
   }
-  Metadata metadata;
   for (const auto& [key, value] : last.metadata) {
-    if (!key.starts_with("optim.")) metadata.emplace(key, value);
+    if (!key.starts_with("optim.")) out.metadata.emplace(key, value);
   }
   std::string from;
-  for (const std::string& path : inputs) from += (from.empty() ? "" : ",") + path;
-  metadata["averaged_from"] = from;
-  save_safetensors(output, tensors, metadata);
+  for (const LoadedCheckpoint& c : loaded) from += (from.empty() ? "" : ",") + c.file.path;
+  out.metadata["averaged_from"] = from;
+  return out;
+}
+
+void average_checkpoints(const std::vector<std::string>& inputs, const std::string& output, bool overwrite) {
+  check(!inputs.empty(), "qkv average: no checkpoints given");
+  std::error_code ec;
+  if (std::filesystem::exists(output, ec)) {
+    for (const std::string& in : inputs) {
+      check(!std::filesystem::equivalent(in, output, ec),
+            "qkv average: the output '{}' is one of the inputs ('{}'); "
+            "write the average to a new file",
+            output, in);
+    }
+    check(overwrite, "qkv average: '{}' already exists; give --overwrite to replace it, or another --out", output);
+  }
+  std::vector<LoadedCheckpoint> loaded;
+  for (const std::string& path : inputs) loaded.push_back(load_checkpoint(path));
+  const Checkpoint average = average_weights(loaded);
+  save_safetensors(output, average.tensors, average.metadata);
 }
 
 }  // namespace qkv::train

@@ -17,7 +17,15 @@
 #include <string>
 #include <vector>
 
+#include "io/safetensors.h"
+#include "train/checkpoint.h"
+
 namespace qkv::train {
+
+// The averaged checkpoint in memory (what average_checkpoints writes): the mean of the loaded
+// checkpoints' "model/" tensors, the last one's "rng/" tensors and metadata without "optim.",
+// and `averaged_from` listing their paths. Throws naming the files when they differ as models.
+Checkpoint average_weights(const std::vector<LoadedCheckpoint>& loaded);
 
 void average_checkpoints(const std::vector<std::string>& inputs, const std::string& output, bool overwrite = false);
 

@@ -29,5 +29,6 @@ Command add_eval(CLI::App& app);       // qkv eval: BLEU and chrF of hypotheses 
 Command add_attention(CLI::App& app);  // qkv attention: heatmaps of a model's attention on a sentence pair
 Command add_variants(CLI::App& app);   // qkv variants: the registered attention variants and normalisers
 Command add_average(CLI::App& app);    // qkv average: mean of several checkpoints' weights
+Command add_finalize(CLI::App& app);   // qkv finalize: final weights and length penalty, chosen on validation
 
 }  // namespace qkv::cli

@@ -1,4 +1,4 @@
-// main.cpp — the `qkv` command line: train, translate, eval, attention, variants, average.
+// main.cpp — the `qkv` command line: train, translate, eval, attention, variants, average, finalize.
 //
 //   qkv train --out-dir runs/en-de                       # train on the bundled Multi30k en→de
 //   echo "a dog runs on the beach ." | qkv translate --model runs/en-de/best.safetensors
@@ -6,6 +6,7 @@
 //            --reference data/multi30k/test_2016_flickr.de --beam 5
 //   qkv attention --model runs/en-de/best.safetensors --source "a dog runs ." --out-dir maps
 //   qkv average --out runs/en-de/avg.safetensors runs/en-de/epoch-*.safetensors
+//   qkv finalize runs/en-de                            # final.safetensors, chosen on validation
 //
 // Exit status: 0 done; 1 an error (an unreadable file, a corrupt checkpoint, a diverged run);
 // 2 a usage error (an unknown or malformed flag, options that conflict), as getopt-style tools
@@ -47,6 +48,7 @@ int main(int argc, char** argv) {
   add("attention", "write attention heatmaps for a sentence pair", qkv::cli::add_attention);
   add("variants", "list the registered attention variants and normalisers", qkv::cli::add_variants);
   add("average", "average the weights of several checkpoints of one model", qkv::cli::add_average);
+  add("finalize", "choose a run's final weights and length penalty on validation", qkv::cli::add_finalize);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
