@@ -20,6 +20,7 @@
 #include "optim/schedule.h"
 #include "tensor/blas_kernels.h"
 #include "tensor/parallel.h"
+#include "train/data_checks.h"
 #include "train/evaluate.h"
 #include "train/interrupt.h"
 #include "train/metrics_log.h"
@@ -103,6 +104,7 @@ class Run {
           "nothing to train on; raise --max-length",
           train_examples_.size(), o_.max_length));
     }
+    check_validation_fits(o_, valid, valid_examples_);
     std::filesystem::create_directories(o_.out_dir);
     say_ = std::make_unique<RunLog>(o_.out_dir + "/train.log", o_.quiet, start.resume);
     if (start.resume) {
