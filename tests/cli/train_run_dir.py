@@ -18,7 +18,8 @@ each case a ctest test (tests/CMakeLists.txt): python3 train_run_dir.py --qkv PA
   lock_file  every exit path removes DIR/.lock (and a directory the refused run created); a
              stale .lock left by a killed run (its pid dead) does not block the next run
   data       --resume on a changed training file is refused naming it; --allow-data-change
-             continues and train.log says what changed
+             continues and train.log says what changed; a checkpoint without fingerprints (older
+             qkv) resumes with a note and its next save records them
   long_line  a training line of 6,000 bytes is dropped by --max-length and counted like any other
 
 Each run trains a 6,030-parameter Transformer on 120 made-up sentence pairs in a temporary
@@ -26,9 +27,11 @@ directory; the whole file runs in a few seconds.
 """
 import argparse
 import hashlib
+import json
 import os
 import random
 import signal
+import struct
 import subprocess
 import sys
 import tempfile
@@ -286,6 +289,20 @@ def case_data(r):
     code, stdout, err = r.run("--resume", last, "--epochs", "2", "--allow-data-change", tiny=False)
     expect(code == 0 and "continuing on changed data" in stdout, f"--allow-data-change: exit {code}: {stdout}{err}")
     expect("continuing on changed data" in open(os.path.join(out, "train.log")).read(), "train.log misses the note")
+    # A checkpoint written before fingerprints existed resumes with a note, and its next save has them.
+    with open(last, "rb") as f:
+        data = f.read()
+    n = struct.unpack("<Q", data[:8])[0]
+    header = json.loads(data[8:8 + n])
+    header["__metadata__"] = {k: v for k, v in header["__metadata__"].items() if not k.startswith("data.")}
+    text = json.dumps(header).encode()
+    with open(last, "wb") as f:
+        f.write(struct.pack("<Q", len(text)) + text + data[8 + n:])
+    code, stdout, err = r.run("--resume", last, "--epochs", "3", tiny=False)
+    expect(code == 0 and "records no fingerprint of its data" in stdout, f"old checkpoint: exit {code}: {stdout}{err}")
+    with open(last, "rb") as f:
+        data = f.read()
+    expect(b'"data.train_tsv"' in data[:8 + struct.unpack("<Q", data[:8])[0]], "the next save has no fingerprint")
     print("PASS: changed data refused naming the file:", refusal)
 
 
