@@ -49,12 +49,20 @@ std::vector<std::string> split_checked_lines(const std::string& op, const std::s
     ++number;
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     check(limits.max_line_bytes <= 0 || static_cast<int64_t>(line.size()) <= limits.max_line_bytes,
-          "{}: {} line {}: the line has {} bytes, over the limit of {} (CorpusLimits::max_line_bytes)", op, where,
-          number, line.size(), limits.max_line_bytes);
+          "{}: {} line {}: the line has {} bytes, over the limit of {} bytes per line", op, where, number, line.size(),
+          limits.max_line_bytes);
     const size_t bad = first_invalid_utf8(line);
     check(bad == std::string_view::npos,
           "{}: {} line {}: invalid UTF-8 at byte offset {} of the line (file offset {}): byte 0x{:02X}", op, where,
           number, bad, start + bad, bad == std::string_view::npos ? 0 : static_cast<unsigned char>(line[bad]));
+    const size_t control = first_control_character(line);
+    check(control == std::string_view::npos,
+          "{}: {} line {}: control character U+{:04X} at byte offset {} of the line (file offset {}){}; remove it "
+          "(control characters are not text and the tokenizers would keep them inside words)",
+          op, where, number, control == std::string_view::npos ? 0 : static_cast<unsigned char>(line[control]), control,
+          start + control,
+          control != std::string_view::npos && line[control] == '\0' ? " (a NUL byte: is this a binary or UTF-16 file?)"
+                                                                     : "");
     check(limits.allow_empty || !all_space(line),
           "{}: {} line {}: empty line (set CorpusLimits::allow_empty to accept empty lines)", op, where, number);
     lines.emplace_back(line);
@@ -66,6 +74,14 @@ std::vector<std::string> split_checked_lines(const std::string& op, const std::s
 }
 
 }  // namespace
+
+size_t first_control_character(std::string_view line) {
+  for (size_t i = 0; i < line.size(); ++i) {
+    const auto c = static_cast<unsigned char>(line[i]);
+    if ((c < 0x20 && !is_ascii_space(static_cast<char>(c))) || c == 0x7F) return i;
+  }
+  return std::string_view::npos;
+}
 
 std::vector<std::string> read_lines(const std::string& path, const CorpusLimits& limits) {
   return split_checked_lines("read_lines", "'" + path + "'", read_file("read_lines", path), limits);

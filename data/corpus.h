@@ -10,19 +10,29 @@
 // lowercasing, no trimming of spaces. Every problem throws qkv::Error naming the file and the
 // 1-based line: a missing or unreadable file, files with different line counts, an empty line
 // (a line of only whitespace counts as empty; allowed with allow_empty), a line longer than
-// max_line_bytes, invalid UTF-8 (with the byte offset), a TSV line without exactly one tab.
-// An empty file (no lines at all) is an error too unless allow_empty is set.
+// max_line_bytes (no limit unless set), invalid UTF-8 (with the byte offset), a control
+// character, a TSV line without exactly one tab. An empty file (no lines at all) is an error
+// too unless allow_empty is set.
+//
+// Control characters: U+0000..U+0008, U+000E..U+001F and U+007F are refused. They are not text
+// (a NUL means a binary or UTF-16 file), the whitespace tokenizer would keep them inside words
+// (a NUL became a vocabulary word), and U+001C..U+001F split words for the metrics (as Python's
+// str.split does) but not for the tokenizers, so such a line would not mean the same thing to
+// both. Tab, CR, LF, VT and FF are whitespace and stay allowed.
 #pragma once
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace qkv::data {
 
 struct CorpusLimits {
-  int64_t max_line_bytes = 4096;  // after stripping "\r"; 0 or less means no limit
-  bool allow_empty = false;       // accept empty (or all-whitespace) lines and empty files
+  // After stripping "\r"; 0 or less means no limit. qkv's commands set none: a long training
+  // pair is dropped by --max-length (tokens), like any other long pair.
+  int64_t max_line_bytes = 0;
+  bool allow_empty = false;  // accept empty (or all-whitespace) lines and empty files
 };
 
 struct ParallelCorpus {
@@ -39,5 +49,9 @@ ParallelCorpus read_parallel(const std::string& source_path, const std::string& 
 ParallelCorpus read_parallel_tsv(const std::string& path, const CorpusLimits& limits = {});
 // The lines of one file.
 std::vector<std::string> read_lines(const std::string& path, const CorpusLimits& limits = {});
+
+// The byte offset of the first control character the readers refuse (see above) in `line`, or
+// std::string_view::npos if there is none.
+size_t first_control_character(std::string_view line);
 
 }  // namespace qkv::data

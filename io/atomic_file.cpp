@@ -2,11 +2,13 @@
 #include "io/atomic_file.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cerrno>
 #include <filesystem>
+#include <regex>
 #include <system_error>
 #include <utility>
 
@@ -113,6 +115,24 @@ void write_file_atomically(const std::string& path, std::string_view contents) {
   AtomicFile out(path);
   out.write(contents);
   out.commit();
+}
+
+std::vector<RemovedFile> remove_orphaned_temp_files(const std::string& dir) {
+  static const std::regex temp_name(R"(\..+\.tmp-(\d+)-\d+)");  // AtomicFile's names (see the constructor)
+  std::vector<RemovedFile> removed;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    const std::string name = entry.path().filename().string();
+    std::smatch m;
+    if (!std::regex_match(name, m, temp_name) || !entry.is_regular_file(ec)) continue;
+    const long pid = std::stol(m[1].str().substr(0, 9));
+    const bool alive = pid == ::getpid() || ::kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH;
+    if (alive) continue;
+    uintmax_t bytes = entry.file_size(ec);
+    if (ec) bytes = 0;
+    if (std::filesystem::remove(entry.path(), ec)) removed.push_back({name, bytes});
+  }
+  return removed;
 }
 
 namespace testing {

@@ -17,6 +17,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace qkv {
 
@@ -49,6 +50,17 @@ class AtomicFile {
 
 // Writes `contents` to `path` atomically (an AtomicFile in one call).
 void write_file_atomically(const std::string& path, std::string_view contents);
+
+// The temporary files that AtomicFiles of processes that no longer run left in `dir` (a kill -9
+// or a power cut part-way through a save): files named ".<name>.tmp-<pid>-<n>" whose <pid> is no
+// live process. Removes them and returns what it removed; files of live processes (this one
+// included) and every other file are left alone. A pid reused by an unrelated process keeps its
+// file until that process ends: the safe side.
+struct RemovedFile {
+  std::string name;  // relative to dir
+  uintmax_t bytes = 0;
+};
+std::vector<RemovedFile> remove_orphaned_temp_files(const std::string& dir);
 
 namespace testing {
 

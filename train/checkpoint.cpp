@@ -10,6 +10,7 @@
 #include "qkv_version.h"
 #include "tensor/error.h"
 #include "tensor/factories.h"
+#include "train/checkpoint_checks.h"
 
 namespace qkv::train {
 namespace {
@@ -86,6 +87,7 @@ void save_checkpoint(const std::string& path, const TrainOptions& options, const
     for (const auto& [k, t] : os.tensors) tensors.emplace_back("optim/" + k, t);
   }
   models::write_fields(training_state_fields, state, models::DoubleText::digits17, metadata, "state.");
+  for (const auto& [key, fingerprint] : state.data) metadata["data." + key] = fingerprint;
   metadata["source.tokenizer"] = source.tokenizer().serialize();
   metadata["source.vocab"] = source.vocab().serialize();
   metadata["target.tokenizer"] = target.tokenizer().serialize();
@@ -108,8 +110,12 @@ LoadedCheckpoint load_checkpoint(const std::string& path) {
   models::read_fields(training_state_fields,
                       models::MetadataReader(fmt::format("checkpoint '{}'", path), out.file.metadata), out.state,
                       "state.");
+  for (const auto& [key, value] : out.file.metadata) {
+    if (key.starts_with("data.")) out.state.data[key.substr(5)] = value;
+  }
   out.source = load_codec(out.file, "source");
   out.target = load_codec(out.file, "target");
+  check_checkpoint_invariants(out);
   return out;
 }
 

@@ -9,10 +9,12 @@
 //             optim.*                                    the optimizer's scalars (lr, step, betas …)
 //             state.*                                    TrainingState: epoch, batch, step, best BLEU …
 //             source.tokenizer, source.vocab, target.*   the text pipelines, as text
+//             data.<option key>                          fingerprints of the data files (data_fingerprint.h)
 //
 // The batch plan of an epoch is a pure function of (seed, epoch) (data/batching.h), so the data
 // position is just (epoch, batch_in_epoch). Files are written atomically (io/atomic_file.h);
-// loading validates the whole file and names what is wrong.
+// loading validates the whole file and names what is wrong, including every invariant between
+// the metadata and the tensors (train/checkpoint_checks.h).
 #pragma once
 
 #include <map>
@@ -38,9 +40,12 @@ struct TrainingState {
   double best_bleu = -1;       // best validation BLEU so far (-1: none yet)
   int64_t best_epoch = -1;
   int64_t epochs_without_improvement = 0;
+  // The data the run trains on (data.<key>, train/data_fingerprint.h); empty in checkpoints
+  // written before fingerprints were recorded.
+  std::map<std::string, std::string> data;
 };
 
-// TrainingState's fields, saved as state.<key> (models/config_fields.h).
+// TrainingState's numbers, saved as state.<key> (models/config_fields.h).
 inline constexpr std::tuple training_state_fields{
     models::Field{"epoch", &TrainingState::epoch},
     models::Field{"batch_in_epoch", &TrainingState::batch_in_epoch},

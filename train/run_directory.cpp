@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -95,18 +96,48 @@ void prepare_run_directory(const RunDirectoryLock& /*held*/, const std::string& 
   }
 }
 
-RunDirectoryLock::RunDirectoryLock(const std::string& dir) {
+namespace {
+
+// The directories create_directories(dir) is about to create, deepest first.
+std::vector<std::string> missing_directories(const std::string& dir) {
+  std::vector<std::string> missing;
+  std::error_code ec;
+  for (fs::path p = fs::absolute(dir, ec); !p.empty() && !fs::exists(p, ec); p = p.parent_path()) {
+    missing.push_back(p.string());
+    if (p == p.parent_path()) break;
+  }
+  return missing;
+}
+
+// Whether `fd` is still the file at `path` (it may have been unlinked by the run that released it).
+bool still_at(int fd, const std::string& path) {
+  struct stat open_file {
+  }, named{};
+  return ::fstat(fd, &open_file) == 0 && ::stat(path.c_str(), &named) == 0 && open_file.st_dev == named.st_dev &&
+         open_file.st_ino == named.st_ino;
+}
+
+}  // namespace
+
+RunDirectoryLock::RunDirectoryLock(const std::string& dir) : dir_(dir), created_(missing_directories(dir)) {
   fs::create_directories(dir);
   const std::string path = lock_path(dir);
-  fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  check(fd_ >= 0, "qkv train: cannot open the lock file '{}': {}", path, std::strerror(errno));
-  if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
-    const int error = errno;
-    const std::string pid = pid_in(fd_);
-    ::close(fd_);
-    fd_ = -1;
-    check(error == EWOULDBLOCK, "qkv train: cannot lock '{}': {}", path, std::strerror(error));
-    throw Error(in_use_message(dir, pid));
+  for (int attempt = 0; fd_ < 0; ++attempt) {
+    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    check(fd_ >= 0, "qkv train: cannot open the lock file '{}': {}", path, std::strerror(errno));
+    if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+      const int error = errno;
+      const std::string pid = pid_in(fd_);
+      ::close(fd_);
+      fd_ = -1;
+      check(error == EWOULDBLOCK, "qkv train: cannot lock '{}': {}", path, std::strerror(error));
+      throw Error(in_use_message(dir, pid));
+    }
+    if (!still_at(fd_, path)) {  // its holder removed it as we took it: lock the new one
+      ::close(fd_);
+      fd_ = -1;
+      check(attempt < 100, "qkv train: cannot lock '{}': it keeps being replaced", path);
+    }
   }
   const std::string pid = fmt::format("{}\n", ::getpid());
   if (::ftruncate(fd_, 0) != 0 || ::pwrite(fd_, pid.data(), pid.size(), 0) < 0) {
@@ -115,7 +146,12 @@ RunDirectoryLock::RunDirectoryLock(const std::string& dir) {
 }
 
 RunDirectoryLock::~RunDirectoryLock() {
-  if (fd_ >= 0) ::close(fd_);  // releases the flock
+  if (fd_ < 0) return;
+  ::unlink(lock_path(dir_).c_str());  // before the flock goes, so no one locks a file about to vanish
+  ::close(fd_);                       // releases the flock
+  for (const std::string& created : created_) {
+    if (::rmdir(created.c_str()) != 0) break;  // not empty: the run wrote there
+  }
 }
 
 }  // namespace qkv::train

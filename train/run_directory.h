@@ -8,7 +8,13 @@
 // best.safetensors, epoch-NNN.safetensors or metrics.jsonl. Starting a new run there would
 // replace them, so qkv train refuses unless --overwrite is given, and names --resume as the way
 // to continue. The lock is an flock on DIR/.lock (which holds the owner's pid): the kernel
-// releases it when the process ends, however it ends, so a crashed run never leaves a stale lock.
+// releases it when the process ends, however it ends, so a .lock file left by a killed run is
+// stale by construction (nobody holds its flock) and the next run simply takes it. Every exit
+// path that destroys the lock (a finished run, an error, a refusal) removes DIR/.lock, and the
+// directory too when the lock created it and nothing else was written there, so a refused run
+// leaves no trace. Removing the file is safe against a second run that opened it a moment
+// before: a lock taker checks, after its flock, that the path still names the file it locked,
+// and starts over if not.
 // What this does not do: lock across machines sharing the directory over NFS.
 #pragma once
 
@@ -30,6 +36,8 @@ class RunDirectoryLock {
   RunDirectoryLock& operator=(const RunDirectoryLock&) = delete;
 
  private:
+  std::string dir_;
+  std::vector<std::string> created_;  // the directories this lock created, deepest first
   int fd_ = -1;
 };
 

@@ -42,6 +42,11 @@ void TrainOptions::validate() const {
   } else {
     check(decay_steps == 0, "decay-steps", decay_steps, "0 (it is for --schedule cosine)");
   }
+  if (arch == Arch::transformer) {
+    check(max_length < model.max_positions, "max-length", max_length,
+          fmt::format("below the Transformer's max_positions ({}), which its position table covers with bos or eos",
+                      model.max_positions));
+  }
   check(!out_dir.empty(), "out-dir", "''", "a directory");
   const bool files = !train_source.empty() && !train_target.empty();
   check(files || !train_tsv.empty(), "train-source", "''", "given (with --train-target), or --train-tsv");

@@ -75,8 +75,9 @@ struct TrainOptions {
   int64_t valid_sentences = 0;   // 0: the whole validation set; else its first N sentences for BLEU
   int64_t keep_checkpoints = 0;  // 0: none; else keep the last N epochs' weights (epoch-NNN.safetensors)
   std::string out_dir = "runs/default";
-  bool progress = true;  // the progress bar (stderr)
-  bool quiet = false;    // the terminal gets only errors and the final message (train.log gets all)
+  bool progress = true;            // the progress bar (stderr)
+  bool quiet = false;              // the terminal gets only errors and the final message (train.log gets all)
+  bool allow_data_change = false;  // --resume: continue although the data files changed (not saved)
 
   static models::TransformerConfig default_model() {
     models::TransformerConfig m;
@@ -160,6 +161,9 @@ inline constexpr std::tuple run_control_fields{
     Field{"", &TrainOptions::progress, "--progress,!--no-progress", "show the progress bar"},
     Field{"", &TrainOptions::quiet, "--quiet",
           "no progress bar and no per-epoch lines: only errors and the final message (train.log has them all)"},
+    Field{"", &TrainOptions::allow_data_change, "--allow-data-change",
+          "with --resume: continue although the training or validation files changed since the checkpoint (the "
+          "batch plan changes with them; without this flag such a resume is refused)"},
 };
 
 inline constexpr auto train_option_fields = std::tuple_cat(train_recipe_fields, run_control_fields);

@@ -16,12 +16,17 @@
 #include "data/batching.h"
 #include "data/bpe.h"
 #include "data/corpus.h"
+#include "io/atomic_file.h"
 #include "optim/adam.h"
 #include "optim/schedule.h"
 #include "tensor/blas_kernels.h"
 #include "tensor/parallel.h"
+#include "train/checkpoint_checks.h"
+#include "train/data_checks.h"
+#include "train/data_fingerprint.h"
 #include "train/evaluate.h"
 #include "train/interrupt.h"
+#include "train/memory_estimate.h"
 #include "train/metrics_log.h"
 #include "train/model_factory.h"
 #include "train/options_toml.h"
@@ -103,24 +108,19 @@ class Run {
           "nothing to train on; raise --max-length",
           train_examples_.size(), o_.max_length));
     }
-    std::filesystem::create_directories(o_.out_dir);
-    say_ = std::make_unique<RunLog>(o_.out_dir + "/train.log", o_.quiet, start.resume);
-    if (start.resume) {
-      say_->info(fmt::format("qkv train: resuming {} at epoch {}, batch {}, step {}", start.path, state_.epoch + 1,
-                             state_.batch_in_epoch, state_.step));
-    } else if (start.checkpoint != nullptr) {
-      say_->info(
-          fmt::format("qkv train: a new run from the weights and vocabularies of {} (its step {}); a fresh "
-                      "optimizer and schedule",
-                      start.path, start.checkpoint->state.step));
-    }
+    check_validation_fits(o_, valid, valid_examples_);
+    o_.model.source_vocab = o_.rnn.source_vocab = source_->vocab().size();
+    o_.model.target_vocab = o_.rnn.target_vocab = target_->vocab().size();
+    check_fits_in_memory(o_);
+    const DataFingerprints data = fingerprint_data(o_);
+    const std::string data_note =
+        start.resume ? check_resumed_data(start.path, o_, state_.data, data, o_.allow_data_change) : "";
+    state_.data = data;
     const size_t n =
         o_.valid_sentences > 0 ? std::min(valid.size(), static_cast<size_t>(o_.valid_sentences)) : valid.size();
     valid_source_.assign(valid.source.begin(), valid.source.begin() + static_cast<std::ptrdiff_t>(n));
     valid_reference_.assign(valid.target.begin(), valid.target.begin() + static_cast<std::ptrdiff_t>(n));
 
-    o_.model.source_vocab = o_.rnn.source_vocab = source_->vocab().size();
-    o_.model.target_vocab = o_.rnn.target_vocab = target_->vocab().size();
     model_ = make_model(o_);
     Generator init(o_.seed);
     model_->reset_parameters(init);
@@ -137,6 +137,23 @@ class Run {
     if (start.resume) {
       restore_optimizer(*start.checkpoint, *optimizer_);
       restore_generators(*start.checkpoint, *model_);
+    }
+    // Everything is checked: the run's first writes.
+    std::filesystem::create_directories(o_.out_dir);
+    say_ = std::make_unique<RunLog>(o_.out_dir + "/train.log", o_.quiet, start.resume);
+    if (start.resume) {
+      say_->info(fmt::format("qkv train: resuming {} at epoch {}, batch {}, step {}", start.path, state_.epoch + 1,
+                             state_.batch_in_epoch, state_.step));
+    } else if (start.checkpoint != nullptr) {
+      say_->info(
+          fmt::format("qkv train: a new run from the weights and vocabularies of {} (its step {}); a fresh "
+                      "optimizer and schedule",
+                      start.path, start.checkpoint->state.step));
+    }
+    if (!data_note.empty()) say_->info(data_note);
+    for (const RemovedFile& f : remove_orphaned_temp_files(o_.out_dir)) {
+      say_->info(
+          fmt::format("qkv train: removed {} ({} bytes), a temporary file left by a killed run", f.name, f.bytes));
     }
     log_ = std::make_unique<MetricsLog>(o_.out_dir + "/metrics.jsonl", start.resume ? state_.step : -1);
     write_options_toml(o_, config_path());
@@ -392,10 +409,7 @@ TrainResult train_from(const TrainOptions& options, const std::string& checkpoin
 
 TrainResult resume(const std::string& checkpoint_path, const RunControl& control) {
   const LoadedCheckpoint checkpoint = load_checkpoint(checkpoint_path);
-  check(!checkpoint.file.metadata.contains("averaged_from"),
-        "qkv train: cannot resume from '{}': it is an average of checkpoints (qkv average) and has no optimizer "
-        "state; resume from one of the run's own last.safetensors",
-        checkpoint_path);
+  require_resumable(checkpoint);
   TrainOptions o = checkpoint.options;
   o.epochs = control.epochs.value_or(o.epochs);
   o.max_minutes = control.max_minutes.value_or(o.max_minutes);
@@ -408,6 +422,7 @@ TrainResult resume(const std::string& checkpoint_path, const RunControl& control
   o.out_dir = !control.out_dir.empty() ? control.out_dir : !checkpoint_dir.empty() ? checkpoint_dir : std::string(".");
   o.progress = control.progress;
   o.quiet = control.quiet;
+  o.allow_data_change = control.allow_data_change;
   o.validate();
   const TrainingState& s = checkpoint.state;
   if (const auto limit = limit_reached(o, s)) throw Error(nothing_left_to_do(*limit, checkpoint_path, o, s));

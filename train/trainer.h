@@ -50,6 +50,7 @@ struct RunControl {
   std::string out_dir{};  // "": the checkpoint's own directory
   bool progress = true;
   bool quiet = false;
+  bool allow_data_change = false;  // resume even if the data files changed (train/data_fingerprint.h)
 };
 
 // Continues the run saved in `checkpoint`. A run that has already reached one of its limits

@@ -79,11 +79,12 @@ Command add_train(CLI::App& app) {
       const std::string name = opt->get_name();
       if (resume->empty() || opt->count() == 0 || name == "--resume" || name == "--config" || name == "--threads")
         continue;
-      throw UsageError(fmt::format(
-          "qkv train: {} cannot change when resuming: the run continues with the options saved in "
-          "'{}'; only --epochs, --max-minutes, --max-steps, --patience, --valid-beam, "
-          "--valid-sentences, --keep-checkpoints, --out-dir, --progress, --quiet and --threads may be given",
-          opt->get_name(), *resume));
+      throw UsageError(
+          fmt::format("qkv train: {} cannot change when resuming: the run continues with the options saved in "
+                      "'{}'; only --epochs, --max-minutes, --max-steps, --patience, --valid-beam, "
+                      "--valid-sentences, --keep-checkpoints, --out-dir, --progress, --quiet, --threads and "
+                      "--allow-data-change may be given",
+                      opt->get_name(), *resume));
     }
     auto given = [&app](std::string_view flag) { return app.get_option(std::string(flag))->count() > 0; };
     // --init-from: the model options are the checkpoint's (given ones that differ are refused).
@@ -117,6 +118,9 @@ Command add_train(CLI::App& app) {
                                      given(source) ? source : target));
       }
     }
+    if (given("--allow-data-change") && resume->empty()) {
+      throw UsageError("qkv train: --allow-data-change is for --resume (a new run has no earlier data to compare)");
+    }
     if (!o->train_tsv.empty()) o->train_source = o->train_target = "";
     if (!o->valid_tsv.empty()) o->valid_source = o->valid_target = "";
     if (*threads > 0) set_num_threads(*threads);
@@ -142,6 +146,7 @@ Command add_train(CLI::App& app) {
     if (app.get_option("--out-dir")->count()) control.out_dir = o->out_dir;
     control.progress = o->progress;
     control.quiet = o->quiet;
+    control.allow_data_change = o->allow_data_change;
     const std::string resume_dir = std::filesystem::path(*resume).parent_path().string();
     const train::RunDirectoryLock lock(!control.out_dir.empty() ? control.out_dir
                                        : resume_dir.empty()     ? std::string(".")

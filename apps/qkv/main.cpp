@@ -13,6 +13,7 @@
 // do, not CLI11's own codes (105, 106, 109, ...); 130 / 143 a `qkv train` that Ctrl-C / SIGTERM
 // stopped after it saved. Every error prints one message on stderr.
 #include <cstdio>
+#include <new>
 #include <string_view>
 
 #include <fmt/format.h>
@@ -66,6 +67,13 @@ int main(int argc, char** argv) {
     // Messages that already name their command ("qkv train: ...") are printed as they are.
     const std::string_view message = e.what();
     fmt::print(stderr, "{}{}\n", message.starts_with("qkv ") ? "" : "qkv: ", message);
+    return qkv::cli::kExitError;
+  } catch (const std::bad_alloc&) {
+    // Checks before the big allocations say what they need (train/memory_estimate.h); this is
+    // for the rest: an error with advice, not a crash.
+    fmt::print(stderr,
+               "qkv: out of memory (std::bad_alloc): the model, the batch (--max-tokens) or the search (--beam, "
+               "translate's --max-length) needs more memory than this machine can give; make one of them smaller\n");
     return qkv::cli::kExitError;
   } catch (const std::exception& e) {
     fmt::print(stderr, "qkv: unexpected error: {}\n", e.what());

@@ -13,15 +13,25 @@ each case a ctest test (tests/CMakeLists.txt): python3 train_run_dir.py --qkv PA
   usage      an unknown flag, a malformed value and conflicting options exit 2
   init_from  --init-from CKPT with new data starts from its weights; a model option that would
              change its shape exits 2 naming it; --init-from with --resume exits 2
+  orphans    temporary checkpoint files of killed runs (dead pids) are removed when a run resumes,
+             and train.log says so; a live process's temporary file and other files stay
+  lock_file  every exit path removes DIR/.lock (and a directory the refused run created); a
+             stale .lock left by a killed run (its pid dead) does not block the next run
+  data       --resume on a changed training file is refused naming it; --allow-data-change
+             continues and train.log says what changed; a checkpoint without fingerprints (older
+             qkv) resumes with a note and its next save records them
+  long_line  a training line of 6,000 bytes is dropped by --max-length and counted like any other
 
 Each run trains a 6,030-parameter Transformer on 120 made-up sentence pairs in a temporary
 directory; the whole file runs in a few seconds.
 """
 import argparse
 import hashlib
+import json
 import os
 import random
 import signal
+import struct
 import subprocess
 import sys
 import tempfile
@@ -54,8 +64,8 @@ class Runner:
         p = subprocess.run(self.args(*extra, tiny=tiny), capture_output=True, text=True, timeout=120)
         return p.returncode, p.stdout, p.stderr
 
-    def dir(self, name):
-        return os.path.join(self.tmp, name)
+    def dir(self, *names):
+        return os.path.join(self.tmp, *names)
 
     # A long run in the background, returned once it has trained a few steps.
     def start_long_run(self, out):
@@ -215,10 +225,101 @@ def case_init_from(r):
     print("PASS: init-from; the conflict:", conflict)
 
 
+def case_orphans(r):
+    out = r.dir("orphans")
+    code, _, err = r.run("--epochs", "1", "--out-dir", out)
+    expect(code == 0, f"first run: exit {code}: {err}")
+    dead = subprocess.Popen(["true"])
+    dead.wait()  # its pid is no live process now
+    live = subprocess.Popen(["sleep", "60"])
+    try:
+        names = {f".last.safetensors.tmp-{dead.pid}-0": 1000, f".best.safetensors.tmp-{dead.pid}-3": 2000,
+                 f".last.safetensors.tmp-{live.pid}-0": 10, ".notes.txt": 5, "last.safetensors.tmp-1-0": 7}
+        for name, size in names.items():
+            with open(os.path.join(out, name), "wb") as f:
+                f.write(b"x" * size)
+        code, stdout, err = r.run("--resume", os.path.join(out, "last.safetensors"), "--epochs", "2", tiny=False)
+        expect(code == 0, f"resume: exit {code}: {err}")
+        left = set(os.listdir(out))
+        expect(f".last.safetensors.tmp-{dead.pid}-0" not in left and f".best.safetensors.tmp-{dead.pid}-3" not in left,
+               f"orphaned temporary files were not removed: {sorted(left)}")
+        for kept in (f".last.safetensors.tmp-{live.pid}-0", ".notes.txt", "last.safetensors.tmp-1-0"):
+            expect(kept in left, f"{kept} was removed: {sorted(left)}")
+        log = open(os.path.join(out, "train.log")).read()
+        expect(f"removed .last.safetensors.tmp-{dead.pid}-0 (1000 bytes)" in log, f"train.log does not say so:\n{log}")
+    finally:
+        live.kill()
+        live.wait()
+    print("PASS: orphaned temporary files removed and logged")
+
+
+def case_lock_file(r):
+    out = r.dir("nested", "lockfile")
+    code, _, err = r.run("--epochs", "1", "--lr", "0", "--out-dir", out)  # refused by validate, after the lock
+    expect(code == 1, f"refused run: exit {code}: {err}")
+    expect(not os.path.exists(r.dir("nested")), "a refused run left its directory (or .lock) behind")
+    code, _, err = r.run("--epochs", "1", "--out-dir", out)
+    expect(code == 0 and not os.path.exists(os.path.join(out, ".lock")), f"a finished run left .lock: {err}")
+    code, _, err = r.run("--epochs", "1", "--out-dir", out)
+    expect(code == 1 and not os.path.exists(os.path.join(out, ".lock")), f"a refused run left .lock: {err}")
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    with open(os.path.join(out, ".lock"), "w") as f:
+        f.write(f"{dead.pid}\n")  # what a kill -9 leaves
+    code, _, err = r.run("--epochs", "1", "--overwrite", "--out-dir", out)
+    expect(code == 0, f"a stale .lock blocked the run: exit {code}: {err}")
+    expect(not os.path.exists(os.path.join(out, ".lock")), "the stale .lock is still there")
+    print("PASS: .lock removed on every exit; a stale one is taken over")
+
+
+def case_data(r):
+    out = r.dir("data")
+    train = os.path.join(r.tmp, "train.tsv")
+    code, _, err = r.run("--epochs", "1", "--out-dir", out)
+    expect(code == 0, f"first run: exit {code}: {err}")
+    with open(train, "a") as f:
+        f.write("a b c\tc b a\n")
+    before = digests(out)
+    last = os.path.join(out, "last.safetensors")
+    code, _, err = r.run("--resume", last, "--epochs", "2", tiny=False)
+    expect(code == 1 and f"--train-tsv '{train}' is now" in err and "--allow-data-change" in err,
+           f"resume on changed data: exit {code}: {err}")
+    expect(digests(out) == before, "the refused resume changed the run directory")
+    refusal = err.strip()
+    code, stdout, err = r.run("--resume", last, "--epochs", "2", "--allow-data-change", tiny=False)
+    expect(code == 0 and "continuing on changed data" in stdout, f"--allow-data-change: exit {code}: {stdout}{err}")
+    expect("continuing on changed data" in open(os.path.join(out, "train.log")).read(), "train.log misses the note")
+    # A checkpoint written before fingerprints existed resumes with a note, and its next save has them.
+    with open(last, "rb") as f:
+        data = f.read()
+    n = struct.unpack("<Q", data[:8])[0]
+    header = json.loads(data[8:8 + n])
+    header["__metadata__"] = {k: v for k, v in header["__metadata__"].items() if not k.startswith("data.")}
+    text = json.dumps(header).encode()
+    with open(last, "wb") as f:
+        f.write(struct.pack("<Q", len(text)) + text + data[8 + n:])
+    code, stdout, err = r.run("--resume", last, "--epochs", "3", tiny=False)
+    expect(code == 0 and "records no fingerprint of its data" in stdout, f"old checkpoint: exit {code}: {stdout}{err}")
+    with open(last, "rb") as f:
+        data = f.read()
+    expect(b'"data.train_tsv"' in data[:8 + struct.unpack("<Q", data[:8])[0]], "the next save has no fingerprint")
+    print("PASS: changed data refused naming the file:", refusal)
+
+
+def case_long_line(r):
+    with open(os.path.join(r.tmp, "train.tsv"), "a") as f:
+        f.write(" ".join(["a"] * 3000) + "\tb c\n")
+    code, stdout, err = r.run("--epochs", "1", "--out-dir", r.dir("long"))
+    expect(code == 0, f"a long line stopped the run: exit {code}: {err}")
+    expect("121 training pairs (1 dropped as longer than 100)" in stdout, f"the long pair is not counted:\n{stdout}")
+    print("PASS: a 6,000-byte line is dropped by --max-length")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--qkv", required=True)
-    parser.add_argument("case", choices=["refuse", "lock", "sigterm", "config", "quiet", "usage", "init_from"])
+    parser.add_argument("case", choices=["refuse", "lock", "sigterm", "config", "quiet", "usage", "init_from", "orphans",
+                                         "lock_file", "data", "long_line"])
     a = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="qkv-cli-") as tmp:
         globals()["case_" + a.case](Runner(a.qkv, tmp))

@@ -149,3 +149,36 @@ TEST_CASE("UTF-8 helpers agree with hand-decoded characters", "[data][corpus]") 
   CHECK_FALSE(is_unicode_space(U'\u200B'));  // zero-width space is not whitespace in Python
   CHECK_FALSE(is_unicode_space(U'x'));
 }
+
+TEST_CASE("a control character (NUL, ESC, DEL, a separator) is an error naming the file, line and offset",
+          "[data][corpus]") {
+  test::TempDir dir;
+  const std::string path = dir.file("ctrl.txt");
+  for (const auto& [bad, code] :
+       {std::pair{std::string("a\0b", 3), "U+0000"}, std::pair{std::string("a\x1b[0m"), "U+001B"},
+        std::pair{std::string("a\x7f"), "U+007F"},
+        std::pair{std::string("a\x1f"
+                              "b"),
+                  "U+001F"},
+        std::pair{std::string("\x01"), "U+0001"}}) {
+    test::write_bytes(path, "fine\n" + bad + "\n");
+    CHECK_THROWS_WITH(read_lines(path), Contains(path) && Contains("line 2") && Contains(code));
+    test::write_bytes(path, "ok\tfine\nx\t" + bad + "\n");
+    CHECK_THROWS_WITH(read_parallel_tsv(path), Contains("line 2") && Contains(code));
+  }
+  test::write_bytes(path, std::string("a\0b\n", 4));
+  CHECK_THROWS_WITH(read_lines(path), Contains("byte offset 1") && Contains("a NUL byte"));
+  test::write_bytes(path,
+                    "tab\tvt\x0b"
+                    "ff\x0c"
+                    "cr\r\n");  // whitespace is text
+  CHECK(read_lines(path).size() == 1);
+}
+
+TEST_CASE("lines have no length limit unless one is set", "[data][corpus]") {
+  test::TempDir dir;
+  const std::string path = dir.file("long.txt");
+  test::write_bytes(path, std::string(100000, 'x') + "\n");
+  CHECK(read_lines(path).size() == 1);
+  CHECK(first_control_character("plain text") == std::string_view::npos);
+}
