@@ -5,6 +5,8 @@ test (tests/CMakeLists.txt): python3 translate_cli.py --qkv PATH CASE.
   stream     a pipe that writes one line and waits gets that line's translation before it writes
              the next (with a batch size of 8, and a timeout so a failure cannot hang); batch
              sizes 1, 3 and the default and --input FILE give the same output, in input order
+  terminal   with a terminal (a pty) as stdin, each typed line is answered before the next is typed,
+             and Ctrl-D ends the run
   n_best     --n-best K writes K rows LINE<TAB>SCORE<TAB>TRANSLATION per line, best first, the
              first the 1-best translation and --scores' score; K > --beam, K > 1 with --beam 1 and
              --n-best with --scores exit 2
@@ -22,6 +24,7 @@ temporary directory (well under a second) and translates with it.
 """
 import argparse
 import os
+import pty
 import random
 import select
 import subprocess
@@ -126,6 +129,26 @@ def case_stream(m):
     expected = "".join(m.alone(s) + "\n" for s in SENTENCES)
     for out in outputs:
         expect(out == expected, f"batched output differs from line-by-line:\n{out}\nvs\n{expected}")
+
+
+def case_terminal(m):
+    master, slave = pty.openpty()
+    p = subprocess.Popen([m.qkv, "translate", "--model", m.path], stdin=slave, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE)
+    os.close(slave)
+    try:
+        pending = [b""]
+        for sentence in SENTENCES[:2]:
+            os.write(master, (sentence + "\n").encode())
+            answer = read_line(p.stdout.fileno(), pending, 30)
+            expect(answer == m.alone(sentence), f"typed {sentence!r}: answer {answer!r} (None: none within 30 s), "
+                                                f"alone {m.alone(sentence)!r}")
+        os.write(master, b"\x04")  # Ctrl-D at the start of a line: the end of the input
+        expect(p.wait(timeout=30) == 0, f"exit status {p.returncode}: {p.stderr.read().decode()}")
+    finally:
+        if p.poll() is None:
+            p.kill()
+        os.close(master)
 
 
 def parse_n_best(out):
