@@ -44,11 +44,20 @@ void check_n_best(const TranslateCliOptions& o) {
   }
 }
 
-int open_input(const std::string& path) {
-  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  check(fd >= 0, "qkv translate: cannot open --input '{}': {}", path, std::strerror(errno));
-  return fd;
-}
+// stdin, or the --input file (closed when the command ends).
+struct Input {
+  int fd = STDIN_FILENO;
+  explicit Input(const std::string& path) {
+    if (path.empty()) return;
+    fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    check(fd >= 0, "qkv translate: cannot open --input '{}': {}", path, std::strerror(errno));
+  }
+  ~Input() {
+    if (fd != STDIN_FILENO) close(fd);
+  }
+  Input(const Input&) = delete;
+  Input& operator=(const Input&) = delete;
+};
 
 }  // namespace
 
@@ -95,8 +104,8 @@ Command add_translate(CLI::App& app) {
       o->stream.format = StreamFormat::scores;
     }
     const train::LoadedModel model = train::load_model(o->model);
-    const int fd = o->input.empty() ? STDIN_FILENO : open_input(o->input);
-    LineReader in(fd, o->input.empty() ? "stdin" : "--input '" + o->input + "'");
+    const Input input(o->input);
+    LineReader in(input.fd, o->input.empty() ? "stdin" : "--input '" + o->input + "'");
     if (o->output.empty()) {
       return translate_stream(model, in, o->stream, [](std::string_view text) {
         std::fwrite(text.data(), 1, text.size(), stdout);

@@ -37,7 +37,8 @@ void LineReader::read_more() {
       ended_ = true;
       return;
     }
-    check(errno == EINTR, "cannot read {} after line {}: {}", name_, lines_read_, std::strerror(errno));
+    check(errno == EINTR, "cannot read {}{}: {}", name_,
+          lines_read_ == 0 ? std::string() : " after line " + std::to_string(lines_read_), std::strerror(errno));
   }
 }
 

@@ -15,7 +15,7 @@ struct Line {
   std::string text;
 };
 
-// The lines of one batch, and the message of the bad line that ended it early, if any.
+// The lines of one batch, and the message of the bad line (or read error) that ended it early.
 struct Batch {
   std::vector<Line> lines;
   std::optional<std::string> bad_line;
@@ -99,16 +99,18 @@ std::string translate_batch(const train::LoadedModel& model, const std::vector<L
 int translate_stream(const train::LoadedModel& model, LineReader& in, const StreamOptions& options,
                      const std::function<void(std::string_view)>& write) {
   const int64_t batch_size = in.is_terminal() ? 1 : options.batch_size;
-  int64_t too_long = 0;
+  int64_t too_long = 0, written = 0;  // written: the number of the last line written
   for (;;) {
     const Batch batch = read_batch(in, batch_size);
-    if (!batch.lines.empty()) write(translate_batch(model, batch.lines, options, in.name(), too_long));
+    if (!batch.lines.empty()) {
+      write(translate_batch(model, batch.lines, options, in.name(), too_long));
+      written = batch.lines.back().number;
+    }
     if (batch.bad_line) {
-      const int64_t before = in.lines_read() - 1;
       throw Error(fmt::format("qkv translate: {} ({})", *batch.bad_line,
-                              before == 0   ? "no line before it"
-                              : before == 1 ? "the line before it was translated"
-                                            : fmt::format("the {} lines before it were translated", before)));
+                              written == 0   ? "no line was translated"
+                              : written == 1 ? "the line before it was translated"
+                                             : fmt::format("the {} lines before it were translated", written)));
     }
     if (batch.lines.empty()) break;
   }
