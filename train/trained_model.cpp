@@ -68,7 +68,10 @@ std::vector<Translation> LoadedModel::translate_n_best(const std::vector<std::st
   }
   const auto lists = decode_in_batches(*model, ids, options.decode, options.n_best, options.max_batch_tokens);
   for (size_t k = 0; k < given.size(); ++k) {
-    for (const models::ScoredHypothesis& h : lists[k]) out[given[k]].n_best.push_back({target->decode(h.ids), h.score});
+    Translation& t = out[given[k]];
+    for (const models::ScoredHypothesis& h : lists[k]) t.n_best.push_back({target->decode(h.ids), h.score});
+    // A hypothesis that ends with eos is shorter than the limit: this one was stopped by it.
+    t.unfinished = !lists[k].empty() && static_cast<int64_t>(lists[k].front().ids.size()) >= model->max_target_length();
   }
   return out;
 }

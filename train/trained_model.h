@@ -49,6 +49,8 @@ struct Translation {
   std::vector<ScoredText> n_best;  // best first: n_best of them (an empty line: one, "" with score 0)
   int64_t source_tokens = 0;       // the line's length in source tokens, before any truncation
   bool truncated = false;          // it was cut to max_source_tokens() (TranslateOptions::truncate)
+  bool unfinished = false;         // the best translation reached the model's max_target_length() tokens
+                                   // with no end token: it was cut there
 };
 
 struct LoadedModel {

@@ -89,6 +89,12 @@ std::string translate_batch(const train::LoadedModel& model, const std::vector<L
                  "translated its first {} (--truncate)\n",
                  source, lines[i].number, t.source_tokens, limit, limit);
     }
+    if (t.unfinished) {
+      fmt::print(stderr,
+                 "qkv translate: warning: {} line {}: the translation reached the model's limit of {} target tokens "
+                 "(its positions) unfinished, and was cut there\n",
+                 source, lines[i].number, model.model->max_target_length());
+    }
     append_translation(out, lines[i].number, t, options.format);
   }
   return out;

@@ -11,6 +11,8 @@
 //     line (no n-best rows) in its place, and the run goes on, to exit 1 at the end;
 //   - not UTF-8 or holding a NUL byte: the lines before it are translated and written, then
 //     qkv::Error names the line (LineReader).
+// A translation that runs into the model's target positions (Translation::unfinished) is written
+// as cut there, with a warning.
 #pragma once
 
 #include <cstdint>

@@ -17,7 +17,8 @@ test (tests/CMakeLists.txt): python3 translate_cli.py --qkv PATH CASE.
              (but for the name), the lines before it written, nothing after; --output not written
   long       a 300-word line (the model takes 255 tokens): exit 1 naming line and length, an
              empty output line in its place, every other line as translated alone; --truncate:
-             exit 0, a warning, and its first 255 words' translation
+             exit 0, a warning, and its first 255 words' translation, warned as cut at the 256
+             target positions
 
 Each case trains a 6,030-parameter Transformer for 3 epochs on 120 made-up sentence pairs in a
 temporary directory (well under a second) and translates with it.
@@ -257,6 +258,11 @@ def case_long(m):
     first_255 = " ".join(long_line.split()[:255])
     expected[1] = m.alone(first_255)
     expect(out.split("\n")[:-1] == expected, f"--truncate output: {out!r}")
+    # The untrained model rarely says eos: its 255-word input's translation runs into the 256 target
+    # positions (the others stop at their own limit, source length + 50) and is reported as cut.
+    cut = [n for n, line in enumerate(out.split("\n")[:-1], 1) if len(line.split()) == 256]
+    warned = [n for n in range(1, 5) if f"stdin line {n}: the translation reached the model's limit of 256 " in err]
+    expect(cut == [2] and warned == cut, f"lines cut at 256 target tokens {cut}, warned {warned}: {err!r}")
 
 
 CASES = {name[5:]: f for name, f in globals().items() if name.startswith("case_")}

@@ -10,6 +10,7 @@
 #include "data/vocab.h"
 #include "models/transformer.h"
 #include "tensor/random.h"
+#include "train/evaluate.h"
 #include "train/trained_model.h"
 
 using namespace qkv;
@@ -105,4 +106,23 @@ TEST_CASE("LoadedModel refuses a line longer than its positions, naming it, or t
   CHECK_FALSE(out[2].truncated);  // exactly the limit fits
   CHECK(out[1].n_best[0].text == m.translate({"a b c d e f g"})[0]);
   CHECK(out[0].n_best[0].text == m.translate({"a b"})[0]);
+}
+
+TEST_CASE("LoadedModel marks a translation the model's target positions cut short", "[train]") {
+  const train::LoadedModel m = tiny_model();  // 8 target positions: at most 8 tokens
+  const std::vector<std::string> lines = {"a b c d e f g", "a", "h g", "b"};
+  int64_t cut = 0;
+  for (int64_t max_length : {0, 3}) {
+    const models::DecodeOptions decode{.max_length = max_length};
+    const auto out = m.translate_n_best(lines, {.decode = decode});
+    for (size_t i = 0; i < lines.size(); ++i) {
+      const train::SourceBatch batch = train::make_source_batch({m.source->encode(lines[i])});
+      const auto ids = models::translate(*m.model, batch.source, batch.source_padding, decode)[0];
+      INFO("max_length " << max_length << " line " << i);
+      CHECK(out[i].unfinished == (ids.size() == 8));
+      cut += out[i].unfinished ? 1 : 0;
+      if (max_length == 3) CHECK_FALSE(out[i].unfinished);  // its own limit, not the model's
+    }
+  }
+  CHECK(cut > 0);  // the untrained model rarely says eos, so the positions stop it
 }
