@@ -9,7 +9,8 @@
 //   3. retire   the sentence if it is over (the end-of-sentence rule, at `is_over` below);
 //   4. reorder  the cache, so that each new beam's row holds its parent's state, and the rows
 //               of retired sentences leave the batch.
-// When every sentence has retired, each one's answer is its best finished hypothesis.
+// When every sentence has retired, each one's answer is its best finished hypothesis, and its
+// n-best list the best n of them (beam_search_n_best).
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -174,23 +175,31 @@ bool is_over(const Sentence& s, const Successors& next, int64_t step, int64_t K)
   return static_cast<int64_t>(s.finished.size()) >= K || step >= s.limit || next.beams.empty();
 }
 
+// Placeholders (fill_with_placeholders) are not hypotheses: they never finish.
 void retire(Sentence& s, const Successors& next, int64_t step, int64_t K, double alpha) {
   if (step < s.limit || static_cast<int64_t>(s.finished.size()) >= K) return;
-  for (const Hypothesis& h : next.beams) finish(s, h.tokens, h.score, step, alpha);
+  for (const Hypothesis& h : next.beams) {
+    if (h.score != kNegInf) finish(s, h.tokens, h.score, step, alpha);
+  }
 }
 
-std::vector<int64_t> answer(const Sentence& s) {
-  const auto best = std::max_element(s.finished.begin(), s.finished.end(), [](const Finished& x, const Finished& y) {
-    return x.normalised < y.normalised;  // the first of equal maxima wins
-  });
-  return best == s.finished.end() ? std::vector<int64_t>{} : best->tokens;
+// The sentence's n best finished hypotheses, best first; among equal scores the first to finish
+// comes first. Element 0 is the sentence's answer.
+std::vector<ScoredHypothesis> best_finished(const Sentence& s, int64_t n) {
+  std::vector<const Finished*> ranking;
+  for (const Finished& f : s.finished) ranking.push_back(&f);
+  std::stable_sort(ranking.begin(), ranking.end(),
+                   [](const Finished* x, const Finished* y) { return x->normalised > y->normalised; });
+  std::vector<ScoredHypothesis> out;
+  for (size_t i = 0; i < ranking.size() && static_cast<int64_t>(i) < n; ++i) {
+    out.push_back({ranking[i]->tokens, ranking[i]->normalised});
+  }
+  return out;
 }
 
-}  // namespace
-
-std::vector<std::vector<int64_t>> beam_search(Seq2Seq& model, const Tensor& src, const Tensor& src_padding,
-                                              const DecodeOptions& options) {
-  validate(options, "beam_search");
+// Runs the search to the end: every sentence with its finished hypotheses.
+std::vector<Sentence> search(Seq2Seq& model, const Tensor& src, const Tensor& src_padding,
+                             const DecodeOptions& options) {
   NoGradGuard no_grad;
   EvalModeGuard eval_mode(model);
   const std::vector<int64_t> limits = decode_length_limits(model, src, src_padding, options);
@@ -234,10 +243,32 @@ std::vector<std::vector<int64_t>> beam_search(Seq2Seq& model, const Tensor& src,
     if (!continuing.empty()) state->select(from_vector(rows), continuing.size() != active.size());
     active = std::move(continuing);
   }
+  return sentences;
+}
 
+}  // namespace
+
+std::vector<std::vector<int64_t>> beam_search(Seq2Seq& model, const Tensor& src, const Tensor& src_padding,
+                                              const DecodeOptions& options) {
+  validate(options, "beam_search");
   std::vector<std::vector<int64_t>> out;
-  out.reserve(sentences.size());
-  for (const Sentence& s : sentences) out.push_back(answer(s));
+  for (const Sentence& s : search(model, src, src_padding, options)) {
+    std::vector<ScoredHypothesis> best = best_finished(s, 1);
+    out.push_back(best.empty() ? std::vector<int64_t>{} : std::move(best.front().ids));
+  }
+  return out;
+}
+
+std::vector<std::vector<ScoredHypothesis>> beam_search_n_best(Seq2Seq& model, const Tensor& src,
+                                                              const Tensor& src_padding, const DecodeOptions& options,
+                                                              int64_t n_best) {
+  validate(options, "beam_search_n_best");
+  check(n_best >= 1 && n_best <= options.beam_size,
+        "beam_search_n_best: n_best {} is outside 1..beam_size ({}): a sentence's search stops once beam_size "
+        "hypotheses have finished",
+        n_best, options.beam_size);
+  std::vector<std::vector<ScoredHypothesis>> out;
+  for (const Sentence& s : search(model, src, src_padding, options)) out.push_back(best_finished(s, n_best));
   return out;
 }
 

@@ -18,6 +18,10 @@
 // exact rules (which eos candidates finish, when a sentence is over) are in beam_search.cpp.
 // With beam_size 1 this is exactly greedy decoding (tested). Finished sentences leave the
 // batch, so late steps run on fewer rows.
+//
+// translate_n_best returns, per sentence, the best n finished hypotheses with their scores
+// (the same penalised log P, natural log; greedy decoding scores its one hypothesis the same
+// way, so beam_size 1 agrees with it).
 #pragma once
 
 #include <cstdint>
@@ -41,6 +45,14 @@ struct DecodeOptions {
 // runs out). Every decoding entry point below calls it.
 void validate(const DecodeOptions& options, std::string_view who);
 
+// A finished hypothesis: ids without bos and eos, and its score Σ log P / ((5 + len)/6)^α,
+// where the sum runs over its tokens and the eos that ended it (len counts that eos; a
+// hypothesis stopped by the step limit has none). Scores are <= 0; higher is better.
+struct ScoredHypothesis {
+  std::vector<int64_t> ids;
+  double score = 0;
+};
+
 // src (B, S) int64, src_padding (B, S) bool (true = pad; may be undefined) → B id lists.
 std::vector<std::vector<int64_t>> greedy_decode(Seq2Seq& model, const Tensor& src, const Tensor& src_padding,
                                                 const DecodeOptions& options);
@@ -49,6 +61,17 @@ std::vector<std::vector<int64_t>> beam_search(Seq2Seq& model, const Tensor& src,
 // greedy_decode if beam_size == 1, else beam_search.
 std::vector<std::vector<int64_t>> translate(Seq2Seq& model, const Tensor& src, const Tensor& src_padding,
                                             const DecodeOptions& options);
+
+// Per sentence, its n_best best hypotheses, best first (equal scores: the first to finish
+// first, so element 0 is what translate returns). 1 <= n_best <= beam_size (greedy decoding,
+// beam_size 1, has one); a sentence gets fewer only when the target vocabulary has fewer
+// than 2·beam_size tokens. Throws naming n_best and beam_size otherwise.
+std::vector<std::vector<ScoredHypothesis>> translate_n_best(Seq2Seq& model, const Tensor& src,
+                                                            const Tensor& src_padding, const DecodeOptions& options,
+                                                            int64_t n_best);
+std::vector<std::vector<ScoredHypothesis>> beam_search_n_best(Seq2Seq& model, const Tensor& src,
+                                                              const Tensor& src_padding, const DecodeOptions& options,
+                                                              int64_t n_best);
 
 // The per-sentence step limits described above (checks src and src_padding).
 std::vector<int64_t> decode_length_limits(const Seq2Seq& model, const Tensor& src, const Tensor& src_padding,

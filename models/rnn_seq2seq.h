@@ -54,6 +54,7 @@ class RnnSeq2Seq : public Seq2Seq {
   Tensor decode_step(const Tensor& tokens, DecodingState& state) override;
   int64_t target_vocab() const override { return config_.target_vocab; }
   int64_t max_target_length() const override { return std::numeric_limits<int64_t>::max(); }  // no positions
+  int64_t max_source_length() const override { return std::numeric_limits<int64_t>::max(); }
 
   // One figure: the attention weights (1, T, S) of each decoder step over the source, rows
   // labelled by the token each step produces (Bahdanau et al.'s alignment plots).

@@ -58,6 +58,8 @@ class Seq2Seq : public Module {
   virtual int64_t target_vocab() const = 0;
   // The longest target (bos included) the model can decode; decoding stops there.
   virtual int64_t max_target_length() const = 0;
+  // The longest source (eos included) the model can encode; a longer one throws in forward.
+  virtual int64_t max_source_length() const = 0;
 
   // The model's attention weights on one sentence pair (batch 1), one entry per figure.
   // Runs without gradients in eval mode (the mode is restored afterwards).

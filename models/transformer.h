@@ -66,6 +66,7 @@ class Transformer : public Seq2Seq {
   Tensor decode_step(const Tensor& tokens, DecodingState& state) override;  // state must be a DecoderCache
   int64_t target_vocab() const override { return config_.target_vocab; }
   int64_t max_target_length() const override { return config_.max_positions; }
+  int64_t max_source_length() const override { return config_.max_positions; }
 
   // Per-layer, per-head attention weights of one sentence pair (batch 1), for heatmaps; each
   // (H, Tq, Tk). Runs without gradients in eval mode (the mode is restored afterwards).

@@ -3,7 +3,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <numeric>
 
 #include "autograd/grad_mode.h"
 #include "data/vocab.h"
@@ -13,6 +12,7 @@
 #include "nn/functional.h"
 #include "tensor/elementwise.h"
 #include "tensor/factories.h"
+#include "train/translation_batches.h"
 
 namespace qkv::train {
 SourceBatch make_source_batch(const std::vector<std::vector<int64_t>>& ids) {
@@ -36,23 +36,12 @@ std::vector<std::string> translate_lines(models::Seq2Seq& model, const TextCodec
   std::vector<std::vector<int64_t>> ids;
   ids.reserve(lines.size());
   for (const auto& line : lines) ids.push_back(source.encode(line));
-  std::vector<size_t> order(lines.size());
-  std::iota(order.begin(), order.end(), size_t{0});
-  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return ids[a].size() < ids[b].size(); });
-
+  std::vector<int64_t> lengths;
+  for (const auto& sentence : ids) lengths.push_back(static_cast<int64_t>(sentence.size()) + 1);  // + eos
   std::vector<std::string> out(lines.size());
-  size_t i = 0;
-  while (i < order.size()) {
-    // Sorted ascending: the last sentence taken is the longest, so the batch is n × its length.
+  for (const std::vector<size_t>& members : plan_translation_batches(lengths, max_batch_tokens)) {
     std::vector<std::vector<int64_t>> group;
-    std::vector<size_t> members;
-    while (i < order.size()) {
-      const auto len = static_cast<int64_t>(ids[order[i]].size()) + 1;
-      if (!group.empty() && len * static_cast<int64_t>(group.size() + 1) > max_batch_tokens) break;
-      group.push_back(ids[order[i]]);
-      members.push_back(order[i]);
-      ++i;
-    }
+    for (size_t m : members) group.push_back(ids[m]);
     const SourceBatch batch = make_source_batch(group);
     const auto hyps = models::translate(model, batch.source, batch.source_padding, options);
     for (size_t k = 0; k < members.size(); ++k) out[members[k]] = target.decode(hyps[k]);
