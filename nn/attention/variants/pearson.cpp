@@ -17,7 +17,8 @@ namespace qkv {
 void register_pearson_attention() {
   register_attention(
       "pearson", "Pearson correlation of q and k (cosine of the centred vectors)/τ, learnable τ per head; option scale",
-      [](const AttentionConfig& c) { return std::make_unique<CosineAttention>(c, "pearson", /*centred=*/true); });
+      [](const AttentionConfig& c) { return std::make_unique<CosineAttention>(c, "pearson", /*centred=*/true); },
+      cosine_options());
 }
 
 }  // namespace qkv

@@ -118,7 +118,8 @@ void register_random_keys_attention() {
       "random_keys",
       "scaled dot-product over a random subset of the allowed keys per query while training, all keys at eval "
       "(option \"samples\", default 8)",
-      [](const AttentionConfig& c) { return std::make_unique<RandomKeysAttention>(c); });
+      [](const AttentionConfig& c) { return std::make_unique<RandomKeysAttention>(c); },
+      {{.key = "samples", .fallback = 8, .low = 1, .whole = true, .help = "keys drawn per query while training"}});
 }
 
 }  // namespace qkv
