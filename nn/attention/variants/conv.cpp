@@ -117,10 +117,10 @@ class ConvAttention : public ScoredAttention {
 // The registry calls this before its first lookup (nn/attention/builtin.cpp).
 void register_conv_attention() {
   register_attention(
-      "conv", "scaled dot-product on keys (and optionally queries) convolved over time (option \"kernel\", default 3)",
+      "conv", "scaled dot-product on keys (and optionally queries) convolved over time",
       [](const AttentionConfig& c) { return std::make_unique<ConvAttention>(c); },
       {{.key = "kernel", .fallback = 3, .low = 1, .whole = true, .help = "taps of the convolution over time"},
-       {.key = "queries", .fallback = 0, .low = 0, .high = 1, .whole = true, .help = "1: convolve the queries too"}});
+       {.key = "queries", .fallback = 0, .low = 0, .high = 1, .whole = true, .help = "1 convolves the queries too"}});
 }
 
 }  // namespace qkv

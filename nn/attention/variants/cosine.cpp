@@ -59,7 +59,7 @@ std::vector<VariantOption> cosine_options() {
 // The registry calls this before its first lookup (nn/attention/builtin.cpp).
 void register_cosine_attention() {
   register_attention(
-      "cosine", "cos(q, k)/τ, learnable τ per head; option scale (1/τ at init)",
+      "cosine", "cos(q, k)/τ, learnable τ per head",
       [](const AttentionConfig& c) { return std::make_unique<CosineAttention>(c, "cosine", /*centred=*/false); },
       cosine_options());
 }

@@ -67,13 +67,13 @@ void register_scaled_dot_attention() {
                        .low = 0,
                        .high = 1,
                        .whole = true,
-                       .help = "0: the composed path even where the fused kernel applies (for comparisons)"},
+                       .help = "0 takes the composed path even where the fused kernel applies (for comparisons)"},
                       {.key = "packed",
                        .fallback = 1,
                        .low = 0,
                        .high = 1,
                        .whole = true,
-                       .help = "0: self-attention's q, k, v projected apart (for comparisons)"}});
+                       .help = "0 projects self-attention's q, k, v apart (for comparisons)"}});
 }
 
 }  // namespace qkv
