@@ -6,7 +6,7 @@
 #
 #   scripts/leaderboard.sh                        # the whole table: about two hours on 2 cores
 #   scripts/leaderboard.sh --variant conv         # one variant alone (its table goes to runs/leaderboard/)
-#   scripts/leaderboard.sh --seeds 5              # the default variant over seeds 1..5 for the spread
+#   scripts/leaderboard.sh --variant scaled_dot --seeds 5   # the default variant alone, seeds 1..5
 #   scripts/leaderboard.sh --steps 20 --variant local --table /tmp/smoke.md   # a smoke test
 #
 # Three tables: (1) the variant as self-attention in encoder and decoder, cross-attention left at
@@ -14,8 +14,10 @@
 # spread says which differences in (1) and (2) are noise. The variants come from `qkv variants
 # --tsv` when the script runs, so a variant registered tomorrow joins without an edit here; one
 # that cannot be cross-attention (the registry's answer, AttentionVariant::position_tied) gets a
-# row in (2) that says why instead of numbers. A run that fails gets a row saying so and where
-# its log is.
+# row in (2) that says why instead of numbers. Every variant can be the decoder's causal
+# self-attention (the conformance test checks each under causal masks, and
+# tests/models/cached_attention_test.cpp its step-by-step decoding), so none is skipped in (1).
+# A run that fails gets a row saying so and where its log is.
 #
 # The recipe: examples/multi30k_d128.toml (d 128, 4 heads, 4+4 layers, feed-forward 256, dropout
 # 0.3, peak learning rate 3e-3, seed 1) with its schedule fitted to the budget: warmup a quarter of
@@ -45,7 +47,7 @@ seeds=3
 only=""
 out=runs/leaderboard
 table=""
-usage() { sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
   case $1 in
     --steps) steps=$2; shift 2 ;;
@@ -63,6 +65,10 @@ if [ -z "$table" ]; then
   if [ -n "$only" ]; then table="$out/leaderboard-$only.md"; else table=docs/leaderboard.md; fi
 fi
 
+if [ ! -x /usr/bin/time ]; then
+  echo "leaderboard.sh: needs /usr/bin/time for the peak memory (Debian: apt-get install time)" >&2
+  exit 1
+fi
 dir=${BUILD_DIR:-build}
 if [ -z "${QKV:-}" ]; then
   cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=Release > /dev/null
