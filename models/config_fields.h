@@ -10,10 +10,12 @@
 // the config's validate.
 //
 // A field's value is text only in metadata and on the command line: numbers in full precision,
-// bools as "true"/"false", a Dtype by dtype_name, an enum by its name table (tensor/enum_names.h).
+// bools as "true"/"false", a Dtype by dtype_name, an enum by its name table (tensor/enum_names.h),
+// a TextValue (a struct with T::parse and text(), e.g. AttentionOptions) by its own text.
 #pragma once
 
 #include <algorithm>
+#include <concepts>
 #include <cstdint>
 #include <initializer_list>
 #include <limits>
@@ -51,6 +53,16 @@ constexpr Range interval(char open, double low, double high, char close) {
   return {.low = low, .high = high, .low_open = open == '(', .high_open = close == ')'};
 }
 
+// A field type with a text form of its own: T::parse(text) and value.text(), inverse of each other.
+// An empty one (its default) is not written to metadata, so configs without it keep their text
+// byte for byte; read_fields must then list its key in `may_be_missing`.
+template <class T>
+concept TextValue = requires(const T& value, const std::string& text) {
+  { value.empty() } -> std::convertible_to<bool>;
+  { value.text() } -> std::convertible_to<std::string>;
+  { T::parse(text) } -> std::same_as<T>;
+};
+
 template <class Config, class T>
 struct Field {
   const char* key;  // the metadata key; "" for a field that is not saved
@@ -79,6 +91,8 @@ template <class T>
 std::string field_text(const T& value, DoubleText style) {
   if constexpr (std::is_same_v<T, std::string>) {
     return value;
+  } else if constexpr (TextValue<T>) {
+    return value.text();
   } else if constexpr (std::is_same_v<T, bool>) {
     return bool_text(value);
   } else if constexpr (std::is_same_v<T, Dtype>) {
@@ -93,12 +107,16 @@ std::string field_text(const T& value, DoubleText style) {
   }
 }
 
-// Each saved field of `config` as out[prefix + key].
+// Each saved field of `config` as out[prefix + key] (an empty TextValue: none).
 template <class Config, class Fields>
 void write_fields(const Fields& fields, const Config& config, DoubleText style, std::map<std::string, std::string>& out,
                   std::string_view prefix = "") {
   for_each_field(fields, [&](const auto& f) {
-    if (f.saved()) out[fmt::format("{}{}", prefix, f.key)] = field_text(config.*f.member, style);
+    const auto& value = config.*f.member;
+    if constexpr (TextValue<std::remove_cvref_t<decltype(value)>>) {
+      if (value.empty()) return;
+    }
+    if (f.saved()) out[fmt::format("{}{}", prefix, f.key)] = field_text(value, style);
   });
 }
 
@@ -115,6 +133,8 @@ void read_fields(const Fields& fields, const MetadataReader& r, Config& config, 
     using T = std::remove_reference_t<decltype(value)>;
     if constexpr (std::is_same_v<T, std::string>) {
       value = r.text(key);
+    } else if constexpr (TextValue<T>) {
+      value = r.parsed<T>(key);
     } else if constexpr (std::is_same_v<T, bool>) {
       value = r.boolean(key);
     } else if constexpr (std::is_same_v<T, Dtype>) {

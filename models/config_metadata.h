@@ -13,6 +13,7 @@
 
 #include "tensor/dtype.h"
 #include "tensor/enum_names.h"
+#include "tensor/error.h"
 
 namespace qkv::models {
 
@@ -33,6 +34,15 @@ class MetadataReader {
   template <class E>
   E choice(const std::string& key) const {
     return parse_enum<E>(text(key), fmt::format("{}: key '{}'", owner_, key));
+  }
+  // T::parse of the text (a TextValue, config_fields.h); its error gets "<owner>: key '<key>': " in front.
+  template <class T>
+  T parsed(const std::string& key) const {
+    try {
+      return T::parse(text(key));
+    } catch (const Error& e) {
+      throw Error(fmt::format("{}: key '{}': {}", owner_, key, e.what()));
+    }
   }
 
  private:

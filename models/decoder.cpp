@@ -7,11 +7,13 @@
 
 namespace qkv::models {
 
-DecoderLayer::DecoderLayer(const TransformerConfig& c)
+DecoderLayer::DecoderLayer(const TransformerConfig& c, int64_t index)
     : pre_norm_(c.pre_norm),
-      self_attn_(attention_config(c, c.self_attention)),
+      self_attn_(attention_config(c, c.self_attention,
+                                  c.self_attention_options.for_layer(index, c.decoder_layers, "decoder"))),
       norm1_(c.d_model, 1e-5, true, c.dtype),
-      cross_attn_(attention_config(c, c.cross_attention)),
+      cross_attn_(attention_config(c, c.cross_attention,
+                                   c.cross_attention_options.for_layer(index, c.decoder_layers, "decoder"))),
       norm2_(c.d_model, 1e-5, true, c.dtype),
       ffn_(c.d_model, c.ffn_dim, c.dropout, c.activation, c.dtype),
       norm3_(c.d_model, 1e-5, true, c.dtype),
@@ -76,7 +78,7 @@ Tensor DecoderLayer::step(const Tensor& y, LayerCache& cache, const AttentionMas
 
 Decoder::Decoder(const TransformerConfig& c) {
   layers_.reserve(static_cast<size_t>(c.decoder_layers));
-  for (int64_t i = 0; i < c.decoder_layers; ++i) layers_.emplace_back(c);
+  for (int64_t i = 0; i < c.decoder_layers; ++i) layers_.emplace_back(c, i);
   if (c.pre_norm) norm_ = std::make_unique<LayerNorm>(c.d_model, 1e-5, true, c.dtype);
 }
 

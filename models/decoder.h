@@ -44,7 +44,8 @@ struct DecoderWeights {
 
 class DecoderLayer : public Module {
  public:
-  explicit DecoderLayer(const TransformerConfig& c);
+  // Layer `index` (0-based) of c.decoder_layers: its attention gets that layer's options.
+  DecoderLayer(const TransformerConfig& c, int64_t index);
   // y (B, T, D), memory (B, S, D) → (B, T, D); causal self-attention, `memory_mask` on the keys of
   // cross-attention. Weights go to *self_w (B, H, T, T) and *cross_w (B, H, T, S) if not null.
   Tensor forward(const Tensor& y, const Tensor& memory, const AttentionMask& memory_mask, Tensor* self_w = nullptr,

@@ -6,12 +6,14 @@
 
 namespace qkv::models {
 
-MultiHeadAttentionConfig attention_config(const TransformerConfig& c, const std::string& variant) {
+MultiHeadAttentionConfig attention_config(const TransformerConfig& c, const std::string& variant,
+                                          std::map<std::string, double> options) {
   MultiHeadAttentionConfig a;
   a.embed_dim = c.d_model;
   a.num_heads = c.num_heads;
   a.dropout = c.attention_dropout;
   a.attention = variant;
+  a.options = std::move(options);
   a.dtype = c.dtype;
   return a;
 }
@@ -26,9 +28,10 @@ void xavier_weights_zero_biases(Module& m, Generator& gen) {
   }
 }
 
-EncoderLayer::EncoderLayer(const TransformerConfig& c)
+EncoderLayer::EncoderLayer(const TransformerConfig& c, int64_t index)
     : pre_norm_(c.pre_norm),
-      self_attn_(attention_config(c, c.self_attention)),
+      self_attn_(attention_config(c, c.self_attention,
+                                  c.self_attention_options.for_layer(index, c.encoder_layers, "encoder"))),
       norm1_(c.d_model, 1e-5, true, c.dtype),
       ffn_(c.d_model, c.ffn_dim, c.dropout, c.activation, c.dtype),
       norm2_(c.d_model, 1e-5, true, c.dtype),
@@ -66,7 +69,7 @@ Tensor EncoderLayer::forward(const Tensor& x, const AttentionMask& mask, Tensor*
 
 Encoder::Encoder(const TransformerConfig& c) {
   layers_.reserve(static_cast<size_t>(c.encoder_layers));
-  for (int64_t i = 0; i < c.encoder_layers; ++i) layers_.emplace_back(c);
+  for (int64_t i = 0; i < c.encoder_layers; ++i) layers_.emplace_back(c, i);
   if (c.pre_norm) norm_ = std::make_unique<LayerNorm>(c.d_model, 1e-5, true, c.dtype);
 }
 

@@ -18,12 +18,15 @@
 
 namespace qkv::models {
 
-// The MultiHeadAttentionConfig of a Transformer attention block (self or cross) of `c`.
-MultiHeadAttentionConfig attention_config(const TransformerConfig& c, const std::string& variant);
+// The MultiHeadAttentionConfig of a Transformer attention block (self or cross) of `c`, with the
+// variant's options for one layer (AttentionOptions::for_layer).
+MultiHeadAttentionConfig attention_config(const TransformerConfig& c, const std::string& variant,
+                                          std::map<std::string, double> options);
 
 class EncoderLayer : public Module {
  public:
-  explicit EncoderLayer(const TransformerConfig& c);
+  // Layer `index` (0-based) of c.encoder_layers: its attention gets that layer's options.
+  EncoderLayer(const TransformerConfig& c, int64_t index);
   // x (B, S, D) → (B, S, D); the self-attention weights (B, H, S, S) go to *weights if not null.
   Tensor forward(const Tensor& x, const AttentionMask& mask, Tensor* weights = nullptr);
   void visit(ModuleVisitor& v) override;

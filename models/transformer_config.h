@@ -17,6 +17,7 @@
 #include <string>
 #include <tuple>
 
+#include "models/attention_options.h"
 #include "models/config_fields.h"
 #include "nn/layers.h"
 #include "tensor/dtype.h"
@@ -35,16 +36,23 @@ struct TransformerConfig {
   bool tie_output = true;          // output projection shares the target embedding
   std::string self_attention = "scaled_dot";  // any registered variant (optionally "+normaliser")
   std::string cross_attention = "scaled_dot";
+  // The variants' options ("window=8", "kernel=3,5,7": one value per layer), attention_options.h.
+  // Self-attention's apply to the encoder's and the decoder's self-attention alike.
+  AttentionOptions self_attention_options;
+  AttentionOptions cross_attention_options;
   Activation activation = Activation::relu;  // in the feed-forward block (nn/layers.h)
   Dtype dtype = Dtype::float32;              // of every parameter (float64 for gradchecks and parity)
 
   // Every field above under its own name; numbers in full precision, bools as "true"/"false".
   std::map<std::string, std::string> to_metadata() const;
-  // The inverse; throws qkv::Error naming a missing or unparsable key, then validates.
+  // The inverse; throws qkv::Error naming a missing or unparsable key, then validates. The two
+  // option keys may be missing: to_metadata leaves out empty options, so a run without any
+  // writes the same metadata as before they existed.
   static TransformerConfig from_metadata(const std::map<std::string, std::string>& metadata);
   // Throws qkv::Error naming the first bad field: a size or dropout outside its range,
   // d_model % num_heads, share_embeddings with unequal vocabs, an unknown attention variant or
-  // normaliser.
+  // normaliser, an option its variant does not take or a value outside its range, a per-layer
+  // list whose length is not the stack's number of layers.
   void validate() const;
 };
 
@@ -76,6 +84,11 @@ inline constexpr std::tuple transformer_config_fields{
           "attention variant for self-attention (qkv variants)"},
     Field{"cross_attention", &TransformerConfig::cross_attention, "--cross-attention",
           "attention variant for encoder-decoder attention"},
+    Field{"self_attention_options", &TransformerConfig::self_attention_options, "--self-attention-options",
+          "the self-attention variant's options, key=value,... (qkv variants lists them); key=v1,v2,... gives layer i "
+          "the i-th value"},
+    Field{"cross_attention_options", &TransformerConfig::cross_attention_options, "--cross-attention-options",
+          "the cross-attention variant's options, as --self-attention-options"},
     Field{"activation", &TransformerConfig::activation, "--activation", "feed-forward activation"},
     Field{"dtype", &TransformerConfig::dtype, "", ""},
 };

@@ -33,6 +33,9 @@ void append_fields(const Fields& fields, const Config& config, std::string& out,
     if constexpr (std::is_same_v<T, std::string>) {
       if (value.empty()) return;
       text = quoted(value);
+    } else if constexpr (models::TextValue<T>) {
+      if (value.empty()) return;
+      text = quoted(value.text());
     } else if constexpr (std::is_enum_v<T> && !std::is_same_v<T, Dtype>) {
       text = quoted(models::field_text(value, models::DoubleText::shortest));
     } else {

@@ -8,7 +8,8 @@
 // A bool field is a flag ("--pre-norm,!--post-norm" gives its negation too; --help then says
 // which of the two is the default). An enum field takes
 // one of its names (tensor/enum_names.h); any other name is a CLI11 validation error naming the
-// flag and listing the names. `config` must outlive the parse.
+// flag and listing the names. A TextValue field (models/config_fields.h) takes its text form,
+// whose parse error is a validation error naming the flag. `config` must outlive the parse.
 #pragma once
 
 #include <charconv>
@@ -59,6 +60,23 @@ std::vector<CLI::Option*> add_field_options(CLI::App& app, const Fields& fields,
       }
     } else if constexpr (std::is_same_v<T, Dtype>) {
       throw Error(fmt::format("add_field_options: {}: a dtype field cannot have a flag", f.key));
+    } else if constexpr (models::TextValue<T>) {
+      const std::string flag(f.flag_name());
+      // Several results (a config file's reader may split "k=1,2" at its commas) are one text.
+      opt = app.add_option_function<std::vector<std::string>>(
+          f.flag,
+          [&value, flag](const std::vector<std::string>& parts) {
+            std::string text;
+            for (const std::string& part : parts) text += (text.empty() ? "" : ",") + part;
+            try {
+              value = T::parse(text);
+            } catch (const Error& e) {
+              throw CLI::ValidationError(fmt::format("{}: {}", flag, e.what()));
+            }
+          },
+          f.help);
+      opt->expected(1)->allow_extra_args(false);
+      opt->default_str(value.text());
     } else if constexpr (NamedEnum<T>) {
       const std::string flag(f.flag_name());
       opt = app.add_option_function<std::string>(

@@ -9,8 +9,13 @@
 //     function to the list in nn/attention/builtin.cpp (two lines):
 //       void register_my_variant_attention() {
 //         register_attention("my_variant", "one-line description",
-//                            [](const AttentionConfig& c) { return std::make_unique<MyVariant>(c); });
+//                            [](const AttentionConfig& c) { return std::make_unique<MyVariant>(c); },
+//                            {{.key = "width", .fallback = 4, .low = 1, .whole = true, .help = "..."}});
 //       }
+//     The last argument declares the options it reads from AttentionConfig::options (none:
+//     leave it out). make_attention refuses any other key, and a value outside its range,
+//     naming the variant and listing what it takes; `qkv variants` prints the list, and
+//     --self-attention-options / --cross-attention-options set them from the command line.
 //     The registry calls the list before its first lookup, so the variant is there however
 //     qkv is linked (a static archive keeps only the files a program references).
 //  3. Add one test file, tests/attention/<name>_test.cpp, for what is special about it. The
@@ -43,6 +48,7 @@
 #pragma once
 
 #include <functional>
+#include <limits>
 #include <map>
 #include <memory>
 #include <string>
@@ -159,19 +165,46 @@ class ScoredAttention : public AttentionVariant {
 
 using AttentionFactory = std::function<std::unique_ptr<AttentionVariant>(const AttentionConfig&)>;
 
-// Registers a variant under `name` (an error if the name is taken, built-ins included); returns
-// true so a program's own file can register from a file-scope constant.
-bool register_attention(const std::string& name, const std::string& description, AttentionFactory factory);
+// One option a variant reads from AttentionConfig::options: its key, its default, the values it
+// may take (an interval, low end open or closed; `whole` for counts), and what it does.
+struct VariantOption {
+  std::string key;
+  double fallback = 0;             // the value the variant uses when the option is not given
+  std::string fallback_text = "";  // when the default depends on the shape ("Dh", "stride - 1"); else ""
+  double low = -std::numeric_limits<double>::infinity();
+  double high = std::numeric_limits<double>::infinity();
+  bool low_open = false;  // low itself is not allowed (a positive width: low 0, low_open)
+  bool whole = false;     // a whole number (a window, a kernel size)
+  std::string help = "";
+
+  // The values allowed, as messages say it: "positive", ">= 0 and whole", "in [0, 1]".
+  std::string rule() const;
+  // "" when `value` is allowed, else rule().
+  std::string violation(double value) const;
+  // The rule and the default: "positive and whole, default 3".
+  std::string summary() const;
+};
+
+// Registers a variant under `name` (an error if the name is taken, built-ins included) with the
+// options it takes; returns true so a program's own file can register from a file-scope constant.
+bool register_attention(const std::string& name, const std::string& description, AttentionFactory factory,
+                        std::vector<VariantOption> options = {});
 // Registers a normaliser for ScoredAttention under `name`.
 bool register_normaliser(const std::string& name, const std::string& description, Normaliser normaliser);
 
-// Builds the variant `name`; the name may carry a normaliser: "cosine+sigmoid".
+// Builds the variant `name`; the name may carry a normaliser: "cosine+sigmoid". Throws unless
+// every key of config.options is one the variant declared, with a value in its range.
 std::unique_ptr<AttentionVariant> make_attention(const std::string& name, AttentionConfig config);
+// That check alone, for configs that validate before they build: throws qkv::Error
+//   "attention 'local': unknown option 'windw'; local takes window (>= 0 and whole, default 2)"
+//   "attention 'conv': option 'kernel' must be positive and whole, got 0"
+void check_attention_options(const std::string& name, const std::map<std::string, double>& options);
 Normaliser find_normaliser(const std::string& name);
 
 struct RegistryEntry {
   std::string name;
   std::string description;
+  std::vector<VariantOption> options = {};  // a variant's, in the order it declared them; none for a normaliser
 };
 std::vector<RegistryEntry> attention_variants();  // sorted by name
 std::vector<RegistryEntry> normalisers();         // sorted by name

@@ -16,9 +16,11 @@ using namespace qkv::attention_test;
 
 namespace {
 
-// scaled_dot as the reference takes its composed (unfused) path.
+// scaled_dot as the reference takes its composed (unfused) path; each gets only its own options
+// (make_attention refuses an option the variant does not take).
 std::unique_ptr<AttentionVariant> make_local(const std::string& name, double window) {
-  return make_variant(name, 2, 4, 1, {{"window", window}, {"fused", 0}});
+  if (name == "scaled_dot") return make_variant(name, 2, 4, 1, {{"fused", 0}});
+  return make_variant(name, 2, 4, 1, {{"window", window}});
 }
 
 // weights (B, H, Tq, Tk): 0 exactly outside [p - left, p + right], > 0 inside, rows summing to 1.

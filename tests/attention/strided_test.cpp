@@ -17,9 +17,11 @@ using namespace qkv::attention_test;
 
 namespace {
 
-// scaled_dot as the reference takes its composed (unfused) path.
+// scaled_dot as the reference takes its composed (unfused) path; each gets only its own options
+// (make_attention refuses an option the variant does not take).
 std::unique_ptr<AttentionVariant> make_strided(const std::string& name, double stride, double band) {
-  return make_variant(name, 2, 4, 1, {{"stride", stride}, {"band", band}, {"fused", 0}});
+  if (name == "scaled_dot") return make_variant(name, 2, 4, 1, {{"fused", 0}});
+  return make_variant(name, 2, 4, 1, {{"stride", stride}, {"band", band}});
 }
 
 bool in_pattern(int64_t p, int64_t j, int64_t stride, int64_t band, bool causal) {

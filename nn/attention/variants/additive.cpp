@@ -79,8 +79,10 @@ class AdditiveAttention : public ScoredAttention {
 
 // The registry calls this before its first lookup (nn/attention/builtin.cpp).
 void register_additive_attention() {
-  register_attention("additive", "vᵀ tanh(W_q q + W_k k) (Bahdanau's); option hidden",
-                     [](const AttentionConfig& c) { return std::make_unique<AdditiveAttention>(c); });
+  register_attention(
+      "additive", "vᵀ tanh(W_q q + W_k k) (Bahdanau's)",
+      [](const AttentionConfig& c) { return std::make_unique<AdditiveAttention>(c); },
+      {{.key = "hidden", .fallback_text = "Dh", .low = 1, .whole = true, .help = "width of tanh(W_q q + W_k k)"}});
 }
 
 }  // namespace qkv

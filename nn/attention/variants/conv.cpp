@@ -17,6 +17,11 @@
 // arbitrary `allowed` mask — there a non-causal convolution mixes a masked key into its
 // allowed neighbours' features (only the structural causal flag makes it causal). Kernels are
 // initialised like torch's Conv1d with groups = channels: U(-1/√K, 1/√K).
+//
+// Multi-scale keys: a Transformer gives each layer a kernel size of its own with a per-layer list,
+// `--self-attention conv --self-attention-options kernel=3,5,7` (layer i: the i-th size;
+// models/attention_options.h), so one layer matches short shapes and the next longer ones. The
+// variant itself sees one size; the list is resolved when each layer builds its attention.
 #include <cmath>
 
 #include "autograd/ops/elementwise.h"
@@ -112,8 +117,10 @@ class ConvAttention : public ScoredAttention {
 // The registry calls this before its first lookup (nn/attention/builtin.cpp).
 void register_conv_attention() {
   register_attention(
-      "conv", "scaled dot-product on keys (and optionally queries) convolved over time (option \"kernel\", default 3)",
-      [](const AttentionConfig& c) { return std::make_unique<ConvAttention>(c); });
+      "conv", "scaled dot-product on keys (and optionally queries) convolved over time",
+      [](const AttentionConfig& c) { return std::make_unique<ConvAttention>(c); },
+      {{.key = "kernel", .fallback = 3, .low = 1, .whole = true, .help = "taps of the convolution over time"},
+       {.key = "queries", .fallback = 0, .low = 0, .high = 1, .whole = true, .help = "1 convolves the queries too"}});
 }
 
 }  // namespace qkv

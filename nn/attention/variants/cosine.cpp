@@ -51,11 +51,17 @@ Tensor CosineAttention::unit(const Tensor& x_in) const {
   return x / sqrt(sum(x * x, {-1}, /*keepdim=*/true) + eps_ * eps_);
 }
 
+std::vector<VariantOption> cosine_options() {
+  return {{.key = "scale", .fallback_text = "√Dh", .low = 0, .low_open = true, .help = "1/τ at initialisation"},
+          {.key = "eps", .fallback = 1e-8, .low = 0, .low_open = true, .help = "keeps a zero vector's score finite"}};
+}
+
 // The registry calls this before its first lookup (nn/attention/builtin.cpp).
 void register_cosine_attention() {
   register_attention(
-      "cosine", "cos(q, k)/τ, learnable τ per head; option scale (1/τ at init)",
-      [](const AttentionConfig& c) { return std::make_unique<CosineAttention>(c, "cosine", /*centred=*/false); });
+      "cosine", "cos(q, k)/τ, learnable τ per head",
+      [](const AttentionConfig& c) { return std::make_unique<CosineAttention>(c, "cosine", /*centred=*/false); },
+      cosine_options());
 }
 
 }  // namespace qkv

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "nn/attention/variant.h"
 
@@ -39,5 +40,8 @@ class CosineAttention : public ScoredAttention {
   double eps_;
   Tensor log_scale_;  // (H): log(1/τ)
 };
+
+// The options both variants declare when they register: scale and eps.
+std::vector<VariantOption> cosine_options();
 
 }  // namespace qkv

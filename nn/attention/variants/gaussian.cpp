@@ -51,7 +51,8 @@ class GaussianAttention : public ScoredAttention {
 // The registry calls this before its first lookup (nn/attention/builtin.cpp).
 void register_gaussian_attention() {
   register_attention("gaussian", "-‖q - k‖²·w²/2, Nadaraya–Watson's Gaussian kernel; learnable w",
-                     [](const AttentionConfig& c) { return std::make_unique<GaussianAttention>(c); });
+                     [](const AttentionConfig& c) { return std::make_unique<GaussianAttention>(c); },
+                     {{.key = "width", .fallback = 1, .help = "initial w of every head"}});
 }
 
 }  // namespace qkv

@@ -53,8 +53,9 @@ class LocalAttention : public ScoredAttention {
 // The registry calls this before its first lookup (nn/attention/builtin.cpp).
 void register_local_attention() {
   register_attention(
-      "local", "scaled dot-product within a window |i - j| <= w (option \"window\", default 2; left-only if causal)",
-      [](const AttentionConfig& c) { return std::make_unique<LocalAttention>(c); });
+      "local", "scaled dot-product within a window |i - j| <= w (left-only if causal)",
+      [](const AttentionConfig& c) { return std::make_unique<LocalAttention>(c); },
+      {{.key = "window", .fallback = 2, .low = 0, .whole = true, .help = "keys each side of the query"}});
 }
 
 }  // namespace qkv

@@ -98,9 +98,9 @@ class MlpSigmoidAttention : public ScoredAttention {
 
 // The registry calls this before its first lookup (nn/attention/builtin.cpp).
 void register_mlp_sigmoid_attention() {
-  register_attention("mlp_sigmoid",
-                     "σ(w2·relu(W1[q; k] + b1)) per key (sigmoid normaliser by default); option hidden (default Dh)",
-                     [](const AttentionConfig& c) { return std::make_unique<MlpSigmoidAttention>(c); });
+  register_attention("mlp_sigmoid", "σ(w2·relu(W1[q; k] + b1)) per key (sigmoid normaliser by default)",
+                     [](const AttentionConfig& c) { return std::make_unique<MlpSigmoidAttention>(c); },
+                     {{.key = "hidden", .fallback_text = "Dh", .low = 1, .whole = true, .help = "width of the MLP"}});
 }
 
 }  // namespace qkv

@@ -16,8 +16,9 @@ namespace qkv {
 // The registry calls this before its first lookup (nn/attention/builtin.cpp).
 void register_pearson_attention() {
   register_attention(
-      "pearson", "Pearson correlation of q and k (cosine of the centred vectors)/τ, learnable τ per head; option scale",
-      [](const AttentionConfig& c) { return std::make_unique<CosineAttention>(c, "pearson", /*centred=*/true); });
+      "pearson", "Pearson correlation of q and k (cosine of the centred vectors)/τ, learnable τ per head",
+      [](const AttentionConfig& c) { return std::make_unique<CosineAttention>(c, "pearson", /*centred=*/true); },
+      cosine_options());
 }
 
 }  // namespace qkv

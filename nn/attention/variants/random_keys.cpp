@@ -116,9 +116,9 @@ class RandomKeysAttention : public ScoredAttention {
 void register_random_keys_attention() {
   register_attention(
       "random_keys",
-      "scaled dot-product over a random subset of the allowed keys per query while training, all keys at eval "
-      "(option \"samples\", default 8)",
-      [](const AttentionConfig& c) { return std::make_unique<RandomKeysAttention>(c); });
+      "scaled dot-product over a random subset of the allowed keys per query while training, all keys at eval",
+      [](const AttentionConfig& c) { return std::make_unique<RandomKeysAttention>(c); },
+      {{.key = "samples", .fallback = 8, .low = 1, .whole = true, .help = "keys drawn per query while training"}});
 }
 
 }  // namespace qkv

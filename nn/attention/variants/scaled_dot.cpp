@@ -61,7 +61,19 @@ class ScaledDotAttention : public ScoredAttention {
 // The registry calls this before its first lookup (nn/attention/builtin.cpp).
 void register_scaled_dot_attention() {
   register_attention("scaled_dot", "q·kᵀ/√Dh (the Transformer's; the default)",
-                     [](const AttentionConfig& c) { return std::make_unique<ScaledDotAttention>(c); });
+                     [](const AttentionConfig& c) { return std::make_unique<ScaledDotAttention>(c); },
+                     {{.key = "fused",
+                       .fallback = 1,
+                       .low = 0,
+                       .high = 1,
+                       .whole = true,
+                       .help = "0 takes the composed path even where the fused kernel applies (for comparisons)"},
+                      {.key = "packed",
+                       .fallback = 1,
+                       .low = 0,
+                       .high = 1,
+                       .whole = true,
+                       .help = "0 projects self-attention's q, k, v apart (for comparisons)"}});
 }
 
 }  // namespace qkv

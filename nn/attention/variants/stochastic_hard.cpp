@@ -102,8 +102,15 @@ void register_stochastic_hard_attention() {
   register_attention(
       "stochastic_hard",
       "one key sampled from softmax(q·kᵀ/√Dh) while training (Gumbel-max), argmax at eval; straight-through "
-      "Gumbel-softmax gradient (option \"tau\", default 1)",
-      [](const AttentionConfig& c) { return std::make_unique<StochasticHardAttention>(c); });
+      "Gumbel-softmax gradient",
+      [](const AttentionConfig& c) { return std::make_unique<StochasticHardAttention>(c); },
+      {{.key = "tau", .fallback = 1, .low = 0, .low_open = true, .help = "Gumbel-softmax temperature of the gradient"},
+       {.key = "straight_through",
+        .fallback = 1,
+        .low = 0,
+        .high = 1,
+        .whole = true,
+        .help = "0 uses the soft Gumbel-softmax weights forward too"}});
 }
 
 }  // namespace qkv

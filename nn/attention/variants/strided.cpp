@@ -82,9 +82,10 @@ class StridedAttention : public ScoredAttention {
 // The registry calls this before its first lookup (nn/attention/builtin.cpp).
 void register_strided_attention() {
   register_attention(
-      "strided",
-      "scaled dot-product over a local band plus every s-th key (Sparse Transformer; options \"stride\", \"band\")",
-      [](const AttentionConfig& c) { return std::make_unique<StridedAttention>(c); });
+      "strided", "scaled dot-product over a local band plus every s-th key (Sparse Transformer)",
+      [](const AttentionConfig& c) { return std::make_unique<StridedAttention>(c); },
+      {{.key = "stride", .fallback = 3, .low = 1, .whole = true, .help = "every s-th key"},
+       {.key = "band", .fallback_text = "stride - 1", .low = 0, .whole = true, .help = "keys each side always seen"}});
 }
 
 }  // namespace qkv
