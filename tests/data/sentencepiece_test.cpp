@@ -141,3 +141,11 @@ TEST_CASE("a SentencePiece tokenizer serializes its model and reads back identic
   CHECK_THROWS_WITH(deserialize_tokenizer("qkv-tokenizer sentencepiece v1\nZm9v\n"), Contains("cannot load"));
   CHECK_THROWS_WITH(load_sentencepiece("/nonexistent/m.model"), Contains("/nonexistent/m.model"));
 }
+
+TEST_CASE("learning a SentencePiece model twice gives the same model, byte for byte", "[data][sentencepiece]") {
+  if (!sentencepiece_available()) return;
+  const Strings lines = read_lines(multi30k("raw/val.de"));
+  const std::string first = learn_sentencepiece(lines, 600)->serialize();
+  CHECK(learn_sentencepiece(lines, 600)->serialize() == first);
+  CHECK_THROWS_WITH(learn_sentencepiece(lines, 100), Contains("vocab_size 100") && Contains("the trainer failed"));
+}

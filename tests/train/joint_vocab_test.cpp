@@ -64,7 +64,7 @@ train::TrainOptions tiny_raw_options(const TempDir& dir) {
 
 }  // namespace
 
-TEST_CASE("--joint-vocab learns one codec for both sides, for every tokenizer kind", "[train][joint_vocab]") {
+TEST_CASE("a joint vocabulary is one codec for both sides, for every tokenizer kind", "[train][joint_vocab]") {
   TempDir dir;
   train::TrainOptions o = tiny_raw_options(dir);
   const data::ParallelCorpus corpus = data::read_parallel(o.train_source, o.train_target);
@@ -123,7 +123,7 @@ TEST_CASE("joint rawbpe with shared embeddings trains, and the checkpoint reads 
   CHECK(train::resume(dir / "run/last.safetensors", control).stop == train::TrainResult::Stop::step_limit);
 }
 
-TEST_CASE("--share-embeddings without --joint-vocab is refused by name", "[train][joint_vocab]") {
+TEST_CASE("shared embeddings without a joint vocabulary are refused by name", "[train][joint_vocab]") {
   TempDir dir;
   train::TrainOptions o = tiny_raw_options(dir);
   o.model.share_embeddings = true;
