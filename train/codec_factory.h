@@ -8,6 +8,8 @@
 //   sentencepiece       --spm-model's model, or one learned with --vocab-size (the trainer is
 //                       asked for vocab-size - 1 pieces: its <unk>, <s>, </s> become qkv's
 //                       <unk>, <bos>, <eos> and qkv adds <pad>, so the vocabulary is --vocab-size).
+//                       --min-freq does not apply: SentencePiece's character_coverage decides
+//                       which characters are spelled in bytes.
 //   For rawbpe and sentencepiece the vocabulary holds every piece the tokenizer can produce
 //   (Tokenizer::inventory), ordered by training frequency, so no text ever becomes <unk>.
 //
