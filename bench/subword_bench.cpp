@@ -5,8 +5,8 @@
 //
 //   build/subword_bench [--data data/multi30k/raw] [--vocab-size 8000] [--repeats 5] [--quick]
 //
-// rawbpe: qkv's learner (data/raw_bpe.h); sentencepiece: libsentencepiece's unigram trainer
-// with qkv's lossless settings (data/sentencepiece_tokenizer.h), skipped when qkv is built
+// rawbpe: qkv's learner (data/raw_bpe.h); spm-unigram and spm-bpe: libsentencepiece's trainers
+// (--spm-type) with qkv's lossless settings (data/sentencepiece_tokenizer.h), skipped when qkv is built
 // without it. Both learn one joint model over train.en + train.de (what --joint-vocab does) and
 // encode the same lines. --quick: 2,000 lines, one pass, a vocabulary of at most 1,000: to check that it runs.
 #include <fmt/format.h>
@@ -116,12 +116,15 @@ int main(int argc, char** argv) {
       fmt::print("{:<14} skipped: qkv was built without SentencePiece\n", "sentencepiece");
       return 0;
     }
-    t0 = bench::wall_ms();
-    const auto spm = data::learn_sentencepiece(lines, a.vocab_size - 1);  // as --vocab-size: qkv adds <pad>
-    const double spm_ms = bench::wall_ms() - t0;
-    const std::string spm_text = spm->serialize();
-    report(
-        "sentencepiece", spm_ms, *spm, [&] { return data::deserialize_tokenizer(spm_text); }, lines, a.repeats);
+    for (const auto type : {data::SentencePieceType::unigram, data::SentencePieceType::bpe}) {
+      t0 = bench::wall_ms();
+      const auto spm = data::learn_sentencepiece(lines, a.vocab_size - 1, type);  // as --vocab-size: qkv adds <pad>
+      const double spm_ms = bench::wall_ms() - t0;
+      const std::string spm_text = spm->serialize();
+      report(
+          fmt::format("spm-{}", enum_name(type)), spm_ms, *spm, [&] { return data::deserialize_tokenizer(spm_text); },
+          lines, a.repeats);
+    }
     return 0;
   } catch (const std::exception& e) {
     fmt::print(stderr, "subword_bench: {}\n", e.what());

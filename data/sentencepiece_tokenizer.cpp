@@ -103,10 +103,11 @@ std::unique_ptr<Tokenizer> load_sentencepiece(const std::string& path) {
   return std::make_unique<SentencePieceTokenizer>(std::move(bytes), fmt::format("'{}'", path));
 }
 
-std::unique_ptr<Tokenizer> learn_sentencepiece(const std::vector<std::string>& lines, int64_t vocab_size) {
+std::unique_ptr<Tokenizer> learn_sentencepiece(const std::vector<std::string>& lines, int64_t vocab_size,
+                                               SentencePieceType type) {
   check(vocab_size > 0, "learn_sentencepiece: vocab_size must be positive, got {}", vocab_size);
   std::unordered_map<std::string, std::string> options = {
-      {"model_type", "unigram"}, {"vocab_size", std::to_string(vocab_size)}, {"minloglevel", "2"}};
+      {"model_type", std::string(enum_name(type))}, {"vocab_size", std::to_string(vocab_size)}, {"minloglevel", "2"}};
   std::string_view rest = kLosslessTrainerOptions;
   while (!rest.empty()) {
     const std::string_view option = rest.substr(0, rest.find(' '));
@@ -145,7 +146,7 @@ bool sentencepiece_available() { return false; }
 std::unique_ptr<Tokenizer> load_sentencepiece(const std::string& path) {
   unavailable(fmt::format("sentencepiece: cannot load '{}'", path));
 }
-std::unique_ptr<Tokenizer> learn_sentencepiece(const std::vector<std::string>&, int64_t) {
+std::unique_ptr<Tokenizer> learn_sentencepiece(const std::vector<std::string>&, int64_t, SentencePieceType) {
   unavailable("--tokenizer sentencepiece");
 }
 std::unique_ptr<Tokenizer> deserialize_sentencepiece(std::string_view) {

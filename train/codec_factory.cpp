@@ -17,7 +17,7 @@ std::unique_ptr<data::Tokenizer> learn_tokenizer(const TrainOptions& o, const st
       return data::learn_raw_bpe(lines, {.vocab_size = o.vocab_size, .min_char_count = o.min_freq});
     case data::TokenizerKind::sentencepiece:
       if (!o.spm_model.empty()) return data::load_sentencepiece(o.spm_model);
-      return data::learn_sentencepiece(lines, o.vocab_size - 1);
+      return data::learn_sentencepiece(lines, o.vocab_size - 1, o.spm_type);
   }
   throw Error("qkv train: unknown --tokenizer");
 }

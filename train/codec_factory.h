@@ -5,7 +5,8 @@
 //                       --bpe-merges merges first); rarer pieces become <unk>.
 //   rawbpe              learn_raw_bpe (data/raw_bpe.h) with --vocab-size; --min-freq is the
 //                       count a character needs to be in the alphabet (rarer ones are bytes).
-//   sentencepiece       --spm-model's model, or one learned with --vocab-size (the trainer is
+//   sentencepiece       --spm-model's model, or one learned (--spm-type unigram or bpe) with
+//                       --vocab-size (the trainer is
 //                       asked for vocab-size - 1 pieces: its <unk>, <s>, </s> become qkv's
 //                       <unk>, <bos>, <eos> and qkv adds <pad>, so the vocabulary is --vocab-size).
 //                       --min-freq does not apply: SentencePiece's character_coverage decides

@@ -56,6 +56,7 @@ std::string options_as_toml(const TrainOptions& o) {
   if (o.tokenizer != data::TokenizerKind::bpe) unused.push_back("--bpe-merges");
   if (o.tokenizer != data::TokenizerKind::rawbpe && o.tokenizer != data::TokenizerKind::sentencepiece)
     unused.push_back("--vocab-size");
+  if (o.tokenizer != data::TokenizerKind::sentencepiece || !o.spm_model.empty()) unused.push_back("--spm-type");
   if (!o.joint_vocab) unused.push_back("--joint-vocab");
   append_fields(train_recipe_fields, o, out, unused);
   if (o.arch == Arch::rnn) {

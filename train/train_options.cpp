@@ -15,6 +15,7 @@ std::map<std::string, std::string> TrainOptions::to_metadata() const {
   if (tokenizer != data::TokenizerKind::rawbpe && tokenizer != data::TokenizerKind::sentencepiece)
     out.erase("train.vocab_size");
   if (spm_model.empty()) out.erase("train.spm_model");
+  if (tokenizer != data::TokenizerKind::sentencepiece || !spm_model.empty()) out.erase("train.spm_type");
   if (!joint_vocab) out.erase("train.joint_vocab");
   for (const auto& [k, v] : arch == Arch::rnn ? rnn.to_metadata() : model.to_metadata()) out["model." + k] = v;
   return out;
@@ -25,7 +26,7 @@ TrainOptions TrainOptions::from_metadata(const std::map<std::string, std::string
   // Older checkpoints have no arch (a Transformer), no schedule (inverse-sqrt, no decay_steps)
   // and no raw-text tokenizer options (separate vocabularies).
   models::read_fields(train_option_fields, models::MetadataReader("checkpoint metadata", metadata), o, "train.",
-                      {"arch", "schedule", "decay_steps", "vocab_size", "spm_model", "joint_vocab"});
+                      {"arch", "schedule", "decay_steps", "vocab_size", "spm_model", "spm_type", "joint_vocab"});
   std::map<std::string, std::string> model;
   for (const auto& [k, v] : metadata) {
     if (k.starts_with("model.")) model[k.substr(6)] = v;

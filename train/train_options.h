@@ -16,6 +16,7 @@
 #include <string>
 #include <tuple>
 
+#include "data/sentencepiece_tokenizer.h"
 #include "data/tokenizer.h"
 #include "models/config_fields.h"
 #include "models/rnn_seq2seq_config.h"
@@ -44,7 +45,8 @@ struct TrainOptions {
   // With rawbpe or sentencepiece: the size of each learned vocabulary, the 4 specials and the
   // 256 byte pieces included (rawbpe: the merges are what is left after the characters).
   int64_t vocab_size = 8000;
-  std::string spm_model;     // with sentencepiece: an spm_train .model to use instead of learning one
+  std::string spm_model;  // with sentencepiece: an spm_train .model to use instead of learning one
+  data::SentencePieceType spm_type = data::SentencePieceType::unigram;  // with sentencepiece, learning
   bool joint_vocab = false;  // one tokenizer and vocabulary, learned over both sides, for both
   int64_t min_freq = 2;      // rarer tokens become <unk>
   int64_t max_length = 100;  // longer training pairs are dropped (tokens)
@@ -130,6 +132,8 @@ inline constexpr std::tuple train_recipe_fields{
           interval('[', 300, 1000000, ']')},
     Field{"spm_model", &TrainOptions::spm_model, "--spm-model",
           "with --tokenizer sentencepiece: an spm_train .model to use instead of learning one"},
+    Field{"spm_type", &TrainOptions::spm_type, "--spm-type",
+          "with --tokenizer sentencepiece (no --spm-model): the model it learns, unigram or bpe"},
     Field{"joint_vocab", &TrainOptions::joint_vocab, "--joint-vocab",
           "learn one tokenizer and vocabulary over source and target lines, used for both (for --share-embeddings)"},
     Field{"min_freq", &TrainOptions::min_freq, "--min-freq", "rarer tokens become <unk>", at_least(1)},

@@ -116,6 +116,11 @@ Command add_train(CLI::App& app) {
               ? "qkv train: --vocab-size needs --tokenizer rawbpe or sentencepiece (bpe counts --bpe-merges)"
               : "qkv train: --vocab-size with --spm-model: the model's vocabulary is fixed; leave one out");
     }
+    if (given("--spm-type") && (o->tokenizer != data::TokenizerKind::sentencepiece || !o->spm_model.empty())) {
+      throw UsageError(
+          "qkv train: --spm-type needs --tokenizer sentencepiece without --spm-model (it picks the model "
+          "qkv learns)");
+    }
     for (const auto& [tsv, pair] : {std::pair{"--train-tsv", "--train-source/--train-target"},
                                     std::pair{"--valid-tsv", "--valid-source/--valid-target"}}) {
       const std::string_view files(pair);

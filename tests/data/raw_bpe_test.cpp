@@ -141,7 +141,7 @@ TEST_CASE("rawbpe serialization round-trips to an identical tokenizer", "[data][
   CHECK(again->name() == "rawbpe");
   CHECK(again->serialize() == text);
   CHECK(again->inventory() == tok.inventory());
-  for (const std::string& file : {"raw/val.de", "val.en"})
+  for (const std::string file : {"raw/val.de", "val.en"})
     for (const std::string& line : read_lines(multi30k(file))) REQUIRE(again->encode(line) == tok.encode(line));
 }
 

@@ -96,7 +96,7 @@ TEST_CASE("a learned SentencePiece model round-trips every line of every bundled
           "[data][sentencepiece]") {
   if (!sentencepiece_available()) return;
   const Tokenizer& tok = learned_model();
-  for (const std::string& file :
+  for (const std::string file :
        {"train.en", "train.de", "val.en", "val.de", "test_2016_flickr.en", "test_2016_flickr.de", "raw/train.en",
         "raw/train.de", "raw/val.en", "raw/val.de", "raw/test_2016_flickr.en", "raw/test_2016_flickr.de"}) {
     const Strings lines = read_lines(multi30k(file));
@@ -148,4 +148,14 @@ TEST_CASE("learning a SentencePiece model twice gives the same model, byte for b
   const std::string first = learn_sentencepiece(lines, 600)->serialize();
   CHECK(learn_sentencepiece(lines, 600)->serialize() == first);
   CHECK_THROWS_WITH(learn_sentencepiece(lines, 100), Contains("vocab_size 100") && Contains("the trainer failed"));
+}
+
+TEST_CASE("a learned SentencePiece BPE model is lossless too", "[data][sentencepiece]") {
+  if (!sentencepiece_available()) return;
+  const Strings lines = read_lines(multi30k("raw/val.de"));
+  const auto unigram = learn_sentencepiece(lines, 600, SentencePieceType::unigram);
+  const auto bpe = learn_sentencepiece(lines, 600, SentencePieceType::bpe);
+  CHECK(bpe->serialize() != unigram->serialize());
+  for (const std::string& line : lines) REQUIRE(bpe->decode(bpe->encode(line)) == line);
+  for (const std::string line : {"  two  spaces\t", "emoji 😀 日本語"}) CHECK(bpe->decode(bpe->encode(line)) == line);
 }
