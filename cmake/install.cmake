@@ -32,6 +32,10 @@ install(FILES ${PROJECT_BINARY_DIR}/generated/qkvConfig.cmake ${PROJECT_BINARY_D
 # qkv.pc finds the prefix from its own place (${pcfiledir}), so `cmake --install --prefix DIR`
 # works for any DIR without reconfiguring.
 file(RELATIVE_PATH QKV_PC_TO_PREFIX /prefix/${CMAKE_INSTALL_LIBDIR}/pkgconfig /prefix)
+set(QKV_PC_SENTENCEPIECE "")
+if(QKV_HAVE_SENTENCEPIECE)
+  set(QKV_PC_SENTENCEPIECE "sentencepiece")
+endif()
 configure_file(${PROJECT_SOURCE_DIR}/cmake/qkv.pc.in ${PROJECT_BINARY_DIR}/generated/qkv.pc @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/generated/qkv.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
 

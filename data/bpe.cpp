@@ -4,6 +4,7 @@
 
 #include <unordered_set>
 
+#include "data/merge_ranks.h"
 #include "data/utf8.h"
 #include "tensor/error.h"
 
@@ -12,13 +13,6 @@ namespace {
 
 constexpr std::string_view kHeader = "qkv-tokenizer bpe v1";
 constexpr size_t kMaxCachedWords = 1 << 20;
-
-std::string rank_key(std::string_view left, std::string_view right) {
-  std::string key;
-  key.reserve(left.size() + right.size() + 1);
-  key.append(left).append(1, '\n').append(right);  // '\n' never occurs inside a piece
-  return key;
-}
 
 bool ends_with_marker(std::string_view piece) { return piece.ends_with(kEndOfWord); }
 
@@ -51,7 +45,7 @@ BpeTokenizer::BpeTokenizer(std::vector<BpeMerge> merges) : merges_(std::move(mer
     check(made.contains(right) || is_single_character(right, true),
           "BpeTokenizer: merge {} ('{} {}'): the right piece is neither one character nor made by an earlier merge",
           i + 1, left, right);
-    const bool fresh = ranks_.emplace(rank_key(left, right), static_cast<int64_t>(i)).second;
+    const bool fresh = ranks_.emplace(merge_rank_key(left, right), static_cast<int64_t>(i)).second;
     check(fresh, "BpeTokenizer: merge {} ('{} {}') repeats an earlier merge", i + 1, left, right);
     made.insert(left + right);
   }
@@ -68,27 +62,7 @@ std::vector<std::string> BpeTokenizer::apply_merges(std::string_view word) const
   if (symbols.empty()) return symbols;
   symbols.back() += kEndOfWord;
 
-  // Merge the adjacent pair of lowest rank, all its occurrences at once, until none is left.
-  while (symbols.size() > 1) {
-    int64_t best_rank = -1;
-    for (size_t i = 0; i + 1 < symbols.size(); ++i) {
-      auto it = ranks_.find(rank_key(symbols[i], symbols[i + 1]));
-      if (it != ranks_.end() && (best_rank < 0 || it->second < best_rank)) best_rank = it->second;
-    }
-    if (best_rank < 0) break;
-    const auto& [left, right] = merges_[best_rank];
-    std::vector<std::string> merged;
-    merged.reserve(symbols.size());
-    for (size_t i = 0; i < symbols.size(); ++i) {
-      if (i + 1 < symbols.size() && symbols[i] == left && symbols[i + 1] == right) {
-        merged.push_back(symbols[i] + symbols[i + 1]);
-        ++i;
-      } else {
-        merged.push_back(std::move(symbols[i]));
-      }
-    }
-    symbols = std::move(merged);
-  }
+  symbols = apply_merges_by_rank(std::move(symbols), ranks_, merges_);
 
   // A piece inside the word must not end in "</w>", or decode would end the word there; this
   // only happens when the word contains the text "</w>", and spelling the piece out fixes it.

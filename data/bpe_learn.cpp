@@ -1,10 +1,12 @@
 // bpe_learn.cpp — learning BPE merges with incremental pair counts and a lazy max-heap (the
-// algorithm is explained at the top of bpe.h).
+// algorithm is explained at the top of bpe.h), and learn_bpe's whitespace words.
 #include <algorithm>
 #include <queue>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "data/bpe.h"
+#include "data/bpe_merge_learner.h"
 #include "data/utf8.h"
 #include "tensor/error.h"
 
@@ -75,31 +77,17 @@ std::vector<SymbolId> merge_pair(const std::vector<SymbolId>& symbols, SymbolId 
 
 }  // namespace
 
-std::vector<BpeMerge> learn_bpe_merges(const std::vector<std::string>& lines, int64_t num_merges,
-                                       int64_t min_pair_count) {
+std::vector<BpeMerge> learn_merges(const std::vector<SpelledWord>& spelled, int64_t num_merges, int64_t min_pair_count,
+                                   const std::function<bool(std::string_view merged)>& may_create) {
   check(num_merges >= 0, "learn_bpe: num_merges must be >= 0, got {}", num_merges);
   check(min_pair_count >= 1, "learn_bpe: min_pair_count must be >= 1, got {}", min_pair_count);
-
-  // 1. Distinct words and their counts, in sorted order so that everything below is
-  // reproducible regardless of hash-map iteration order.
-  std::unordered_map<std::string_view, int64_t> word_counts;
-  for (size_t i = 0; i < lines.size(); ++i) {
-    const size_t bad = first_invalid_utf8(lines[i]);
-    check(bad == std::string_view::npos, "learn_bpe: line {} is not valid UTF-8 (byte offset {})", i + 1, bad);
-  }
-  for (const std::string& line : lines)
-    for (std::string_view w : split_words(line)) ++word_counts[w];
-  std::vector<std::pair<std::string_view, int64_t>> sorted_words(word_counts.begin(), word_counts.end());
-  std::sort(sorted_words.begin(), sorted_words.end());
-
-  // 2. Spell every word as symbols.
   SymbolTable table;
   std::vector<Word> words;
-  words.reserve(sorted_words.size());
-  for (const auto& [text, count] : sorted_words) {
+  words.reserve(spelled.size());
+  for (const SpelledWord& s : spelled) {
     Word w;
-    w.count = count;
-    for (const std::string& ch : spell(text)) w.symbols.push_back(table.intern(ch));
+    w.count = s.count;
+    for (const std::string& ch : s.symbols) w.symbols.push_back(table.intern(ch));
     words.push_back(std::move(w));
   }
 
@@ -131,6 +119,7 @@ std::vector<BpeMerge> learn_bpe_merges(const std::vector<std::string>& lines, in
   std::vector<BpeMerge> merges;
   std::vector<int64_t> visited(words.size(), -1);  // the merge step that last rewrote each word
   std::unordered_map<PairKey, int64_t> delta;
+  std::unordered_set<PairKey> refused;  // pairs may_create refused
   while (static_cast<int64_t>(merges.size()) < num_merges) {
     // Pop until an entry is current.
     while (!heap.empty()) {
@@ -143,6 +132,10 @@ std::vector<BpeMerge> learn_bpe_merges(const std::vector<std::string>& lines, in
     const PairKey best = heap.top().pair;
     heap.pop();
     const SymbolId a = left_of(best), b = right_of(best);
+    if (may_create && (refused.contains(best) || !may_create(table.name(a) + table.name(b)))) {
+      refused.insert(best);
+      continue;
+    }
     const SymbolId c = table.intern(table.name(a) + table.name(b));
     const int64_t step = static_cast<int64_t>(merges.size());
     merges.emplace_back(table.name(a), table.name(b));
@@ -181,6 +174,29 @@ std::vector<BpeMerge> learn_bpe_merges(const std::vector<std::string>& lines, in
     }
   }
   return merges;
+}
+
+std::vector<BpeMerge> learn_bpe_merges(const std::vector<std::string>& lines, int64_t num_merges,
+                                       int64_t min_pair_count) {
+  check(num_merges >= 0, "learn_bpe: num_merges must be >= 0, got {}", num_merges);
+  check(min_pair_count >= 1, "learn_bpe: min_pair_count must be >= 1, got {}", min_pair_count);
+  // 1. Distinct words and their counts, in sorted order so that everything below is
+  // reproducible regardless of hash-map iteration order.
+  std::unordered_map<std::string_view, int64_t> word_counts;
+  for (size_t i = 0; i < lines.size(); ++i) {
+    const size_t bad = first_invalid_utf8(lines[i]);
+    check(bad == std::string_view::npos, "learn_bpe: line {} is not valid UTF-8 (byte offset {})", i + 1, bad);
+  }
+  for (const std::string& line : lines)
+    for (std::string_view w : split_words(line)) ++word_counts[w];
+  std::vector<std::pair<std::string_view, int64_t>> sorted_words(word_counts.begin(), word_counts.end());
+  std::sort(sorted_words.begin(), sorted_words.end());
+
+  // 2. Spell every word as symbols; 3. and 4. are learn_merges.
+  std::vector<SpelledWord> words;
+  words.reserve(sorted_words.size());
+  for (const auto& [text, count] : sorted_words) words.push_back({spell(text), count});
+  return learn_merges(words, num_merges, min_pair_count);
 }
 
 std::unique_ptr<Tokenizer> learn_bpe(const std::vector<std::string>& lines, int64_t num_merges) {

@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include "data/bpe.h"
+#include "data/raw_bpe.h"
+#include "data/sentencepiece_tokenizer.h"
 #include "data/tokenizer.h"
 #include "data/utf8.h"
 #include "tensor/error.h"
@@ -51,9 +53,11 @@ std::unique_ptr<Tokenizer> deserialize_tokenizer(std::string_view text) {
     return make_whitespace_tokenizer();
   }
   if (first_line.starts_with("qkv-tokenizer bpe ")) return deserialize_bpe(text);
+  if (first_line.starts_with("qkv-tokenizer rawbpe ")) return deserialize_raw_bpe(text);
+  if (first_line.starts_with("qkv-tokenizer sentencepiece ")) return deserialize_sentencepiece(text);
   check(false,
-        "deserialize_tokenizer: not a serialized qkv tokenizer: the first line is '{}' (expected '{}' or "
-        "'qkv-tokenizer bpe v1')",
+        "deserialize_tokenizer: not a serialized qkv tokenizer: the first line is '{}' (expected '{}', "
+        "'qkv-tokenizer bpe v1', 'qkv-tokenizer rawbpe v1' or 'qkv-tokenizer sentencepiece v1')",
         first_line.substr(0, 80), kWhitespaceHeader);
   return nullptr;
 }

@@ -52,6 +52,10 @@ TrainOptions options_for_init_from(TrainOptions given, const TrainOptions& check
   take("--arch", given.arch, checkpoint.arch);
   take("--tokenizer", given.tokenizer, checkpoint.tokenizer);
   take("--bpe-merges", given.bpe_merges, checkpoint.bpe_merges);
+  take("--vocab-size", given.vocab_size, checkpoint.vocab_size);
+  take("--spm-model", given.spm_model, checkpoint.spm_model);
+  take("--spm-type", given.spm_type, checkpoint.spm_type);
+  take("--joint-vocab", given.joint_vocab, checkpoint.joint_vocab);
   take("--min-freq", given.min_freq, checkpoint.min_freq);
   if (given.arch == Arch::rnn) {
     take_from_checkpoint(models::rnn_seq2seq_config_fields, given.rnn, checkpoint.rnn, was_given, conflicts);

@@ -1,8 +1,10 @@
 // options_toml.cpp — TrainOptions as `flag-name = value` lines, from the options' field lists.
 #include "train/options_toml.h"
 
+#include <algorithm>
 #include <string_view>
 #include <type_traits>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -22,11 +24,12 @@ std::string quoted(const std::string& text) {
   return out + "\"";
 }
 
-// `skip`: a flag left out because this run does not use it (qkv train refuses it then).
+// `skip`: flags left out because this run does not use them (qkv train refuses them then).
 template <class Config, class Fields>
-void append_fields(const Fields& fields, const Config& config, std::string& out, std::string_view skip = {}) {
+void append_fields(const Fields& fields, const Config& config, std::string& out,
+                   const std::vector<std::string_view>& skip = {}) {
   models::for_each_field(fields, [&](const auto& f) {
-    if (!f.saved() || f.flag[0] == '\0' || (!skip.empty() && f.flag_name() == skip)) return;
+    if (!f.saved() || f.flag[0] == '\0' || std::find(skip.begin(), skip.end(), f.flag_name()) != skip.end()) return;
     const auto& value = config.*f.member;
     using T = std::remove_cvref_t<decltype(value)>;
     std::string text;
@@ -52,7 +55,13 @@ std::string options_as_toml(const TrainOptions& o) {
       "# qkv train {}: the effective options of this run. Reuse them with\n"
       "#   qkv train --config config.toml --out-dir NEW_DIR   (the command line wins over this file)\n",
       QKV_VERSION);
-  append_fields(train_recipe_fields, o, out, o.tokenizer == data::TokenizerKind::bpe ? "" : "--bpe-merges");
+  std::vector<std::string_view> unused;
+  if (o.tokenizer != data::TokenizerKind::bpe) unused.push_back("--bpe-merges");
+  if (o.tokenizer != data::TokenizerKind::rawbpe && o.tokenizer != data::TokenizerKind::sentencepiece)
+    unused.push_back("--vocab-size");
+  if (o.tokenizer != data::TokenizerKind::sentencepiece || !o.spm_model.empty()) unused.push_back("--spm-type");
+  if (!o.joint_vocab) unused.push_back("--joint-vocab");
+  append_fields(train_recipe_fields, o, out, unused);
   if (o.arch == Arch::rnn) {
     append_fields(models::rnn_seq2seq_config_fields, o.rnn, out);
   } else {

@@ -10,15 +10,23 @@ namespace qkv::train {
 std::map<std::string, std::string> TrainOptions::to_metadata() const {
   std::map<std::string, std::string> out;
   models::write_fields(train_option_fields, *this, models::DoubleText::digits17, out, "train.");
+  // The raw-text tokenizer options only where a run uses them, so that the metadata of every
+  // other run is the text it always was (from_metadata reads their absence as the defaults).
+  if (tokenizer != data::TokenizerKind::rawbpe && tokenizer != data::TokenizerKind::sentencepiece)
+    out.erase("train.vocab_size");
+  if (spm_model.empty()) out.erase("train.spm_model");
+  if (tokenizer != data::TokenizerKind::sentencepiece || !spm_model.empty()) out.erase("train.spm_type");
+  if (!joint_vocab) out.erase("train.joint_vocab");
   for (const auto& [k, v] : arch == Arch::rnn ? rnn.to_metadata() : model.to_metadata()) out["model." + k] = v;
   return out;
 }
 
 TrainOptions TrainOptions::from_metadata(const std::map<std::string, std::string>& metadata) {
   TrainOptions o;
-  // Older checkpoints have no arch (a Transformer) and no schedule (inverse-sqrt, no decay_steps).
+  // Older checkpoints have no arch (a Transformer), no schedule (inverse-sqrt, no decay_steps)
+  // and no raw-text tokenizer options (separate vocabularies).
   models::read_fields(train_option_fields, models::MetadataReader("checkpoint metadata", metadata), o, "train.",
-                      {"arch", "schedule", "decay_steps"});
+                      {"arch", "schedule", "decay_steps", "vocab_size", "spm_model", "spm_type", "joint_vocab"});
   std::map<std::string, std::string> model;
   for (const auto& [k, v] : metadata) {
     if (k.starts_with("model.")) model[k.substr(6)] = v;
@@ -48,6 +56,10 @@ void TrainOptions::validate() const {
                       model.max_positions));
   }
   check(!out_dir.empty(), "out-dir", "''", "a directory");
+  check(arch != Arch::transformer || !model.share_embeddings || joint_vocab, "share-embeddings", "true",
+        "used with --joint-vocab (one vocabulary for both sides)");
+  check(spm_model.empty() || tokenizer == data::TokenizerKind::sentencepiece, "spm-model", spm_model,
+        "used with --tokenizer sentencepiece");
   const bool files = !train_source.empty() && !train_target.empty();
   check(files || !train_tsv.empty(), "train-source", "''", "given (with --train-target), or --train-tsv");
 }

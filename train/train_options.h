@@ -16,6 +16,7 @@
 #include <string>
 #include <tuple>
 
+#include "data/sentencepiece_tokenizer.h"
 #include "data/tokenizer.h"
 #include "models/config_fields.h"
 #include "models/rnn_seq2seq_config.h"
@@ -40,9 +41,15 @@ struct TrainOptions {
   std::string valid_target = "data/multi30k/val.de";
   std::string train_tsv, valid_tsv;
   data::TokenizerKind tokenizer = data::TokenizerKind::whitespace;
-  int64_t bpe_merges = 8000;  // with the bpe tokenizer: merges learned per side
-  int64_t min_freq = 2;       // rarer tokens become <unk>
-  int64_t max_length = 100;   // longer training pairs are dropped (tokens)
+  int64_t bpe_merges = 8000;  // with the bpe tokenizer: merges learned per side (or jointly)
+  // With rawbpe or sentencepiece: the size of each learned vocabulary, the 4 specials and the
+  // 256 byte pieces included (rawbpe: the merges are what is left after the characters).
+  int64_t vocab_size = 8000;
+  std::string spm_model;  // with sentencepiece: an spm_train .model to use instead of learning one
+  data::SentencePieceType spm_type = data::SentencePieceType::unigram;  // with sentencepiece, learning
+  bool joint_vocab = false;  // one tokenizer and vocabulary, learned over both sides, for both
+  int64_t min_freq = 2;      // rarer tokens become <unk>
+  int64_t max_length = 100;  // longer training pairs are dropped (tokens)
 
   // Model: the architecture and its config (the other one is unused).
   // The Transformer recipe (models/transformer_config.h) is d=256, 8 heads, 3+3 layers with a
@@ -117,8 +124,19 @@ inline constexpr std::tuple train_recipe_fields{
     Field{"train_tsv", &TrainOptions::train_tsv, "--train-tsv",
           "training pairs as source<TAB>target lines (instead of two files)"},
     Field{"valid_tsv", &TrainOptions::valid_tsv, "--valid-tsv", "validation pairs as source<TAB>target lines"},
-    Field{"tokenizer", &TrainOptions::tokenizer, "--tokenizer", "whitespace or bpe"},
-    Field{"bpe_merges", &TrainOptions::bpe_merges, "--bpe-merges", "BPE merges learned per language", above(0)},
+    Field{"tokenizer", &TrainOptions::tokenizer, "--tokenizer",
+          "whitespace or bpe (tokenised text), rawbpe or sentencepiece (raw text, lossless subwords)"},
+    Field{"bpe_merges", &TrainOptions::bpe_merges, "--bpe-merges", "with --tokenizer bpe: merges learned per language",
+          above(0)},
+    Field{"vocab_size", &TrainOptions::vocab_size, "--vocab-size",
+          "with --tokenizer rawbpe or sentencepiece: vocabulary size to learn (specials and 256 byte pieces included)",
+          interval('[', 300, 1000000, ']')},
+    Field{"spm_model", &TrainOptions::spm_model, "--spm-model",
+          "with --tokenizer sentencepiece: an spm_train .model to use instead of learning one"},
+    Field{"spm_type", &TrainOptions::spm_type, "--spm-type",
+          "with --tokenizer sentencepiece (no --spm-model): the model it learns, unigram or bpe"},
+    Field{"joint_vocab", &TrainOptions::joint_vocab, "--joint-vocab",
+          "learn one tokenizer and vocabulary over source and target lines, used for both (for --share-embeddings)"},
     Field{"min_freq", &TrainOptions::min_freq, "--min-freq", "rarer tokens become <unk>", at_least(1)},
     Field{"max_length", &TrainOptions::max_length, "--max-length", "drop training pairs longer than this (tokens)",
           at_least(1)},

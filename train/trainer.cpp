@@ -14,7 +14,6 @@
 
 #include "autograd/engine.h"
 #include "data/batching.h"
-#include "data/bpe.h"
 #include "data/corpus.h"
 #include "io/atomic_file.h"
 #include "optim/adam.h"
@@ -22,6 +21,7 @@
 #include "tensor/blas_kernels.h"
 #include "tensor/parallel.h"
 #include "train/checkpoint_checks.h"
+#include "train/codec_factory.h"
 #include "train/data_checks.h"
 #include "train/data_fingerprint.h"
 #include "train/evaluate.h"
@@ -44,27 +44,6 @@ using Clock = std::chrono::steady_clock;
 
 data::ParallelCorpus read_corpus(const std::string& tsv, const std::string& source, const std::string& target) {
   return tsv.empty() ? data::read_parallel(source, target) : data::read_parallel_tsv(tsv);
-}
-
-std::vector<std::vector<std::string>> tokenize_all(const data::Tokenizer& tok, const std::vector<std::string>& lines) {
-  std::vector<std::vector<std::string>> out;
-  out.reserve(lines.size());
-  for (const auto& line : lines) out.push_back(tok.encode(line));
-  return out;
-}
-
-// Learns one side's text pipeline from its training sentences (`side` names it in errors). A
-// vocabulary of the four specials alone would train to a tempting perplexity on <unk>s: refused.
-std::shared_ptr<TextCodec> learn_codec(const TrainOptions& o, const std::vector<std::string>& lines,
-                                       std::string_view side) {
-  auto tokenizer = o.tokenizer == data::TokenizerKind::bpe ? data::learn_bpe(lines, o.bpe_merges)
-                                                           : data::make_whitespace_tokenizer();
-  data::Vocab vocab = data::Vocab::build(tokenize_all(*tokenizer, lines), o.min_freq);
-  check(vocab.size() > 4,
-        "qkv train: no {} token occurs --min-freq {} times in the training data, so the vocabulary would be "
-        "only <pad> <unk> <bos> <eos> and every word <unk>; lower --min-freq",
-        side, o.min_freq);
-  return std::make_shared<TextCodec>(std::move(tokenizer), std::move(vocab));
 }
 
 std::vector<data::Example> encode(const data::ParallelCorpus& corpus, const TextCodec& source,
@@ -389,9 +368,8 @@ const char* to_string(TrainResult::Stop stop) {
 TrainResult train(const TrainOptions& options) {
   options.validate();
   const data::ParallelCorpus corpus = read_corpus(options.train_tsv, options.train_source, options.train_target);
-  auto source = learn_codec(options, corpus.source, "source");
-  auto target = learn_codec(options, corpus.target, "target");
-  Run run(options, TrainingState{}, std::move(source), std::move(target), corpus, Start{});
+  TextCodecs codecs = learn_codecs(options, corpus);
+  Run run(options, TrainingState{}, std::move(codecs.source), std::move(codecs.target), corpus, Start{});
   return run.run();
 }
 

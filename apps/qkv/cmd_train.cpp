@@ -109,6 +109,19 @@ Command add_train(CLI::App& app) {
     if (given("--bpe-merges") && o->tokenizer != data::TokenizerKind::bpe) {
       throw UsageError("qkv train: --bpe-merges needs --tokenizer bpe (the whitespace tokenizer learns no merges)");
     }
+    const bool raw_subwords =
+        o->tokenizer == data::TokenizerKind::rawbpe || o->tokenizer == data::TokenizerKind::sentencepiece;
+    if (given("--vocab-size") && (!raw_subwords || !o->spm_model.empty())) {
+      throw UsageError(
+          o->spm_model.empty()
+              ? "qkv train: --vocab-size needs --tokenizer rawbpe or sentencepiece (bpe counts --bpe-merges)"
+              : "qkv train: --vocab-size with --spm-model: the model's vocabulary is fixed; leave one out");
+    }
+    if (given("--spm-type") && (o->tokenizer != data::TokenizerKind::sentencepiece || !o->spm_model.empty())) {
+      throw UsageError(
+          "qkv train: --spm-type needs --tokenizer sentencepiece without --spm-model (it picks the model "
+          "qkv learns)");
+    }
     for (const auto& [tsv, pair] : {std::pair{"--train-tsv", "--train-source/--train-target"},
                                     std::pair{"--valid-tsv", "--valid-source/--valid-target"}}) {
       const std::string_view files(pair);

@@ -166,16 +166,18 @@ def run(driver, *args):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--driver", required=True)
-    parser.add_argument("--corpus-dir", help="score every file in this directory too")
+    parser.add_argument("--corpus-dir", help="score every file in this directory and its subdirectories too")
     parser.add_argument("--extra", nargs="*", default=[], help="more text files (.gz allowed)")
     parser.add_argument("--max-lines", type=int, default=3000, help="lines scored per file")
     args = parser.parse_args()
     texts = {"hard lines": HARD_LINES, "short references": SHORT_REFERENCES[0], "every code point": every_code_point()}
-    paths = list(args.extra)
-    if args.corpus_dir:
-        paths += sorted(os.path.join(args.corpus_dir, n) for n in os.listdir(args.corpus_dir) if not n.endswith(".md"))
-    for path in paths:
+    for path in args.extra:
         texts[os.path.basename(path)] = read_text(path)[:args.max_lines]
+    if args.corpus_dir:  # keyed by the path inside it: raw/train.en is not train.en
+        for root, _, names in sorted(os.walk(args.corpus_dir)):
+            for name in sorted(n for n in names if not n.endswith(".md")):
+                path = os.path.join(root, name)
+                texts[os.path.relpath(path, args.corpus_dir)] = read_text(path)[:args.max_lines]
 
     failures, rng = 0, random.Random(18)
     with tempfile.TemporaryDirectory() as tmp:

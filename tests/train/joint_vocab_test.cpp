@@ -1,0 +1,134 @@
+// joint_vocab_test.cpp — --joint-vocab (train/codec_factory.h): one tokenizer and vocabulary over
+// both sides for every tokenizer kind, so --share-embeddings trains; the checkpoint keeps the
+// choice and a resumed run reads it back; --share-embeddings without it is refused by name.
+#include <catch2/catch.hpp>
+
+#include <unistd.h>
+#include <filesystem>
+#include <fstream>
+
+#include "data/corpus.h"
+#include "data/sentencepiece_tokenizer.h"
+#include "tensor/error.h"
+#include "train/checkpoint.h"
+#include "train/codec_factory.h"
+#include "train/trainer.h"
+
+namespace fs = std::filesystem;
+using namespace qkv;
+using Catch::Contains;
+
+namespace {
+
+std::string multi30k(const std::string& name) {
+  const auto root = fs::path(__FILE__).parent_path().parent_path().parent_path();
+  return (root / "data" / "multi30k" / name).string();
+}
+
+struct TempDir {
+  fs::path path = fs::temp_directory_path() / ("qkv-joint-" + std::to_string(::getpid()));
+  TempDir() {
+    fs::remove_all(path);
+    fs::create_directories(path);
+  }
+  ~TempDir() { fs::remove_all(path); }
+  std::string operator/(const std::string& file) const { return (path / file).string(); }
+};
+
+// 200 raw validation pairs: cased, punctuation attached, German umlauts.
+train::TrainOptions tiny_raw_options(const TempDir& dir) {
+  const data::ParallelCorpus val = data::read_parallel(multi30k("raw/val.en"), multi30k("raw/val.de"));
+  std::ofstream s(dir / "src"), t(dir / "tgt");
+  for (size_t i = 0; i < 200; ++i) {
+    s << val.source[i] << "\n";
+    t << val.target[i] << "\n";
+  }
+  s.close();
+  t.close();
+  train::TrainOptions o;
+  o.train_source = o.valid_source = dir / "src";
+  o.train_target = o.valid_target = dir / "tgt";
+  o.out_dir = dir / "run";
+  o.model.d_model = 16;
+  o.model.num_heads = 2;
+  o.model.encoder_layers = o.model.decoder_layers = 1;
+  o.model.ffn_dim = 32;
+  o.max_tokens = 400;
+  o.warmup_steps = 2;
+  o.max_steps = 3;
+  o.valid_sentences = 2;
+  o.progress = false;
+  o.quiet = true;
+  return o;
+}
+
+}  // namespace
+
+TEST_CASE("a joint vocabulary is one codec for both sides, for every tokenizer kind", "[train][joint_vocab]") {
+  TempDir dir;
+  train::TrainOptions o = tiny_raw_options(dir);
+  const data::ParallelCorpus corpus = data::read_parallel(o.train_source, o.train_target);
+  o.joint_vocab = true;
+  o.bpe_merges = 300;
+  o.vocab_size = 700;
+  for (const auto kind : {data::TokenizerKind::whitespace, data::TokenizerKind::bpe, data::TokenizerKind::rawbpe,
+                          data::TokenizerKind::sentencepiece}) {
+    if (kind == data::TokenizerKind::sentencepiece && !data::sentencepiece_available()) continue;
+    INFO(enum_name(kind));
+    o.tokenizer = kind;
+    o.min_freq = kind == data::TokenizerKind::rawbpe ? 1 : 2;
+    const train::TextCodecs codecs = train::learn_codecs(o, corpus);
+    CHECK(codecs.source == codecs.target);
+    // Words of both languages are in the one vocabulary.
+    CHECK(codecs.source->vocab().size() > 4);
+    for (const std::string& line : {corpus.source[0], corpus.target[0]}) {
+      if (kind == data::TokenizerKind::rawbpe || kind == data::TokenizerKind::sentencepiece)
+        CHECK(codecs.source->decode(codecs.source->encode(line)) == line);  // ids included: no <unk>
+    }
+    o.joint_vocab = false;
+    const train::TextCodecs separate = train::learn_codecs(o, corpus);
+    CHECK(separate.source != separate.target);
+    o.joint_vocab = true;
+  }
+}
+
+TEST_CASE("joint rawbpe with shared embeddings trains, and the checkpoint reads back joint", "[train][joint_vocab]") {
+  TempDir dir;
+  train::TrainOptions o = tiny_raw_options(dir);
+  o.tokenizer = data::TokenizerKind::rawbpe;
+  o.vocab_size = 600;
+  o.min_freq = 1;
+  o.joint_vocab = true;
+  o.model.share_embeddings = true;
+  const train::TrainResult result = train::train(o);
+  CHECK(result.stop == train::TrainResult::Stop::step_limit);
+  const train::LoadedCheckpoint checkpoint = train::load_checkpoint(dir / "run/last.safetensors");
+  CHECK(checkpoint.options.joint_vocab);
+  CHECK(checkpoint.options.tokenizer == data::TokenizerKind::rawbpe);
+  CHECK(checkpoint.options.vocab_size == 600);
+  CHECK(checkpoint.options.model.share_embeddings);
+  CHECK(checkpoint.source->vocab().serialize() == checkpoint.target->vocab().serialize());
+  CHECK(checkpoint.source->tokenizer().serialize() == checkpoint.target->tokenizer().serialize());
+  CHECK(checkpoint.options.model.source_vocab == checkpoint.options.model.target_vocab);
+  // One matrix: no target embedding tensor of its own in the checkpoint.
+  size_t embeddings = 0;
+  for (const auto& [name, tensor] : checkpoint.file.tensors)
+    if (name.starts_with("model/") && name.ends_with("_embedding.weight")) ++embeddings;
+  CHECK(embeddings == 1);
+  // Resuming reads the options back and continues.
+  train::RunControl control;
+  control.max_steps = 4;
+  control.quiet = true;
+  control.progress = false;
+  CHECK(train::resume(dir / "run/last.safetensors", control).stop == train::TrainResult::Stop::step_limit);
+}
+
+TEST_CASE("shared embeddings without a joint vocabulary are refused by name", "[train][joint_vocab]") {
+  TempDir dir;
+  train::TrainOptions o = tiny_raw_options(dir);
+  o.model.share_embeddings = true;
+  CHECK_THROWS_WITH(o.validate(), Contains("--share-embeddings") && Contains("--joint-vocab"));
+  o.spm_model = "m.model";
+  o.joint_vocab = true;
+  CHECK_THROWS_WITH(o.validate(), Contains("--spm-model") && Contains("--tokenizer sentencepiece"));
+}
