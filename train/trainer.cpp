@@ -175,9 +175,9 @@ class Run {
     info(fmt::format("qkv train: vocabularies {} (source) and {} (target); {} model, {} parameters; out {}",
                      source_->vocab().size(), target_->vocab().size(), enum_name(o_.arch), model_->parameter_count(),
                      o_.out_dir));
-    info(dist_.size() > 1
-             ? fmt::format("qkv train: {} ranks × {} threads; {}", dist_.size(), num_threads(), blas::kernels_note())
-             : fmt::format("qkv train: {} threads; {}", num_threads(), blas::kernels_note()));
+    info(dist_.size() > 1 ? fmt::format("qkv train: {} ranks, {} threads each; {}", dist_.size(), num_threads(),
+                                        blas::kernels_note())
+                          : fmt::format("qkv train: {} threads; {}", num_threads(), blas::kernels_note()));
   }
 
   TrainResult run() {
