@@ -7,7 +7,9 @@
 //     per rank); one parameter has a gradient on rank 0 only, one on no rank;
 //   * gradients left by a real backward, the buckets started from the backward hook;
 // the result must equal the sum over ranks computed here (exact: the values are integers, or
-// small multiples of powers of two), and a parameter no rank gave a gradient must stay without.
+// small multiples of powers of two), and a parameter no rank gave a gradient must stay without;
+//   * random gradients (where summation order shows): every rank must get the same bits, as
+//     data-parallel training assumes (each rank takes its optimizer step from its own copy).
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -18,6 +20,7 @@
 #include "autograd/ops/elementwise.h"
 #include "autograd/ops/reduce.h"
 #include "tensor/factories.h"
+#include "tensor/random.h"
 #include "train/distributed.h"
 #include "train/gradient_buckets.h"
 
@@ -122,6 +125,26 @@ void check_backward(Distributed& d, int64_t bucket_bytes) {
   }
 }
 
+// Random float32 gradients, different per rank: the sums must be bit-identical on every rank.
+void check_same_bits_everywhere(Distributed& d) {
+  std::vector<Tensor> params = make_params();
+  GradientBuckets buckets(params, d, 4096);
+  Generator gen(static_cast<uint64_t>(d.rank()) + 17);
+  {
+    const LeafDoneHook hook = buckets.watch_backward();
+    for (Tensor& p : params) p.autograd_meta()->grad = randn(p.shape(), gen, p.dtype());
+  }
+  buckets.finish();
+  for (size_t k = 0; k < params.size(); ++k) {
+    const Tensor g = params[k].grad();
+    std::vector<double> mine(static_cast<size_t>(g.numel())), root;
+    for (int64_t i = 0; i < g.numel(); ++i) mine[static_cast<size_t>(i)] = element(g, i);
+    root = mine;
+    d.broadcast_from_root(root);
+    expect(mine == root, fmt::format("random gradients: parameter {}'s sum differs from rank 0's", k));
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -135,6 +158,7 @@ int main(int argc, char** argv) {
     check_hand_set(d, bucket_bytes);
     check_backward(d, bucket_bytes);
   }
+  check_same_bits_everywhere(d);
   double total[1] = {static_cast<double>(failures)};
   d.sum(total);
   if (d.is_root()) fmt::print("bucket_allreduce: {} ranks, {} failures\n", d.size(), total[0]);
