@@ -2,6 +2,7 @@
 #include "autograd/engine.h"
 
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "autograd/grad_mode.h"
@@ -13,6 +14,8 @@
 
 namespace qkv {
 namespace {
+
+thread_local std::function<void(const AutogradMeta&)> leaf_done_hook;
 
 // True if nothing else can see t's memory: this handle is the only owner of its storage, and t
 // covers all of it contiguously. Such a gradient can be kept, or added into, without a copy.
@@ -34,13 +37,16 @@ void accumulate_into_leaf(AutogradMeta& leaf, Tensor grad) {
 // For every node reachable from `root`, the number of edges that lead into it. `alive` keeps
 // every visited node alive for the whole pass: releasing a node drops its edges, which may
 // hold the last reference to a node still waiting in the ready list.
-std::unordered_map<Node*, int> count_dependencies(Node* root, std::vector<std::shared_ptr<Node>>& alive) {
+// With a LeafDoneHook, `leaf_deps` counts the edges into each leaf as well.
+std::unordered_map<Node*, int> count_dependencies(Node* root, std::vector<std::shared_ptr<Node>>& alive,
+                                                  std::unordered_map<const AutogradMeta*, int>* leaf_deps) {
   std::unordered_map<Node*, int> deps{{root, 0}};
   std::vector<Node*> stack{root};
   while (!stack.empty()) {
     Node* node = stack.back();
     stack.pop_back();
     for (const Node::Edge& edge : node->inputs()) {
+      if (edge.meta && !edge.meta->grad_fn && leaf_deps != nullptr) ++(*leaf_deps)[edge.meta.get()];
       if (!edge.meta || !edge.meta->grad_fn) continue;
       Node* child = edge.meta->grad_fn.get();
       auto [it, first_visit] = deps.try_emplace(child, 0);
@@ -56,7 +62,7 @@ std::unordered_map<Node*, int> count_dependencies(Node* root, std::vector<std::s
 
 // Delivers the gradient for one input edge of `node`.
 void deliver(const Node& node, const Node::Edge& edge, Tensor grad, std::unordered_map<Node*, int>& deps,
-             std::vector<Node*>& ready) {
+             std::vector<Node*>& ready, std::unordered_map<const AutogradMeta*, int>* leaf_deps) {
   if (grad.defined()) {
     check(grad.dtype() == edge.dtype, "backward of {}: gradient dtype {} differs from the input's {}", node.name(),
           grad.dtype(), edge.dtype);
@@ -64,6 +70,7 @@ void deliver(const Node& node, const Node::Edge& edge, Tensor grad, std::unorder
   }
   if (!edge.meta->grad_fn) {
     if (grad.defined()) accumulate_into_leaf(*edge.meta, std::move(grad));
+    if (leaf_deps != nullptr && --(*leaf_deps)[edge.meta.get()] == 0) leaf_done_hook(*edge.meta);
     return;
   }
   Node* child = edge.meta->grad_fn.get();
@@ -81,6 +88,10 @@ void deliver(const Node& node, const Node::Edge& edge, Tensor grad, std::unorder
 }
 
 }  // namespace
+
+LeafDoneHook::LeafDoneHook(std::function<void(const AutogradMeta&)> on_leaf_done)
+    : previous_(std::exchange(leaf_done_hook, std::move(on_leaf_done))) {}
+LeafDoneHook::~LeafDoneHook() { leaf_done_hook = std::move(previous_); }
 
 Tensor reduce_to_shape(std::string_view op, const Tensor& grad, const Shape& shape) {
   if (grad.shape() == shape) return grad;
@@ -118,7 +129,9 @@ void run_backward(const Tensor& output, const Tensor& grad_output, bool retain_g
   }
   Node* root = meta.grad_fn.get();
   std::vector<std::shared_ptr<Node>> alive{meta.grad_fn};
-  std::unordered_map<Node*, int> deps = count_dependencies(root, alive);
+  std::unordered_map<const AutogradMeta*, int> leaf_deps;
+  std::unordered_map<const AutogradMeta*, int>* leaf_deps_if_hooked = leaf_done_hook ? &leaf_deps : nullptr;
+  std::unordered_map<Node*, int> deps = count_dependencies(root, alive, leaf_deps_if_hooked);
   root->pending_grad = grad_output;
   std::vector<Node*> ready{root};
   while (!ready.empty()) {
@@ -141,7 +154,8 @@ void run_backward(const Tensor& output, const Tensor& grad_output, bool retain_g
             node->name());
     }
     for (size_t i = 0; i < grads.size(); ++i) {
-      if (node->inputs()[i].meta) deliver(*node, node->inputs()[i], std::move(grads[i]), deps, ready);
+      if (node->inputs()[i].meta)
+        deliver(*node, node->inputs()[i], std::move(grads[i]), deps, ready, leaf_deps_if_hooked);
     }
     if (!retain_graph) node->release();
   }

@@ -10,13 +10,31 @@
 // The whole pass runs under NoGradGuard: backward formulas record nothing.
 #pragma once
 
+#include <functional>
 #include <string_view>
 
 #include "tensor/tensor.h"
 
 namespace qkv {
 
+struct AutogradMeta;
+
 void run_backward(const Tensor& output, const Tensor& grad_output, bool retain_graph);
+
+// While a LeafDoneHook lives, backward passes on this thread call it once for each leaf as
+// soon as every path into that leaf has delivered (its .grad is final for this pass), so
+// data-parallel training can start summing a gradient while backward is still running
+// (train/gradient_buckets.h). Without one, backward does no extra work.
+class LeafDoneHook {
+ public:
+  explicit LeafDoneHook(std::function<void(const AutogradMeta&)> on_leaf_done);
+  ~LeafDoneHook();
+  LeafDoneHook(const LeafDoneHook&) = delete;
+  LeafDoneHook& operator=(const LeafDoneHook&) = delete;
+
+ private:
+  std::function<void(const AutogradMeta&)> previous_;
+};
 
 // Sums the broadcast dimensions of `grad` away so it has `shape`; throws naming `op` if the
 // shapes are not broadcast-compatible.

@@ -22,6 +22,21 @@ uint64_t mix(uint64_t seed, uint64_t epoch) {
   return finalize(finalize(seed + 0x9E3779B97F4A7C15ull) ^ (epoch * 0xD1B54A32D192ED03ull + 1));
 }
 
+// The two stores of examples seen through one interface: lengths and ids of pair i.
+struct ExampleVectors {
+  const std::vector<Example>& examples;
+  size_t size() const { return examples.size(); }
+  int64_t source_length(size_t i) const { return static_cast<int64_t>(examples[i].source.size()); }
+  int64_t target_length(size_t i) const { return static_cast<int64_t>(examples[i].target.size()); }
+  int64_t source_id(size_t i, int64_t j) const { return examples[i].source[static_cast<size_t>(j)]; }
+  int64_t target_id(size_t i, int64_t j) const { return examples[i].target[static_cast<size_t>(j)]; }
+};
+
+template <class Pairs>
+Batch make_batch_of(const Pairs& examples, const std::vector<int64_t>& indices);
+template <class Pairs>
+std::vector<std::vector<int64_t>> plan_epoch_of(const Pairs& examples, const BatchOptions& options, int64_t epoch);
+
 }  // namespace
 
 std::vector<Example> encode_corpus(const ParallelCorpus& corpus, const Tokenizer& src_tok, const Tokenizer& tgt_tok,
@@ -38,28 +53,51 @@ std::vector<Example> encode_corpus(const ParallelCorpus& corpus, const Tokenizer
 }
 
 Batch make_batch(const std::vector<Example>& examples, const std::vector<int64_t>& indices) {
+  return make_batch_of(ExampleVectors{examples}, indices);
+}
+Batch make_batch(const EncodedCorpus& examples, const std::vector<int64_t>& indices) {
+  return make_batch_of(examples, indices);
+}
+
+std::vector<std::vector<int64_t>> plan_epoch(const std::vector<Example>& examples, const BatchOptions& options,
+                                             int64_t epoch) {
+  return plan_epoch_of(ExampleVectors{examples}, options, epoch);
+}
+std::vector<std::vector<int64_t>> plan_epoch(const EncodedCorpus& examples, const BatchOptions& options,
+                                             int64_t epoch) {
+  return plan_epoch_of(examples, options, epoch);
+}
+
+int64_t padded_length(const Example& example) {
+  return static_cast<int64_t>(std::max(example.source.size(), example.target.size())) + 1;
+}
+
+namespace {
+
+template <class Pairs>
+Batch make_batch_of(const Pairs& examples, const std::vector<int64_t>& indices) {
   check(!indices.empty(), "make_batch: no examples given");
   const int64_t n = static_cast<int64_t>(examples.size());
   int64_t s_len = 0, t_len = 0;
   for (int64_t i : indices) {
     check(i >= 0 && i < n, "make_batch: example index {} is out of range for {} examples", i, n);
-    s_len = std::max<int64_t>(s_len, examples[i].source.size());
-    t_len = std::max<int64_t>(t_len, examples[i].target.size());
+    s_len = std::max(s_len, examples.source_length(static_cast<size_t>(i)));
+    t_len = std::max(t_len, examples.target_length(static_cast<size_t>(i)));
   }
   const int64_t B = static_cast<int64_t>(indices.size()), S = s_len + 1, T = t_len + 1;
   std::vector<int64_t> source(B * S, Vocab::kPad), target_in(B * T, Vocab::kPad), target_out(B * T, Vocab::kPad);
   std::vector<bool> padding(B * S, true);
   Batch batch;
   for (int64_t b = 0; b < B; ++b) {
-    const Example& ex = examples[indices[b]];
-    const int64_t ls = static_cast<int64_t>(ex.source.size()), lt = static_cast<int64_t>(ex.target.size());
-    for (int64_t j = 0; j < ls; ++j) source[b * S + j] = ex.source[j];
+    const auto i = static_cast<size_t>(indices[b]);
+    const int64_t ls = examples.source_length(i), lt = examples.target_length(i);
+    for (int64_t j = 0; j < ls; ++j) source[b * S + j] = examples.source_id(i, j);
     source[b * S + ls] = Vocab::kEos;
     for (int64_t j = 0; j <= ls; ++j) padding[b * S + j] = false;
     target_in[b * T] = Vocab::kBos;
     for (int64_t j = 0; j < lt; ++j) {
-      target_in[b * T + j + 1] = ex.target[j];
-      target_out[b * T + j] = ex.target[j];
+      target_in[b * T + j + 1] = examples.target_id(i, j);
+      target_out[b * T + j] = examples.target_id(i, j);
     }
     target_out[b * T + lt] = Vocab::kEos;
     batch.source_tokens += ls + 1;
@@ -73,12 +111,8 @@ Batch make_batch(const std::vector<Example>& examples, const std::vector<int64_t
   return batch;
 }
 
-int64_t padded_length(const Example& example) {
-  return static_cast<int64_t>(std::max(example.source.size(), example.target.size())) + 1;
-}
-
-std::vector<std::vector<int64_t>> plan_epoch(const std::vector<Example>& examples, const BatchOptions& options,
-                                             int64_t epoch) {
+template <class Pairs>
+std::vector<std::vector<int64_t>> plan_epoch_of(const Pairs& examples, const BatchOptions& options, int64_t epoch) {
   check(options.max_tokens >= 1, "plan_epoch: max_tokens must be >= 1, got {}", options.max_tokens);
   check(options.max_sentences >= 0, "plan_epoch: max_sentences must be >= 0 (0 = no cap), got {}",
         options.max_sentences);
@@ -95,8 +129,7 @@ std::vector<std::vector<int64_t>> plan_epoch(const std::vector<Example>& example
   std::vector<Entry> entries;
   entries.reserve(examples.size());
   for (size_t i = 0; i < examples.size(); ++i) {
-    const Example& ex = examples[i];
-    const int64_t ls = static_cast<int64_t>(ex.source.size()), lt = static_cast<int64_t>(ex.target.size());
+    const int64_t ls = examples.source_length(i), lt = examples.target_length(i);
     if (options.max_length > 0 && (ls > options.max_length || lt > options.max_length)) continue;
     entries.push_back({lt, ls, options.shuffle ? gen.next_u64() : 0, static_cast<int64_t>(i)});
   }
@@ -134,5 +167,7 @@ std::vector<std::vector<int64_t>> plan_epoch(const std::vector<Example>& example
   }
   return batches;
 }
+
+}  // namespace
 
 }  // namespace qkv::data

@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "data/corpus.h"
+#include "data/encoded_corpus.h"
 #include "data/tokenizer.h"
 #include "data/vocab.h"
 #include "tensor/tensor.h"
@@ -53,8 +54,10 @@ struct Batch {
   int64_t source_tokens = 0, target_tokens = 0;  // non-pad counts (target counts the eos)
 };
 
-// Pads the examples at `indices` (non-empty, each in range) into one batch.
+// Pads the examples at `indices` (non-empty, each in range) into one batch. The same for
+// examples kept as vectors or in an EncodedCorpus (data/encoded_corpus.h: a training corpus).
 Batch make_batch(const std::vector<Example>& examples, const std::vector<int64_t>& indices);
+Batch make_batch(const EncodedCorpus& examples, const std::vector<int64_t>& indices);
 
 struct BatchOptions {
   int64_t max_tokens = 4096;  // B * max(S, T) per batch, S and T including eos/bos
@@ -70,5 +73,6 @@ int64_t padded_length(const Example& example);
 // The batches of one epoch, each a list of example indices (see the top of this file).
 std::vector<std::vector<int64_t>> plan_epoch(const std::vector<Example>& examples, const BatchOptions& options,
                                              int64_t epoch);
+std::vector<std::vector<int64_t>> plan_epoch(const EncodedCorpus& examples, const BatchOptions& options, int64_t epoch);
 
 }  // namespace qkv::data

@@ -31,17 +31,21 @@ Vocab::Vocab(std::vector<std::string> tokens) : tokens_(std::move(tokens)) {
 }
 
 Vocab Vocab::build(const std::vector<std::vector<std::string>>& sentences, int64_t min_freq, int64_t max_size) {
+  std::unordered_map<std::string, int64_t> counts;
+  for (const auto& sentence : sentences)
+    for (const std::string& piece : sentence) ++counts[piece];
+  return from_counts(counts, min_freq, max_size);
+}
+
+Vocab Vocab::from_counts(const std::unordered_map<std::string, int64_t>& counts, int64_t min_freq, int64_t max_size) {
   check(min_freq >= 1, "Vocab::build: min_freq must be >= 1, got {}", min_freq);
   check(max_size == 0 || max_size >= static_cast<int64_t>(kSpecials.size()),
         "Vocab::build: max_size must be 0 (no cap) or at least {} (the specials), got {}", kSpecials.size(), max_size);
-  std::unordered_map<std::string_view, int64_t> counts;
-  for (const auto& sentence : sentences)
-    for (const std::string& piece : sentence) ++counts[piece];
-  for (const std::string& s : kSpecials) counts.erase(s);
-
   std::vector<std::pair<std::string_view, int64_t>> kept;
-  for (const auto& [piece, count] : counts)
-    if (count >= min_freq) kept.emplace_back(piece, count);
+  for (const auto& [piece, count] : counts) {
+    const bool special = std::find(kSpecials.begin(), kSpecials.end(), piece) != kSpecials.end();
+    if (count >= min_freq && !special) kept.emplace_back(piece, count);
+  }
   std::sort(kept.begin(), kept.end(), [](const auto& x, const auto& y) {
     return x.second != y.second ? x.second > y.second : x.first < y.first;
   });

@@ -30,6 +30,9 @@ class Vocab {
   // ("<unk>") is not added again: it maps to the special. Pieces must be non-empty and must not
   // contain '\n' (the serialized form is one piece per line).
   static Vocab build(const std::vector<std::vector<std::string>>& sentences, int64_t min_freq, int64_t max_size = 0);
+  // The same from each piece's count (a corpus too large to hold tokenised counts as it streams).
+  static Vocab from_counts(const std::unordered_map<std::string, int64_t>& counts, int64_t min_freq,
+                           int64_t max_size = 0);
 
   int64_t size() const { return static_cast<int64_t>(tokens_.size()); }
   int64_t id(std::string_view token) const;    // kUnk if absent

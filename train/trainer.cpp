@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <unordered_map>
 
 #include <fmt/format.h>
 
@@ -24,15 +25,20 @@
 #include "train/codec_factory.h"
 #include "train/data_checks.h"
 #include "train/data_fingerprint.h"
+#include "train/distributed.h"
 #include "train/evaluate.h"
+#include "train/gradient_buckets.h"
 #include "train/interrupt.h"
 #include "train/memory_estimate.h"
 #include "train/metrics_log.h"
 #include "train/model_factory.h"
 #include "train/options_toml.h"
 #include "train/progress_bar.h"
+#include "train/rank_agreement.h"
+#include "train/rank_streams.h"
 #include "train/run_log.h"
 #include "train/run_messages.h"
+#include "train/shard.h"
 #include "train/throughput.h"
 #include "train/time_left.h"
 #include "train/train_step.h"
@@ -49,6 +55,14 @@ data::ParallelCorpus read_corpus(const std::string& tsv, const std::string& sour
 std::vector<data::Example> encode(const data::ParallelCorpus& corpus, const TextCodec& source,
                                   const TextCodec& target) {
   return data::encode_corpus(corpus, source.tokenizer(), target.tokenizer(), source.vocab(), target.vocab());
+}
+
+// The training corpus as compact ids (data/encoded_corpus.h); its text is freed here.
+data::EncodedCorpus encode_and_free(data::ParallelCorpus&& corpus, const TextCodec& source, const TextCodec& target) {
+  data::EncodedCorpus ids =
+      data::encode_compact(corpus, source.tokenizer(), target.tokenizer(), source.vocab(), target.vocab());
+  corpus = data::ParallelCorpus{};
+  return ids;
 }
 
 // Which of its limits a run has reached, if any: all its epochs, --max-steps or --max-minutes
@@ -72,14 +86,22 @@ struct Start {
 
 // Everything one run holds while it trains. Its loop, train_epoch(), reads: for each batch,
 // train_step (train_step.h); account for it; stop if a limit is reached; now and then save.
+//
+// On several ranks (train/distributed.h) every rank runs this same loop over the same global
+// batches, each training on its share (update()); they agree after each step on the clock and
+// on Ctrl-C. Only rank 0 writes: the run directory, logs, progress bar, validation and
+// checkpoints; after those it tells the others the outcome (rank_agreement.h).
 class Run {
  public:
   Run(TrainOptions options, TrainingState state, std::shared_ptr<TextCodec> source, std::shared_ptr<TextCodec> target,
-      const data::ParallelCorpus& train, const Start& start)
-      : o_(std::move(options)), state_(state), source_(std::move(source)), target_(std::move(target)) {
+      data::ParallelCorpus&& train, const Start& start)
+      : o_(std::move(options)),
+        state_(state),
+        source_(std::move(source)),
+        target_(std::move(target)),
+        train_examples_(encode_and_free(std::move(train), *source_, *target_)) {
     // The data first: a run with nothing to train on is refused before it writes anything.
     const data::ParallelCorpus valid = read_corpus(o_.valid_tsv, o_.valid_source, o_.valid_target);
-    train_examples_ = encode(train, *source_, *target_);
     valid_examples_ = encode(valid, *source_, *target_);
     if (dropped_count() == train_examples_.size()) {
       throw Error(fmt::format(
@@ -117,31 +139,37 @@ class Run {
       restore_optimizer(*start.checkpoint, *optimizer_);
       restore_generators(*start.checkpoint, *model_);
     }
-    // Everything is checked: the run's first writes.
-    std::filesystem::create_directories(o_.out_dir);
-    say_ = std::make_unique<RunLog>(o_.out_dir + "/train.log", o_.quiet, start.resume);
+    if (dist_.size() > 1) buckets_ = std::make_unique<GradientBuckets>(params, dist_, kBucketBytes);
+    // Everything is checked: the run's first writes (rank 0 alone writes).
+    if (root()) {
+      std::filesystem::create_directories(o_.out_dir);
+      say_ = std::make_unique<RunLog>(o_.out_dir + "/train.log", o_.quiet, start.resume);
+    }
     if (start.resume) {
-      say_->info(fmt::format("qkv train: resuming {} at epoch {}, batch {}, step {}", start.path, state_.epoch + 1,
-                             state_.batch_in_epoch, state_.step));
+      info(fmt::format("qkv train: resuming {} at epoch {}, batch {}, step {}", start.path, state_.epoch + 1,
+                       state_.batch_in_epoch, state_.step));
     } else if (start.checkpoint != nullptr) {
-      say_->info(
+      info(
           fmt::format("qkv train: a new run from the weights and vocabularies of {} (its step {}); a fresh "
                       "optimizer and schedule",
                       start.path, start.checkpoint->state.step));
     }
-    if (!data_note.empty()) say_->info(data_note);
-    for (const RemovedFile& f : remove_orphaned_temp_files(o_.out_dir)) {
-      say_->info(
-          fmt::format("qkv train: removed {} ({} bytes), a temporary file left by a killed run", f.name, f.bytes));
+    if (!data_note.empty()) info(data_note);
+    if (root()) {
+      for (const RemovedFile& f : remove_orphaned_temp_files(o_.out_dir)) {
+        info(fmt::format("qkv train: removed {} ({} bytes), a temporary file left by a killed run", f.name, f.bytes));
+      }
+      log_ = std::make_unique<MetricsLog>(o_.out_dir + "/metrics.jsonl", start.resume ? state_.step : -1);
+      write_options_toml(o_, config_path());
     }
-    log_ = std::make_unique<MetricsLog>(o_.out_dir + "/metrics.jsonl", start.resume ? state_.step : -1);
-    write_options_toml(o_, config_path());
-    say_->info(fmt::format("qkv train: {} training pairs ({} dropped as longer than {}), {} validation pairs",
-                           train_examples_.size(), dropped_count(), o_.max_length, valid_examples_.size()));
-    say_->info(fmt::format("qkv train: vocabularies {} (source) and {} (target); {} model, {} parameters; out {}",
-                           source_->vocab().size(), target_->vocab().size(), enum_name(o_.arch),
-                           model_->parameter_count(), o_.out_dir));
-    say_->info(fmt::format("qkv train: {} threads; {}", num_threads(), blas::kernels_note()));
+    info(fmt::format("qkv train: {} training pairs ({} dropped as longer than {}), {} validation pairs",
+                     train_examples_.size(), dropped_count(), o_.max_length, valid_examples_.size()));
+    info(fmt::format("qkv train: vocabularies {} (source) and {} (target); {} model, {} parameters; out {}",
+                     source_->vocab().size(), target_->vocab().size(), enum_name(o_.arch), model_->parameter_count(),
+                     o_.out_dir));
+    info(dist_.size() > 1 ? fmt::format("qkv train: {} ranks, {} threads each; {}", dist_.size(), num_threads(),
+                                        blas::kernels_note())
+                          : fmt::format("qkv train: {} threads; {}", num_threads(), blas::kernels_note()));
   }
 
   TrainResult run() {
@@ -154,16 +182,18 @@ class Run {
       if (const auto stop = train_epoch()) {  // part-way through the epoch
         result.stop = *stop;
         if (*stop == TrainResult::Stop::interrupted) {
-          say_->outcome(fmt::format("qkv train: interrupted; saving {}", last_path()));
+          outcome(fmt::format("qkv train: interrupted; saving {}", last_path()));
         } else {
           validate_and_keep_best();
         }
         save_last();
+        share_root_state(dist_, state_);
         break;
       }
       validate_and_keep_best();
       save_last();
       if (o_.keep_checkpoints > 0) save_epoch_snapshot();
+      share_root_state(dist_, state_);
       if (o_.patience > 0 && state_.epochs_without_improvement >= o_.patience) {
         result.stop = TrainResult::Stop::early_stopping;
         break;
@@ -172,15 +202,23 @@ class Run {
     result.state = state_;
     result.last_checkpoint = last_path();
     result.best_checkpoint = std::filesystem::exists(best_path()) ? best_path() : "";
-    say_->outcome(
-        fmt::format("qkv train: stopped ({}) after {} steps, {} epochs, {}; best validation BLEU {:.2f} (epoch {})",
-                    to_string(result.stop), state_.step, state_.epoch, format_duration(state_.train_seconds),
-                    std::max(0.0, state_.best_bleu), state_.best_epoch + 1));
-    say_->outcome(what_next(o_, result));
+    outcome(fmt::format("qkv train: stopped ({}) after {} steps, {} epochs, {}; best validation BLEU {:.2f} (epoch {})",
+                        to_string(result.stop), state_.step, state_.epoch, format_duration(state_.train_seconds),
+                        std::max(0.0, state_.best_bleu), state_.best_epoch + 1));
+    outcome(what_next(o_, result));
     return result;
   }
 
  private:
+  bool root() const { return dist_.is_root(); }
+  // What the user is told: rank 0 tells it (run_log.h); the other ranks stay silent.
+  void info(const std::string& line) const {
+    if (say_) say_->info(line);
+  }
+  void outcome(const std::string& line) const {
+    if (say_) say_->outcome(line);
+  }
+
   std::string last_path() const { return o_.out_dir + "/last.safetensors"; }
   std::string best_path() const { return o_.out_dir + "/best.safetensors"; }
   std::string config_path() const { return o_.out_dir + "/config.toml"; }
@@ -202,14 +240,12 @@ class Run {
   std::optional<TrainResult::Stop> train_epoch() {
     const auto plan = data::plan_epoch(train_examples_, batch_options(), state_.epoch);
     ProgressBar bar(fmt::format("epoch {}/{}", state_.epoch + 1, o_.epochs), static_cast<int64_t>(plan.size()),
-                    o_.progress && !o_.quiet);
+                    o_.progress && !o_.quiet && root());
     ThroughputWindow throughput;
     model_->train();
     while (state_.batch_in_epoch < static_cast<int64_t>(plan.size())) {
-      const data::Batch batch = data::make_batch(train_examples_, plan[static_cast<size_t>(state_.batch_in_epoch)]);
       const double lr = schedule_(state_.step);
-      const StepResult step = train_step(*model_, *optimizer_, batch,
-                                         {.lr = lr, .label_smoothing = o_.label_smoothing, .clip_norm = o_.clip_norm});
+      const StepResult step = update(plan[static_cast<size_t>(state_.batch_in_epoch)], lr);
       account(step, lr, throughput, bar, static_cast<int64_t>(plan.size()));
       if (const auto stop = stop_reason()) {
         bar.finish();
@@ -223,9 +259,21 @@ class Run {
     return std::nullopt;
   }
 
-  // Why the run should stop after this step, if it should: Ctrl-C, or one of its limits.
-  std::optional<TrainResult::Stop> stop_reason() const {
-    if (interrupt_requested()) return TrainResult::Stop::interrupted;
+  // One update on a global batch: in one process on all of it, on several ranks each on its
+  // share, with dropout streams drawn per (seed, step, rank) (rank_streams.h).
+  StepResult update(const std::vector<int64_t>& global_batch, double lr) {
+    const StepOptions options{.lr = lr, .label_smoothing = o_.label_smoothing, .clip_norm = o_.clip_norm};
+    if (dist_.size() == 1)
+      return train_step(*model_, *optimizer_, data::make_batch(train_examples_, global_batch), options);
+    reseed_generators_for_step(*model_, o_.seed, state_.step, dist_.rank());
+    const Shard shard = shard_of(train_examples_, global_batch, dist_.rank(), dist_.size());
+    return train_step(*model_, *optimizer_, shard, *buckets_, dist_, options);
+  }
+
+  // Why the run should stop after this step, if it should: Ctrl-C (on any rank), or one of its
+  // limits.
+  std::optional<TrainResult::Stop> stop_reason() {
+    if (agree_on_stop(dist_, interrupt_requested(), state_)) return TrainResult::Stop::interrupted;
     return limit_reached(o_, state_);
   }
 
@@ -238,6 +286,7 @@ class Run {
     state_.target_tokens += step.target_tokens;
     state_.train_seconds = elapsed();
     const double tokens_per_s = throughput.add(static_cast<double>(step.target_tokens + step.source_tokens));
+    if (!root()) return;
     log_->append({.kind = "train",
                   .epoch = state_.epoch,
                   .step = state_.step,
@@ -266,13 +315,14 @@ class Run {
           "qkv train: loss {} / gradient norm {} not finite for 5 steps in a row at step {} "
           "(try a lower --lr or more --warmup); the last checkpoint is {}",
           step.loss, step.grad_norm, state_.step, last_path());
-    say_->problem(fmt::format("qkv train: step {} skipped: loss {} / gradient norm {} is not finite", state_.step,
-                              step.loss, step.grad_norm));
+    if (say_)
+      say_->problem(fmt::format("qkv train: step {} skipped: loss {} / gradient norm {} is not finite", state_.step,
+                                step.loss, step.grad_norm));
   }
 
   // last.safetensors every ten minutes of training, which bounds the work a crash can lose.
   void save_last_now_and_then() {
-    if (state_.train_seconds - last_save_seconds_ > kSaveEverySeconds) {
+    if (root() && state_.train_seconds - last_save_seconds_ > kSaveEverySeconds) {
       save_last();
       last_save_seconds_ = state_.train_seconds;
     }
@@ -284,6 +334,7 @@ class Run {
   // part-way through an epoch it does not (the epoch is not done), and the best is credited
   // to the epoch in progress.
   void validate_and_keep_best() {
+    if (!root()) return;
     const Validation v = run_validation();
     const bool whole_epoch = state_.batch_in_epoch == 0;
     const bool better = v.bleu > state_.best_bleu;
@@ -298,6 +349,7 @@ class Run {
   // epoch-NNN.safetensors: this epoch's weights without the optimizer state (for `qkv average`);
   // only the newest keep_checkpoints stay.
   void save_epoch_snapshot() {
+    if (!root()) return;
     save_checkpoint(epoch_path(state_.epoch), o_, state_, *source_, *target_, *model_, nullptr);
     const int64_t expired = state_.epoch - o_.keep_checkpoints;
     if (expired >= 1) std::filesystem::remove(epoch_path(expired));
@@ -320,7 +372,7 @@ class Run {
                   .elapsed = state_.train_seconds});
     log_->save_plots(o_.out_dir);
     const bool partial = state_.batch_in_epoch > 0;  // a time or step limit stopped the epoch part-way
-    say_->info(fmt::format(
+    info(fmt::format(
         "epoch {:>3}{} step {:>6}  valid loss {:.3f}  ppl {:.2f}  BLEU {:.2f}  chrF {:.2f}  ({:.0f} s to validate, "
         "{} elapsed)",
         partial ? state_.epoch + 1 : state_.epoch, partial ? "~" : " ", state_.step, v.loss, v.ppl, v.bleu, v.chrf,
@@ -329,19 +381,24 @@ class Run {
   }
 
   void save_last() {
+    if (!root()) return;
     state_.train_seconds = elapsed();
     save_checkpoint(last_path(), o_, state_, *source_, *target_, *model_, optimizer_.get());
   }
 
   static constexpr double kSaveEverySeconds = 600;
+  static constexpr int64_t kBucketBytes = int64_t{1} << 20;  // gradient buckets: ~1 MB each (docs/distributed.md)
 
   TrainOptions o_;
   TrainingState state_;
   std::shared_ptr<TextCodec> source_, target_;
-  std::vector<data::Example> train_examples_, valid_examples_;
+  Distributed& dist_ = distributed();
+  data::EncodedCorpus train_examples_;
+  std::vector<data::Example> valid_examples_;
   std::vector<std::string> valid_source_, valid_reference_;
   std::unique_ptr<models::Seq2Seq> model_;
   std::unique_ptr<Optimizer> optimizer_;
+  std::unique_ptr<GradientBuckets> buckets_;  // several ranks only
   Schedule schedule_;
   std::unique_ptr<MetricsLog> log_;
   std::unique_ptr<RunLog> say_;
@@ -367,9 +424,9 @@ const char* to_string(TrainResult::Stop stop) {
 
 TrainResult train(const TrainOptions& options) {
   options.validate();
-  const data::ParallelCorpus corpus = read_corpus(options.train_tsv, options.train_source, options.train_target);
+  data::ParallelCorpus corpus = read_corpus(options.train_tsv, options.train_source, options.train_target);
   TextCodecs codecs = learn_codecs(options, corpus);
-  Run run(options, TrainingState{}, std::move(codecs.source), std::move(codecs.target), corpus, Start{});
+  Run run(options, TrainingState{}, std::move(codecs.source), std::move(codecs.target), std::move(corpus), Start{});
   return run.run();
 }
 
@@ -379,8 +436,8 @@ TrainResult train_from(const TrainOptions& options, const std::string& checkpoin
   check(options.arch == from.arch, "qkv train: --init-from '{}': --arch {} differs from the checkpoint's {}",
         checkpoint_path, enum_name(options.arch), enum_name(from.arch));
   options.validate();
-  const data::ParallelCorpus corpus = read_corpus(options.train_tsv, options.train_source, options.train_target);
-  Run run(options, TrainingState{}, checkpoint.source, checkpoint.target, corpus,
+  Run run(options, TrainingState{}, checkpoint.source, checkpoint.target,
+          read_corpus(options.train_tsv, options.train_source, options.train_target),
           Start{.checkpoint = &checkpoint, .path = checkpoint_path});
   return run.run();
 }
@@ -404,8 +461,8 @@ TrainResult resume(const std::string& checkpoint_path, const RunControl& control
   o.validate();
   const TrainingState& s = checkpoint.state;
   if (const auto limit = limit_reached(o, s)) throw Error(nothing_left_to_do(*limit, checkpoint_path, o, s));
-  const data::ParallelCorpus corpus = read_corpus(o.train_tsv, o.train_source, o.train_target);
-  Run run(o, checkpoint.state, checkpoint.source, checkpoint.target, corpus,
+  Run run(o, checkpoint.state, checkpoint.source, checkpoint.target,
+          read_corpus(o.train_tsv, o.train_source, o.train_target),
           Start{.checkpoint = &checkpoint, .path = checkpoint_path, .resume = true});
   return run.run();
 }

@@ -17,6 +17,7 @@
 #include "tensor/error.h"
 #include "tensor/parallel.h"
 #include "train/checkpoint.h"
+#include "train/distributed.h"
 #include "train/init_from.h"
 #include "train/interrupt.h"
 #include "train/run_directory.h"
@@ -137,12 +138,14 @@ Command add_train(CLI::App& app) {
     if (!o->train_tsv.empty()) o->train_source = o->train_target = "";
     if (!o->valid_tsv.empty()) o->valid_source = o->valid_target = "";
     if (*threads > 0) set_num_threads(*threads);
+    // On several ranks (train/distributed.h) only rank 0 touches the run directory.
+    const bool root = train::distributed().is_root();
+    std::optional<train::RunDirectoryLock> lock;
     if (resume->empty()) {
       // Refuse before touching the directory; check again once locked (another run may have
       // written there in between).
-      if (!*overwrite) train::refuse_existing_run(o->out_dir);
-      const train::RunDirectoryLock lock(o->out_dir);
-      train::prepare_run_directory(lock, o->out_dir, *overwrite);
+      if (root && !*overwrite) train::refuse_existing_run(o->out_dir);
+      if (root) train::prepare_run_directory(lock.emplace(o->out_dir), o->out_dir, *overwrite);
       return exit_status(init_from->empty() ? train::train(*o) : train::train_from(*o, *init_from));
     }
     train::RunControl control;
@@ -161,9 +164,9 @@ Command add_train(CLI::App& app) {
     control.quiet = o->quiet;
     control.allow_data_change = o->allow_data_change;
     const std::string resume_dir = std::filesystem::path(*resume).parent_path().string();
-    const train::RunDirectoryLock lock(!control.out_dir.empty() ? control.out_dir
-                                       : resume_dir.empty()     ? std::string(".")
-                                                                : resume_dir);
+    if (root) {
+      lock.emplace(!control.out_dir.empty() ? control.out_dir : resume_dir.empty() ? std::string(".") : resume_dir);
+    }
     return exit_status(train::resume(*resume, control));
   };
 }

@@ -12,6 +12,10 @@
 // 2 a usage error (an unknown or malformed flag, options that conflict), as getopt-style tools
 // do, not CLI11's own codes (105, 106, 109, ...); 130 / 143 a `qkv train` that Ctrl-C / SIGTERM
 // stopped after it saved. Every error prints one message on stderr.
+//
+// Under mpirun (`mpirun -np N qkv train ...`, when qkv was built with MPI) each rank is one of
+// these processes (train/distributed.h); an error on any rank prints its message, prefixed
+// "rank R of N: ", and ends the whole job (MPI_Abort) instead of leaving the others waiting.
 #include <cstdio>
 #include <new>
 #include <string_view>
@@ -23,10 +27,25 @@
 #include "qkv_version.h"
 #include "tensor/blas_kernels.h"
 #include "tensor/error.h"
+#include "train/distributed.h"
+
+namespace {
+
+// An error's exit status; on several ranks, after the message, the whole job ends with it.
+int failed(int status) {
+  if (qkv::train::distributed().size() > 1) {
+    std::fflush(stderr);
+    qkv::train::distributed().abort(status);
+  }
+  return status;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   // Before anything else: OpenBLAS's own pick of kernels may leave this CPU's vectors unused.
   qkv::blas::reexec_with_better_kernels(argv);
+  const qkv::train::DistributedSession mpi(argc, argv);  // MPI's lifetime, when mpirun started us
   CLI::App app{"qkv: train and use sequence-to-sequence Transformers on a CPU"};
   app.require_subcommand(1);
   app.formatter(std::make_shared<qkv::cli::HelpFormatter>());  // before the subcommands, which copy it
@@ -54,30 +73,31 @@ int main(int argc, char** argv) {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     const int status = app.exit(e);  // prints the help, the version or the error
-    return status == 0 ? 0 : qkv::cli::kExitUsage;
+    return status == 0 ? 0 : failed(qkv::cli::kExitUsage);
   }
   try {
     for (const auto& [sub, run] : commands) {
       if (sub->parsed()) return run();
     }
   } catch (const qkv::cli::UsageError& e) {
-    fmt::print(stderr, "{}\n", e.what());
-    return qkv::cli::kExitUsage;
+    fmt::print(stderr, "{}{}\n", qkv::train::rank_prefix(), e.what());
+    return failed(qkv::cli::kExitUsage);
   } catch (const qkv::Error& e) {
     // Messages that already name their command ("qkv train: ...") are printed as they are.
     const std::string_view message = e.what();
-    fmt::print(stderr, "{}{}\n", message.starts_with("qkv ") ? "" : "qkv: ", message);
-    return qkv::cli::kExitError;
+    fmt::print(stderr, "{}{}{}\n", qkv::train::rank_prefix(), message.starts_with("qkv ") ? "" : "qkv: ", message);
+    return failed(qkv::cli::kExitError);
   } catch (const std::bad_alloc&) {
     // Checks before the big allocations say what they need (train/memory_estimate.h); this is
     // for the rest: an error with advice, not a crash.
     fmt::print(stderr,
-               "qkv: out of memory (std::bad_alloc): the model, the batch (--max-tokens) or the search (--beam, "
-               "translate's --max-length) needs more memory than this machine can give; make one of them smaller\n");
-    return qkv::cli::kExitError;
+               "{}qkv: out of memory (std::bad_alloc): the model, the batch (--max-tokens) or the search (--beam, "
+               "translate's --max-length) needs more memory than this machine can give; make one of them smaller\n",
+               qkv::train::rank_prefix());
+    return failed(qkv::cli::kExitError);
   } catch (const std::exception& e) {
-    fmt::print(stderr, "qkv: unexpected error: {}\n", e.what());
-    return qkv::cli::kExitError;
+    fmt::print(stderr, "{}qkv: unexpected error: {}\n", qkv::train::rank_prefix(), e.what());
+    return failed(qkv::cli::kExitError);
   }
   return qkv::cli::kExitError;
 }
