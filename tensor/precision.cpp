@@ -17,6 +17,8 @@ std::atomic<bool> active{false};  // read by every float32 gemm
 
 }  // namespace
 
+bool bf16_products_built() { return blas::bf16_gemm_built(); }
+
 bool bf16_products_supported() {
   static const bool supported = bf16_unsupported_reason().empty();
   return supported;

@@ -41,6 +41,8 @@ void set_matmul_precision(Precision p);
 Precision matmul_precision();
 // True when products really run in bf16: requested, and bf16_products_supported().
 bool bf16_products_active();
+// True when qkv was built with oneDNN (bf16 may be requested).
+bool bf16_products_built();
 // True when qkv was built with oneDNN and this CPU has bf16 dot products (as oneDNN sees it:
 // DNNL_MAX_CPU_ISA=AVX512_CORE makes a bf16 CPU look like one without).
 bool bf16_products_supported();

@@ -10,15 +10,17 @@ namespace qkv::train {
 std::map<std::string, std::string> TrainOptions::to_metadata() const {
   std::map<std::string, std::string> out;
   models::write_fields(train_option_fields, *this, models::DoubleText::digits17, out, "train.");
+  if (precision == Precision::fp32) out.erase("train.precision");
   for (const auto& [k, v] : arch == Arch::rnn ? rnn.to_metadata() : model.to_metadata()) out["model." + k] = v;
   return out;
 }
 
 TrainOptions TrainOptions::from_metadata(const std::map<std::string, std::string>& metadata) {
   TrainOptions o;
-  // Older checkpoints have no arch (a Transformer) and no schedule (inverse-sqrt, no decay_steps).
+  // Older checkpoints have no arch (a Transformer) and no schedule (inverse-sqrt, no decay_steps);
+  // fp32 runs have no precision.
   models::read_fields(train_option_fields, models::MetadataReader("checkpoint metadata", metadata), o, "train.",
-                      {"arch", "schedule", "decay_steps"});
+                      {"arch", "schedule", "decay_steps", "precision"});
   std::map<std::string, std::string> model;
   for (const auto& [k, v] : metadata) {
     if (k.starts_with("model.")) model[k.substr(6)] = v;
@@ -43,6 +45,11 @@ void TrainOptions::validate() const {
     check(decay_steps == 0, "decay-steps", decay_steps, "0 (it is for --schedule cosine)");
   }
   check(!out_dir.empty(), "out-dir", "''", "a directory");
+  if (precision == Precision::bf16 && !bf16_products_built()) {
+    throw Error(
+        "qkv train: --precision bf16: qkv was built without oneDNN, which computes the bf16 products; "
+        "install libdnnl-dev and rebuild qkv, or use --precision fp32");
+  }
   const bool files = !train_source.empty() && !train_target.empty();
   check(files || !train_tsv.empty(), "train-source", "''", "given (with --train-target), or --train-tsv");
 }

@@ -145,10 +145,12 @@ class Run {
     say_->info(fmt::format("qkv train: vocabularies {} (source) and {} (target); {} model, {} parameters; out {}",
                            source_->vocab().size(), target_->vocab().size(), enum_name(o_.arch),
                            model_->parameter_count(), o_.out_dir));
-    say_->info(fmt::format("qkv train: {} threads; {}", num_threads(), blas::kernels_note()));
+    say_->info(fmt::format("qkv train: {} threads, {} matrix products; {}", num_threads(), enum_name(o_.precision),
+                           blas::kernels_note()));
   }
 
   TrainResult run() {
+    const PrecisionGuard precision(o_.precision);  // training steps and validation decoding
     watch_for_interrupt();
     session_start_ = Clock::now();
     saved_seconds_ = state_.train_seconds;
@@ -404,6 +406,7 @@ TrainResult resume(const std::string& checkpoint_path, const RunControl& control
   o.valid_beam = control.valid_beam.value_or(o.valid_beam);
   o.valid_sentences = control.valid_sentences.value_or(o.valid_sentences);
   o.keep_checkpoints = control.keep_checkpoints.value_or(o.keep_checkpoints);
+  o.precision = control.precision.value_or(o.precision);
   const std::string checkpoint_dir = std::filesystem::path(checkpoint_path).parent_path().string();
   o.out_dir = !control.out_dir.empty() ? control.out_dir : !checkpoint_dir.empty() ? checkpoint_dir : std::string(".");
   o.progress = control.progress;

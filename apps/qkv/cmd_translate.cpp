@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "apps/qkv/commands.h"
+#include "apps/qkv/precision_option.h"
 #include "data/corpus.h"
 #include "io/atomic_file.h"
 #include "train/evaluate.h"
@@ -26,6 +27,7 @@ Command add_translate(CLI::App& app) {
   app.add_option("--length-penalty", o->decode.length_penalty, "beam search length penalty alpha")
       ->capture_default_str();
   app.add_option("--max-length", o->decode.max_length, "longest output (0: source length + 50)")->capture_default_str();
+  add_precision_option(app);  // apps/qkv/precision_option.h
   return [o]() {
     train::LoadedModel m = train::load_model(o->model);
     std::vector<std::string> lines;
