@@ -5,7 +5,8 @@
 // split over qkv's threads), sgemm (one cblas_sgemm call per matrix with OpenBLAS's own threads), sgemm_1t (the same
 // loop with OpenBLAS forced to one thread), and with --precision bf16 also qkv_bf16 (the same
 // raw::matmul / bmm with bf16 products, tensor/precision.h: operands rounded to bfloat16 on each
-// call, fp32 sums).
+// call, fp32 sums) and dnnl_omp (the same product as one oneDNN call on its own OpenMP threads,
+// the second pool qkv avoids: bench/dnnl_openmp_bf16.h; only when qkv was built with oneDNN).
 //
 //   matmul_bench [--quick] [--precision fp32|bf16]   --quick: a few runs per shape, for smoke tests only
 //
@@ -27,6 +28,10 @@
 #include "tensor/parallel.h"
 #include "tensor/precision.h"
 #include "tensor/random.h"
+
+#ifdef QKV_HAVE_DNNL
+#include "bench/dnnl_openmp_bf16.h"
+#endif
 
 using namespace qkv;
 
@@ -94,6 +99,10 @@ void run_case(const Case& c, Generator& gen) {
   if (with_bf16) {
     const PrecisionGuard bf16(Precision::bf16);
     report(c, "qkv_bf16", median_seconds(qkv_product));
+#ifdef QKV_HAVE_DNNL
+    bench::OpenMpBf16Matmul omp(c.batch, c.m, c.k, c.n, num_threads());
+    report(c, "dnnl_omp", median_seconds([&] { omp.run(pa, pb, out.data()); }));
+#endif
   }
   // qkv keeps OpenBLAS single-threaded (tensor/blas.h); the reference gets its own threads back.
   openblas_set_num_threads(openblas_threads);
