@@ -145,8 +145,13 @@ class Run {
     say_->info(fmt::format("qkv train: vocabularies {} (source) and {} (target); {} model, {} parameters; out {}",
                            source_->vocab().size(), target_->vocab().size(), enum_name(o_.arch),
                            model_->parameter_count(), o_.out_dir));
-    say_->info(fmt::format("qkv train: {} threads, {} matrix products; {}", num_threads(), enum_name(o_.precision),
-                           blas::kernels_note()));
+    say_->info(fmt::format("qkv train: {} threads; {}", num_threads(), blas::kernels_note()));
+    if (o_.precision == Precision::bf16) {
+      say_->info(
+          bf16_products_supported()
+              ? "qkv train: bf16 matrix products (bfloat16 operands, fp32 sums; tensor/precision.h)"
+              : fmt::format("qkv train: bf16 asked for, but {}: fp32 matrix products", bf16_unsupported_reason()));
+    }
   }
 
   TrainResult run() {
