@@ -66,9 +66,11 @@ namespace {
 using dnnl::memory;
 using Dims = memory::dims;
 
+// Never destroyed: the worker threads' ThreadStates (whose streams and primitives refer to it)
+// may be destroyed after static objects, at exit.
 dnnl::engine& cpu_engine() {
-  static dnnl::engine engine(dnnl::engine::kind::cpu, 0);
-  return engine;
+  static auto* engine = new dnnl::engine(dnnl::engine::kind::cpu, 0);
+  return *engine;
 }
 
 struct Key {
