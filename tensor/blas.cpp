@@ -59,7 +59,7 @@ void split_gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T a
 
 void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda,
           const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {
-  if (bf16_products_active() && m > 0 && n > 0 && k > 0) {  // tensor/precision.h
+  if (bf16_products_active() && bf16_pays(m, n, k)) {  // tensor/precision.h
     gemm_bf16(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
     return;
   }

@@ -4,7 +4,8 @@
 //
 // What bf16 changes: every float32 product that goes through blas::gemm (tensor/blas.h), which
 // is all of them — matmul, bmm, Linear, the fused attention's tiles, the output projection —
-// forward and backward. What it does not change: tensors stay float32 (weights, gradients,
+// forward and backward, when it is large enough to gain (bf16_pays below; smaller ones stay
+// fp32, which is as precise or more). What it does not change: tensors stay float32 (weights, gradients,
 // optimizer state, activations kept for backward), and so do every non-product op (LayerNorm,
 // softmax, the loss) and the autograd contract. float64 products are never touched, so the
 // gradchecks are unaffected. It is a run-control setting, like the number of threads, not a
@@ -22,6 +23,7 @@
 // for bf16 is an error.
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 #include "tensor/enum_names.h"
@@ -48,6 +50,20 @@ bool bf16_products_built();
 bool bf16_products_supported();
 // Why bf16 products are not supported here, or "" when they are.
 std::string bf16_unsupported_reason();
+
+// Which products bf16 mode computes in bf16: every side at least 16 and m·n·k at least 2^18
+// multiply-adds. Below that a product's time is fixed cost and memory traffic, not arithmetic:
+// a oneDNN call costs a microsecond or two more than OpenBLAS's small-matrix kernels, while bf16
+// saves about m·n·k / 2·10^11 seconds on a core doing ~200 GFLOP/s in fp32 (break-even near
+// 64³); and a matrix-vector-like product (a side below 16, e.g. one decoding step's row) reads its
+// big operand once in fp32 but would round it first in bf16. The short sentences of Multi30k
+// give attention tiles of about 16×16×16, a million of them per 20 training steps: those stay
+// fp32. Thresholds from this estimate, to be tuned with scripts/bench_matmul.sh and bench_train.sh.
+inline constexpr int64_t kBf16MinSide = 16;
+inline constexpr int64_t kBf16MinProduct = int64_t{1} << 18;
+constexpr bool bf16_pays(int64_t m, int64_t n, int64_t k) {
+  return m >= kBf16MinSide && n >= kBf16MinSide && k >= kBf16MinSide && m * n * k >= kBf16MinProduct;
+}
 
 // Sets a precision for its lifetime and restores the previous request.
 class PrecisionGuard {

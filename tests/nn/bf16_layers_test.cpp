@@ -1,6 +1,7 @@
 // bf16_layers_test.cpp — layers and a whole model with bf16 matrix products (tensor/precision.h)
-// against the same in fp32: Linear and multi-head attention (projections and the fused flash
-// kernel), forward and backward, agree to bf16's precision and differ from fp32 by more than
+// against the same in fp32: Linear, the fused flash-attention kernel alone (64×64×64 tiles, large
+// enough for bf16: bf16_pays) and multi-head attention, forward and backward, agree to bf16's
+// precision and differ from fp32 by more than
 // fp32 rounding (so the bf16 products really ran); a tiny Transformer learns the copy task in
 // both precisions. Skipped with a warning where bf16 products cannot run.
 #include <catch2/catch.hpp>
@@ -9,6 +10,7 @@
 #include <functional>
 #include <vector>
 
+#include "nn/attention/flash_attention.h"
 #include "qkv.h"
 #include "tensor/precision.h"
 
@@ -75,22 +77,34 @@ constexpr double kLayerTolerance = 4 * 0.00390625;
 TEST_CASE("Linear forward and backward with bf16 products agree with fp32", "[bf16][nn]") {
   if (!bf16_here()) return;
   Generator gen(21);
-  Linear linear(64, 48);
+  Linear linear(128, 96);
   linear.reset_parameters(gen);
-  const Tensor x = randn({4, 10, 64}, gen).requires_grad_();
-  const Tensor grad_out = randn({4, 10, 48}, gen);
+  const Tensor x = randn({4, 32, 128}, gen).requires_grad_();
+  const Tensor grad_out = randn({4, 32, 96}, gen);
   require_bf16_close([&] { return linear.forward(x); }, {x, linear.weight(), linear.bias()}, grad_out, kLayerTolerance,
                      {"y", "dx", "dW", "db"});
+}
+
+TEST_CASE("flash attention forward and backward with bf16 tile products agree with fp32", "[bf16][nn][attention]") {
+  if (!bf16_here()) return;
+  Generator gen(23);
+  // (B, H, T, Dh) with T = 128 and Dh = 64: every tile product is 64×64×64.
+  const Tensor q = randn({2, 2, 128, 64}, gen).requires_grad_();
+  const Tensor k = randn({2, 2, 128, 64}, gen).requires_grad_();
+  const Tensor v = randn({2, 2, 128, 64}, gen).requires_grad_();
+  const Tensor grad_out = randn({2, 2, 128, 64}, gen);
+  require_bf16_close([&] { return flash_attention(q, k, v, AttentionMask::causal(), 0.125); }, {q, k, v}, grad_out,
+                     kLayerTolerance, {"out", "dq", "dk", "dv"});
 }
 
 TEST_CASE("multi-head attention forward and backward with bf16 products agree with fp32", "[bf16][nn][attention]") {
   if (!bf16_here()) return;
   Generator gen(22);
-  MultiHeadAttention mha({.embed_dim = 64, .num_heads = 4});
+  MultiHeadAttention mha({.embed_dim = 128, .num_heads = 2});  // Dh = 64
   mha.reset_parameters(gen);
-  const Tensor x = randn({3, 70, 64}, gen).requires_grad_();  // 70: more than one 64-row tile
-  const Tensor memory = randn({3, 45, 64}, gen).requires_grad_();
-  const Tensor grad_out = randn({3, 70, 64}, gen);
+  const Tensor x = randn({3, 70, 128}, gen).requires_grad_();  // 70: more than one 64-row tile
+  const Tensor memory = randn({3, 45, 128}, gen).requires_grad_();
+  const Tensor grad_out = randn({3, 70, 128}, gen);
   const Tensor wq = mha.q_proj().weight(), wo = mha.out_proj().weight();
   SECTION("causal self-attention") {
     require_bf16_close([&] { return mha.forward(x, x, x, AttentionMask::causal()).out; }, {x, wq, wo}, grad_out,
@@ -127,8 +141,9 @@ TEST_CASE("a tiny Transformer learns to copy random sequences with bf16 products
     return std::tuple{from_vector(src, {batch, kMax}), from_vector(pad, {batch, kMax}),
                       from_vector(tgt_in, {batch, kMax + 1}), from_vector(tgt_out, {batch, kMax + 1}), sequences};
   };
-  // Trains 400 steps (the fp32 copy test reaches 100% well before) and returns the held-out
-  // exact match of greedy decoding, decoded in the same precision.
+  // As tests/models/copy_task_test.cpp: trains on fresh batches until greedy decoding (in the
+  // same precision) copies all of 100 held-out sequences, checked every 50 steps, or 1500 steps
+  // have passed; returns that held-out exact match.
   auto train = [&](Precision precision) {
     const PrecisionGuard guard(precision);
     TransformerConfig c;
@@ -146,17 +161,22 @@ TEST_CASE("a tiny Transformer learns to copy random sequences with bf16 products
     Adam opt(model.parameters(), {.lr = 1e-3, .beta2 = 0.98, .eps = 1e-9});
     const Schedule schedule = warmup_inverse_sqrt_lr(5e-3, 60);
     const auto [test_src, test_pad, test_in, test_out, test_sequences] = batch_of(100, data);
-    for (int64_t step = 0; step < 400; ++step) {
+    auto exact_match = [&] {
+      const auto ids = greedy_decode(model, test_src, test_pad, DecodeOptions{});
+      int64_t right = 0;
+      for (size_t i = 0; i < ids.size(); ++i) right += ids[i] == test_sequences[i] ? 1 : 0;
+      return static_cast<double>(right) / static_cast<double>(ids.size());
+    };
+    double accuracy = 0;
+    for (int64_t step = 0; step < 1500 && accuracy < 1.0; ++step) {
       const auto [src, pad, tgt_in, tgt_out, sequences] = batch_of(32, data);
       opt.set_lr(schedule(opt.step_count()));
       opt.zero_grad();
       cross_entropy(model.forward(src, pad, tgt_in), tgt_out, {.ignore_index = 0}).backward();
       opt.step();
+      if ((step + 1) % 50 == 0) accuracy = exact_match();
     }
-    const auto ids = greedy_decode(model, test_src, test_pad, DecodeOptions{});
-    int64_t right = 0;
-    for (size_t i = 0; i < ids.size(); ++i) right += ids[i] == test_sequences[i] ? 1 : 0;
-    return static_cast<double>(right) / static_cast<double>(ids.size());
+    return accuracy;
   };
   const double fp32 = train(Precision::fp32);
   const double bf16 = train(Precision::bf16);

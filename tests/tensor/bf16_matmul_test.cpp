@@ -6,16 +6,18 @@
 //   exact in fp32, and summing k terms in fp32 adds at most about k·2^-24 of Σ|a·b|. So
 //   |got - want| ≤ (2^-7 + 2^-16 + k·2^-23)·Σ|a·b| (the last term with a factor 2 to spare).
 //
-// Plus: the products really are bf16 ones (equal, to fp32 rounding, to fp32 products of
-// bf16-rounded operands, and farther from the exact product than fp32's bound), float64 stays
-// exact, and the rounding itself. Without oneDNN or bf16 instructions the product cases are
-// skipped with a warning (CPU) or check the refusal (no oneDNN).
+// The shapes are large enough for bf16 mode to use bf16 (bf16_pays: every side >= 16, m·n·k >=
+// 2^18); smaller products stay fp32, bit for bit. Plus: the products really are bf16 ones (equal,
+// to fp32 rounding, to fp32 products of bf16-rounded operands, and farther from the exact product
+// than fp32's bound), float64 stays exact, and the rounding itself. Without oneDNN or bf16 instructions the product
+// cases are skipped with a warning (CPU) or check the refusal (no oneDNN).
 #include <catch2/catch.hpp>
 
 #include <bit>
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <utility>
 #include <vector>
 
 #include "tensor/bf16_gemm.h"
@@ -97,7 +99,7 @@ TEST_CASE("bf16 products of 2-D operands in every layout agree with the exact pr
   if (!bf16_here()) return;
   const PrecisionGuard bf16(Precision::bf16);
   Generator gen(11);
-  const int64_t sizes[][3] = {{5, 7, 3}, {1, 9, 4}, {6, 1, 5}, {4, 6, 1}, {33, 17, 20}, {40, 300, 24}};
+  const int64_t sizes[][3] = {{64, 72, 80}, {40, 300, 24}, {16, 1024, 16}, {200, 40, 36}};  // m, k, n
   for (const auto& mkn : sizes) {
     for (Layout la : kLayouts) {
       for (Layout lb : kLayouts) {
@@ -114,8 +116,8 @@ TEST_CASE("bf16 products broadcast batch dimensions and take sliced operands", "
   const PrecisionGuard bf16(Precision::bf16);
   Generator gen(12);
   const Shape cases[][2] = {
-      {{4, 5, 6}, {4, 6, 3}},    {{4, 5, 6}, {6, 3}},    {{5, 6}, {4, 6, 3}},
-      {{2, 1, 5, 6}, {3, 6, 7}}, {{1, 5, 6}, {4, 6, 3}},
+      {{4, 40, 72}, {4, 72, 96}},    {{4, 40, 72}, {72, 96}},    {{40, 72}, {4, 72, 96}},
+      {{2, 1, 40, 72}, {3, 72, 96}}, {{1, 40, 72}, {4, 72, 96}},
   };
   for (const auto& c : cases) {
     for (Layout la : kLayouts) {
@@ -125,10 +127,10 @@ TEST_CASE("bf16 products broadcast batch dimensions and take sliced operands", "
       }
     }
   }
-  const Tensor shared = raw::expand(randn({1, 5, 6}, gen), {8, 5, 6});  // stride-0 batch
-  const Tensor every_other = raw::slice(randn({8, 5, 6}, gen), 0, 0, 8, 2);
-  require_bf16_product(shared, randn({8, 6, 4}, gen));
-  require_bf16_product(every_other, randn({6, 3}, gen));
+  const Tensor shared = raw::expand(randn({1, 40, 72}, gen), {8, 40, 72});  // stride-0 batch
+  const Tensor every_other = raw::slice(randn({8, 40, 72}, gen), 0, 0, 8, 2);
+  require_bf16_product(shared, randn({8, 72, 96}, gen));
+  require_bf16_product(every_other, randn({72, 96}, gen));
 }
 
 TEST_CASE("bf16 products split over qkv's threads agree with the exact product", "[bf16][matmul]") {
@@ -140,15 +142,16 @@ TEST_CASE("bf16 products split over qkv's threads agree with the exact product",
   // Large enough for parallel_gemm to split rows (tall) and columns (wide) into blocks.
   require_bf16_product(randn({256, 128}, gen), randn({128, 96}, gen));
   require_bf16_product(randn({64, 128}, gen), raw::transpose(randn({512, 128}, gen), 0, 1));
-  require_bf16_product(randn({6, 64, 32}, gen), randn({6, 32, 64}, gen));
+  require_bf16_product(randn({6, 64, 64}, gen), randn({6, 64, 64}, gen));
   set_num_threads(saved);
 }
 
 TEST_CASE("bf16 products are products of bf16-rounded operands, not fp32 ones", "[bf16][matmul]") {
   if (!bf16_here()) return;
   Generator gen(14);
-  const Tensor a = randn({24, 64}, gen);
-  const Tensor b = randn({64, 16}, gen);
+  const int64_t k = 128;
+  const Tensor a = randn({64, k}, gen);
+  const Tensor b = randn({k, 48}, gen);
   const Expected exact = naive_matmul(a, b);
   const Tensor fp32_of_rounded = raw::matmul(rounded_to_bf16(a), rounded_to_bf16(b));
   Tensor bf16;
@@ -158,12 +161,28 @@ TEST_CASE("bf16 products are products of bf16-rounded operands, not fp32 ones", 
   }
   CHECK(matmul_precision() == Precision::fp32);  // the guard restored it
   // The same products as fp32 ones of rounded operands, up to fp32 summation order ...
+  const double fp32_sums = k * std::ldexp(1.0, -23);
   const Expected of_rounded = naive_matmul(rounded_to_bf16(a), rounded_to_bf16(b));
-  CHECK(worst_relative_error(bf16, of_rounded) <= 64 * std::ldexp(1.0, -23));
-  CHECK(worst_relative_error(fp32_of_rounded, of_rounded) <= 64 * std::ldexp(1.0, -23));
+  CHECK(worst_relative_error(bf16, of_rounded) <= fp32_sums);
+  CHECK(worst_relative_error(fp32_of_rounded, of_rounded) <= fp32_sums);
   // ... and farther from the exact product than fp32 products could be (so bf16 ran).
-  CHECK(worst_relative_error(bf16, exact) > 64 * std::ldexp(1.0, -23));
-  CHECK(worst_relative_error(bf16, exact) <= bf16_bound(64));
+  CHECK(worst_relative_error(bf16, exact) > fp32_sums);
+  CHECK(worst_relative_error(bf16, exact) <= bf16_bound(k));
+}
+
+TEST_CASE("products too small to gain from bf16 stay fp32, bit for bit", "[bf16][matmul]") {
+  if (!bf16_here()) return;
+  Generator gen(16);
+  CHECK_FALSE(bf16_pays(1, 256, 256));  // a matrix-vector product (one decoding step's row)
+  CHECK_FALSE(bf16_pays(16, 16, 16));   // a short sentence's attention tile
+  CHECK(bf16_pays(64, 64, 64));
+  for (const auto& [a, b] :
+       {std::pair{randn({5, 7}, gen), randn({7, 3}, gen)}, std::pair{randn({1, 256}, gen), randn({256, 256}, gen)},
+        std::pair{randn({16, 16, 16}, gen), randn({16, 16, 16}, gen)}}) {
+    const Tensor fp32 = raw::matmul(a, b);
+    const PrecisionGuard bf16(Precision::bf16);
+    CHECK(to_vector<float>(raw::matmul(a, b)) == to_vector<float>(fp32));
+  }
 }
 
 TEST_CASE("float64 products stay exact with bf16 products active", "[bf16][matmul]") {
