@@ -3,9 +3,12 @@
 //
 // Implementations: qkv (raw::matmul, or raw::bmm for batches: OpenBLAS single-threaded, the work
 // split over qkv's threads), sgemm (one cblas_sgemm call per matrix with OpenBLAS's own threads), sgemm_1t (the same
-// loop with OpenBLAS forced to one thread).
+// loop with OpenBLAS forced to one thread), and with --precision bf16 also qkv_bf16 (the same
+// raw::matmul / bmm with bf16 products, tensor/precision.h: operands rounded to bfloat16 on each
+// call, fp32 sums) and dnnl_omp (the same product as one oneDNN call on its own OpenMP threads,
+// the second pool qkv avoids: bench/dnnl_openmp_bf16.h; only when qkv was built with oneDNN).
 //
-//   matmul_bench [--quick]        --quick: a few runs per shape, for smoke tests only
+//   matmul_bench [--quick] [--precision fp32|bf16]   --quick: a few runs per shape, for smoke tests only
 //
 // Prints one line per (shape, implementation):
 //   RESULT <shape> <impl> <median microseconds> <GFLOP/s>
@@ -23,7 +26,12 @@
 
 #include "tensor/matmul.h"
 #include "tensor/parallel.h"
+#include "tensor/precision.h"
 #include "tensor/random.h"
+
+#ifdef QKV_HAVE_DNNL
+#include "bench/dnnl_openmp_bf16.h"
+#endif
 
 using namespace qkv;
 
@@ -38,6 +46,7 @@ struct Case {
 using Clock = std::chrono::steady_clock;
 
 bool quick = false;        // --quick: few runs, for smoke tests
+bool with_bf16 = false;    // --precision bf16: qkv_bf16 too
 int openblas_threads = 1;  // OpenBLAS's own thread count at start (OPENBLAS_NUM_THREADS or cores)
 
 // Median wall time of f() in seconds, over enough runs to fill about 0.6 s (15 to 3000 runs;
@@ -85,7 +94,16 @@ void run_case(const Case& c, Generator& gen) {
   const float* pa = a.data<float>();
   const float* pb = b.data<float>();
 
-  report(c, "qkv", median_seconds([&] { return batched ? raw::bmm(a, b) : raw::matmul(a, b); }));
+  auto qkv_product = [&] { return batched ? raw::bmm(a, b) : raw::matmul(a, b); };
+  report(c, "qkv", median_seconds(qkv_product));
+  if (with_bf16) {
+    const PrecisionGuard bf16(Precision::bf16);
+    report(c, "qkv_bf16", median_seconds(qkv_product));
+#ifdef QKV_HAVE_DNNL
+    bench::OpenMpBf16Matmul omp(c.batch, c.m, c.k, c.n, num_threads());
+    report(c, "dnnl_omp", median_seconds([&] { omp.run(pa, pb, out.data()); }));
+#endif
+  }
   // qkv keeps OpenBLAS single-threaded (tensor/blas.h); the reference gets its own threads back.
   openblas_set_num_threads(openblas_threads);
   report(c, "sgemm", median_seconds([&] { sgemm_loop(c, pa, pb, out.data()); }));
@@ -97,12 +115,20 @@ void run_case(const Case& c, Generator& gen) {
 
 int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
-    if (std::string(argv[i]) == "--quick") {
+    const std::string arg = argv[i];
+    if (arg == "--quick") {
       quick = true;
+    } else if (arg == "--precision" && i + 1 < argc &&
+               (argv[i + 1] == std::string("fp32") || argv[i + 1] == std::string("bf16"))) {
+      with_bf16 = parse_enum<Precision>(argv[++i], "--precision") == Precision::bf16;
     } else {
-      std::fprintf(stderr, "usage: matmul_bench [--quick]\n");
+      std::fprintf(stderr, "usage: matmul_bench [--quick] [--precision fp32|bf16]\n");
       return 2;
     }
+  }
+  if (with_bf16 && !bf16_products_supported()) {
+    std::fprintf(stderr, "matmul_bench: --precision bf16: %s\n", bf16_unsupported_reason().c_str());
+    return 2;
   }
   openblas_threads = openblas_get_num_threads();
   fmt::print("# {} | OpenBLAS threads (sgemm column) {} | qkv threads {}\n", openblas_get_config(), openblas_threads,

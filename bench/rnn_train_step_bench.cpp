@@ -5,7 +5,8 @@
 // (bench/seq2seq_train_step.h). RESULT lines are for scripts/bench_rnn_train.sh. A benchmark,
 // not a test: it checks nothing.
 //
-//   build/rnn_train_step_bench recipe [steps]      # sizes: tiny, recipe; default 10 timed steps
+//   build/rnn_train_step_bench recipe [steps] [fp32|bf16]   # sizes: tiny, recipe; default 10
+//                                                           # timed steps; bf16: bf16 products
 //
 // "recipe" is the bundled RNN recipe (RnnSeq2SeqConfig's defaults: E 256, bidirectional GRU of
 // 256 per direction, GRU decoder of 512, additive attention, dropout 0.3, tied output) at
@@ -38,8 +39,8 @@ const std::map<std::string, Size> kSizes = {
 int main(int argc, char** argv) {
   const std::string name = argc > 1 ? argv[1] : "tiny";
   const int steps = argc > 2 ? std::stoi(argv[2]) : 10;
-  if (!kSizes.contains(name) || steps < 1) {
-    fmt::print(stderr, "usage: rnn_train_step_bench [tiny|recipe] [steps >= 1]\n");
+  if (!kSizes.contains(name) || steps < 1 || !bench::set_precision_argument(argc, argv, 3)) {
+    fmt::print(stderr, "usage: rnn_train_step_bench [tiny|recipe] [steps >= 1] [fp32|bf16]\n");
     return 2;
   }
   const Size s = kSizes.at(name);
@@ -51,6 +52,7 @@ int main(int argc, char** argv) {
   models::RnnSeq2Seq model(config);
   Generator init(0);
   model.reset_parameters(init);
-  bench::time_training_steps(model, fmt::format("qkv rnn {}", name), s.batch, s.length, s.vocab, steps);
+  bench::time_training_steps(model, fmt::format("qkv rnn {} {}", name, enum_name(matmul_precision())), s.batch,
+                             s.length, s.vocab, steps);
   return 0;
 }

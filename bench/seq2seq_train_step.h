@@ -4,8 +4,8 @@
 // clipping), two untimed warm-up steps then `steps` timed ones, and the printed summary — the
 // parameter count, median wall and CPU ms per step, target tokens per second, the process's peak
 // RSS — with the RESULT lines the scripts/bench_*train.sh scripts read (ms, cpu_ms, peak_mb,
-// params, and tokens: target tokens per step). Header-only: each
-// benchmark is one program.
+// params, and tokens: target tokens per step), and the optional precision argument (fp32, or
+// bf16 matrix products: tensor/precision.h). Header-only: each benchmark is one program.
 #pragma once
 
 #include <sys/resource.h>
@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <chrono>
 #include <ctime>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -22,10 +23,24 @@
 #include "nn/functional.h"
 #include "optim/adam.h"
 #include "tensor/factories.h"
+#include "tensor/precision.h"
 #include "tensor/random.h"
 #include "tensor/views.h"
 
 namespace qkv::bench {
+
+// Sets the precision named by argv[index] ("fp32" when absent, or "bf16") and returns true; false
+// (after saying why on stderr) when the name is neither or this machine cannot run bf16 products.
+inline bool set_precision_argument(int argc, char** argv, int index) {
+  const std::string name = argc > index ? argv[index] : "fp32";
+  if (name != "fp32" && name != "bf16") return false;
+  if (name == "bf16" && !bf16_products_supported()) {
+    fmt::print(stderr, "{}: bf16: {}\n", argv[0], bf16_unsupported_reason());
+    return false;
+  }
+  set_matmul_precision(name == "bf16" ? Precision::bf16 : Precision::fp32);
+  return true;
+}
 
 inline double peak_rss_mb() {
   rusage usage{};

@@ -29,12 +29,12 @@ SIZES = {
 
 
 def main():
-    size, steps = parse_arguments(SIZES, "usage: torch_rnn_train_step.py [tiny|recipe] [threads] [steps >= 1]")
+    size, steps, precision = parse_arguments(SIZES, "usage: torch_rnn_train_step.py [tiny|recipe] [threads] [steps >= 1]")
     emb, enc_hidden, dec_hidden, batch, length, vocab = SIZES[size]
     torch.manual_seed(0)
     model = RnnSeq2Seq(vocab, vocab, cell="gru", emb=emb, enc_hidden=enc_hidden, dec_hidden=dec_hidden,
                        attention="additive", dropout=0.3, tie_output=True)
-    time_training_steps(model, f"torch rnn {size}", batch, length, vocab, steps)
+    time_training_steps(model, f"torch rnn {size} {precision}", batch, length, vocab, steps, precision)
 
 
 if __name__ == "__main__":

@@ -28,7 +28,7 @@ SIZES = {
 
 
 def main():
-    size, steps = parse_arguments(SIZES, "usage: torch_train_step.py [tiny|small|base] [threads] [steps >= 1]")
+    size, steps, precision = parse_arguments(SIZES, "usage: torch_train_step.py [tiny|small|base] [threads] [steps >= 1]")
     d, heads, enc, dec, ffn, batch, length, vocab = SIZES[size]
     torch.manual_seed(0)
     model = Seq2Seq(vocab, vocab, d, heads, enc, dec, ffn, dropout=0.1)
@@ -36,7 +36,7 @@ def main():
     expected = closed_form_parameters(vocab, vocab, d, enc, dec, ffn)
     if params != expected:
         sys.exit(f"torch_train_step: the model has {params} parameters, the closed form says {expected}")
-    time_training_steps(model, f"torch {size}", batch, length, vocab, steps)
+    time_training_steps(model, f"torch {size} {precision}", batch, length, vocab, steps, precision)
 
 
 if __name__ == "__main__":

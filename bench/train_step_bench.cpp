@@ -4,7 +4,8 @@
 // median wall and CPU ms per step, target tokens per second and the process's peak RSS. RESULT
 // lines are for scripts/bench_train.sh. It does not check anything: a benchmark, not a test.
 //
-//   build/train_step_bench small [steps]      # sizes: tiny, small, base; default 10 timed steps
+//   build/train_step_bench small [steps] [fp32|bf16]   # sizes: tiny, small, base; default 10 timed
+//                                                      # steps; bf16: bf16 matrix products
 //
 // The model is TransformerConfig's defaults apart from the sizes: post-norm, sinusoidal
 // positions, embeddings scaled by √D, output projection tied to the target embedding (with its
@@ -37,8 +38,8 @@ const std::map<std::string, Size> kSizes = {
 int main(int argc, char** argv) {
   const std::string name = argc > 1 ? argv[1] : "tiny";
   const int steps = argc > 2 ? std::stoi(argv[2]) : 10;
-  if (!kSizes.contains(name) || steps < 1) {
-    fmt::print(stderr, "usage: train_step_bench [tiny|small|base] [steps >= 1]\n");
+  if (!kSizes.contains(name) || steps < 1 || !bench::set_precision_argument(argc, argv, 3)) {
+    fmt::print(stderr, "usage: train_step_bench [tiny|small|base] [steps >= 1] [fp32|bf16]\n");
     return 2;
   }
   const Size s = kSizes.at(name);
@@ -53,6 +54,7 @@ int main(int argc, char** argv) {
   models::Transformer model(config);
   Generator init(0);
   model.reset_parameters(init);
-  bench::time_training_steps(model, fmt::format("qkv {}", name), s.batch, s.length, s.vocab, steps);
+  bench::time_training_steps(model, fmt::format("qkv {} {}", name, enum_name(matmul_precision())), s.batch, s.length,
+                             s.vocab, steps);
   return 0;
 }

@@ -5,6 +5,8 @@
 # blas_kernels (scripts/blas_kernels.sh) and defines:
 #   parse_quick "$@"      quick=1 for --quick (a smoke test, not a measurement), else quick=0;
 #                         any other argument is a usage error
+#   parse_quick_precision "$@"   the same, and precision=bf16 for `--precision bf16` (else fp32):
+#                         the scripts that take it then also run both sides with bf16 products
 #   build_bench <target>  configures $dir as Release and builds <target>, quietly
 #   start_results         results=<a temporary file, removed on exit>, machine=<cores, memory,
 #                         OpenBLAS kernels>, load_before=<the three load averages now>
@@ -23,6 +25,23 @@ parse_quick() {
       --quick) quick=1 ;;
       *) echo "usage: $0 [--quick]" >&2; exit 2 ;;
     esac
+  done
+}
+
+parse_quick_precision() {
+  quick=0
+  precision=fp32
+  while [ $# -gt 0 ]; do
+    case $1 in
+      --quick) quick=1 ;;
+      --precision)
+        case ${2:-} in
+          fp32 | bf16) precision=$2; shift ;;
+          *) echo "usage: $0 [--quick] [--precision fp32|bf16]" >&2; exit 2 ;;
+        esac ;;
+      *) echo "usage: $0 [--quick] [--precision fp32|bf16]" >&2; exit 2 ;;
+    esac
+    shift
   done
 }
 

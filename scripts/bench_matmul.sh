@@ -5,6 +5,8 @@
 # setting, with qkv's throughput as a ratio of each.
 #
 #   scripts/bench_matmul.sh [--quick]          # --quick: 3 runs per shape, a smoke test only
+#   scripts/bench_matmul.sh --precision bf16   # also qkv with bf16 products (tensor/precision.h),
+#                                              # as a ratio to qkv fp32 (issue 23's target: >= 1.8x)
 #   BUILD_DIR=build-x scripts/bench_matmul.sh  # build dir (default: build)
 #   OPENBLAS_NUM_THREADS=1 scripts/bench_matmul.sh   # any OpenBLAS / qkv env settings pass through
 #
@@ -17,13 +19,9 @@ cd "$(dirname "$0")/.."
 # shellcheck source=scripts/bench_common.sh
 source scripts/bench_common.sh
 
-quick=()
-for arg in "$@"; do
-  case $arg in
-    --quick) quick=(--quick) ;;
-    *) echo "usage: $0 [--quick]" >&2; exit 2 ;;
-  esac
-done
+parse_quick_precision "$@"
+quick_args=()
+[ "$quick" = 1 ] && quick_args=(--quick)
 
 build_bench matmul_bench
 
@@ -31,11 +29,11 @@ results=$(mktemp)
 trap 'rm -f "$results"' EXIT
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 echo "# $(blas_kernels)"
-"$dir/matmul_bench" "${quick[@]}" | tee -a "$results" | grep '^#' || true
-/usr/bin/python3 bench/torch_matmul.py "${quick[@]}" >> "$results"
+"$dir/matmul_bench" "${quick_args[@]}" --precision "$precision" | tee -a "$results" | grep '^#' || true
+/usr/bin/python3 bench/torch_matmul.py "${quick_args[@]}" >> "$results"
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
-/usr/bin/python3 - "$results" "$(nproc)" "$load_before" "$load_after" "${quick[*]:-}" <<'PY'
+/usr/bin/python3 - "$results" "$(nproc)" "$load_before" "$load_after" "${quick_args[*]:-}" <<'PY'
 import sys
 
 path, cores, load_before, load_after, quick = sys.argv[1:6]
@@ -68,4 +66,18 @@ print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
 for s in order:
     print(f"| {s} | {cell(s, 'qkv')} | {cell(s, 'sgemm')} | {cell(s, 'sgemm_1t')} | {cell(s, 'torch')} "
           f"| {ratio(s, 'sgemm')} | {ratio(s, 'sgemm_1t')} | {ratio(s, 'torch')} | {setting.get(s, '-')} |")
+
+# --precision bf16: qkv's bf16 products against its fp32 ones (issue 23's target: >= 1.8x).
+if any(impl == "qkv_bf16" for _, impl in gflops):
+    print()
+    print("dnnl_omp: the same bf16 product as one oneDNN call on its own OpenMP threads (the second pool "
+          "qkv avoids); qkv bf16 / dnnl_omp > 1: qkv's one pool is faster")
+    print()
+    print("| shape | qkv fp32 | qkv bf16 | dnnl_omp | bf16 / fp32 | qkv bf16 / dnnl_omp | qkv bf16 / torch fp32 |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for s in order:
+        bf16 = gflops.get((s, "qkv_bf16"))
+        over = lambda impl: f"{bf16 / gflops[s, impl]:.2f}x" if bf16 and (s, impl) in gflops else "-"
+        print(f"| {s} | {cell(s, 'qkv')} | {cell(s, 'qkv_bf16')} | {cell(s, 'dnnl_omp')} | {over('qkv')} "
+              f"| {over('dnnl_omp')} | {over('torch')} |")
 PY

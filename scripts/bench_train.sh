@@ -10,6 +10,8 @@
 #
 #   scripts/bench_train.sh                   # 10 timed steps per run (medians), all sizes
 #   scripts/bench_train.sh --quick           # smoke test: tiny only, 2 steps — not a measurement
+#   scripts/bench_train.sh --precision bf16  # also qkv with bf16 products (tensor/precision.h) and
+#                                            # torch under autocast bf16: a second table of all four
 #   SIZES="tiny small" scripts/bench_train.sh
 #   STEPS=20 ...                             # timed steps per run
 #   ROUNDS=5 ...                             # interleaved rounds (default 3)
@@ -30,7 +32,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=scripts/bench_common.sh
 source scripts/bench_common.sh
-parse_quick "$@"
+parse_quick_precision "$@"
 
 # The two models' programs, sizes and title.
 case ${MODEL:-transformer} in
@@ -56,18 +58,25 @@ settings=${TORCH_SETTINGS:-threads=1 default threads=$cores}
 build_bench "$program"
 
 start_results
+# With --precision bf16 each side also runs in bf16, tagged qkv_bf16 and torch_bf16.
+precisions=$([ "$precision" = bf16 ] && echo "fp32 bf16" || echo fp32)
 for size in $sizes; do
   for round in $(seq "$rounds"); do
-    echo "$size round $round/$rounds: qkv (load $(load_now))" >&2
-    "$dir/$program" "$size" "$steps" | sed "s/^RESULT/RESULT $size qkv default#$round/" | tee -a "$results" >&2
-    for s in $settings; do
-      echo "$size round $round/$rounds: torch $s (load $(load_now))" >&2
-      case $s in
-        threads=1) OPENBLAS_NUM_THREADS=$cores /usr/bin/python3 "$torch_script" "$size" 1 "$steps" ;;
-        default) OMP_WAIT_POLICY=PASSIVE /usr/bin/python3 "$torch_script" "$size" 0 "$steps" ;;
-        threads=*) OMP_WAIT_POLICY=PASSIVE /usr/bin/python3 "$torch_script" "$size" "${s#threads=}" "$steps" ;;
-        *) echo "unknown torch setting $s" >&2; exit 2 ;;
-      esac | sed "s/^RESULT/RESULT $size torch $s#$round/" | tee -a "$results" >&2
+    for p in $precisions; do
+      qkv_side=$([ "$p" = bf16 ] && echo qkv_bf16 || echo qkv)
+      torch_side=$([ "$p" = bf16 ] && echo torch_bf16 || echo torch)
+      echo "$size round $round/$rounds: $qkv_side (load $(load_now))" >&2
+      "$dir/$program" "$size" "$steps" "$p" | sed "s/^RESULT/RESULT $size $qkv_side default#$round/" \
+        | tee -a "$results" >&2
+      for s in $settings; do
+        echo "$size round $round/$rounds: $torch_side $s (load $(load_now))" >&2
+        case $s in
+          threads=1) OPENBLAS_NUM_THREADS=$cores /usr/bin/python3 "$torch_script" "$size" 1 "$steps" "$p" ;;
+          default) OMP_WAIT_POLICY=PASSIVE /usr/bin/python3 "$torch_script" "$size" 0 "$steps" "$p" ;;
+          threads=*) OMP_WAIT_POLICY=PASSIVE /usr/bin/python3 "$torch_script" "$size" "${s#threads=}" "$steps" "$p" ;;
+          *) echo "unknown torch setting $s" >&2; exit 2 ;;
+        esac | sed "s/^RESULT/RESULT $size $torch_side $s#$round/" | tee -a "$results" >&2
+      done
     done
   done
 done
@@ -110,4 +119,29 @@ for size in sizes:
     print(f"| {size} | {params} | {q['ms']:.1f} | {n / q['ms'] * 1000:.0f} | {t['ms']:.1f} | {n / t['ms'] * 1000:.0f} "
           f"| {t['ms'] / q['ms']:.2f}x | {q['cpu_ms']:.1f} | {t['cpu_ms']:.1f} | {q['peak_mb']:.0f} | {t['peak_mb']:.0f} "
           f"| {setting} |")
+
+# With --precision bf16: both precisions of both sides side by side. Targets (issue 23): qkv bf16
+# over qkv fp32 at least 1.5x (small) and 1.6x (base); over torch's best of fp32 and bf16 at
+# least 2.3x (small) and 2.0x (base).
+def fastest(size, side):
+    found = [(k[2], v) for k, v in runs.items() if k[0] == size and k[1] == side and "ms" in v]
+    return min(found, key=lambda r: r[1]["ms"]) if found else None
+
+if any(k[1] == "qkv_bf16" for k in runs):
+    print()
+    print("bf16 matrix products (qkv --precision bf16; torch.autocast bfloat16), fastest run of each side; "
+          "ratios > 1: the first is faster")
+    print()
+    print("| size | qkv fp32 ms | qkv bf16 ms | torch fp32 ms | torch bf16 ms | qkv bf16 / qkv fp32 "
+          "| qkv bf16 / torch best | qkv fp32 / torch best | torch bf16 / torch fp32 | torch best setting |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |")
+    for size in sizes:
+        q32, q16, t32, t16 = (fastest(size, s) for s in ("qkv", "qkv_bf16", "torch", "torch_bf16"))
+        if None in (q32, q16, t32, t16):
+            print(f"| {size} | missing run(s) | | | | | | | | |")
+            continue
+        best_name, best = min([("fp32 " + t32[0], t32[1]), ("bf16 " + t16[0], t16[1])], key=lambda r: r[1]["ms"])
+        print(f"| {size} | {q32[1]['ms']:.1f} | {q16[1]['ms']:.1f} | {t32[1]['ms']:.1f} | {t16[1]['ms']:.1f} "
+              f"| {q32[1]['ms'] / q16[1]['ms']:.2f}x | {best['ms'] / q16[1]['ms']:.2f}x "
+              f"| {best['ms'] / q32[1]['ms']:.2f}x | {t32[1]['ms'] / t16[1]['ms']:.2f}x | {best_name} |")
 PY

@@ -1,13 +1,15 @@
-// blas.cpp — gemm through cblas with OpenBLAS held single-threaded, and its split across qkv's
-// threads (see blas.h for why).
+// blas.cpp — gemm through cblas with OpenBLAS held single-threaded (or, for float32 with bf16
+// products active, through gemm_bf16), and its split across qkv's threads (see blas.h for why).
 #include "tensor/blas.h"
 
 #include <cblas.h>
 
 #include <algorithm>
 
+#include "tensor/bf16_gemm.h"
 #include "tensor/grain.h"
 #include "tensor/parallel.h"
+#include "tensor/precision.h"
 
 namespace qkv::blas {
 namespace {
@@ -57,6 +59,10 @@ void split_gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T a
 
 void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda,
           const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {
+  if (bf16_products_active() && bf16_pays(m, n, k)) {  // tensor/precision.h
+    gemm_bf16(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    return;
+  }
   single_threaded_openblas();
   cblas_sgemm(CblasRowMajor, flag(trans_a), flag(trans_b), static_cast<int>(m), static_cast<int>(n),
               static_cast<int>(k), alpha, a, static_cast<int>(lda), b, static_cast<int>(ldb), beta, c,

@@ -18,6 +18,9 @@ namespace qkv::blas {
 // C (m×n, leading dimension ldc) = alpha·op(A)·op(B) + beta·C, where op(A) is m×k and op(B)
 // is k×n; op transposes when trans_*. On the calling thread only. Sizes must fit in int (the
 // callers check, naming their op).
+// The float version computes from bf16 copies of A and B when bf16 products are active and
+// the product is large enough to gain (tensor/precision.h: bf16_pays; bf16_gemm.h); the double
+// version is always exact fp64.
 void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda,
           const float* b, int64_t ldb, float beta, float* c, int64_t ldc);
 void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, double alpha, const double* a, int64_t lda,

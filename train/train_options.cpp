@@ -17,6 +17,7 @@ std::map<std::string, std::string> TrainOptions::to_metadata() const {
   if (spm_model.empty()) out.erase("train.spm_model");
   if (tokenizer != data::TokenizerKind::sentencepiece || !spm_model.empty()) out.erase("train.spm_type");
   if (!joint_vocab) out.erase("train.joint_vocab");
+  if (precision == Precision::fp32) out.erase("train.precision");
   for (const auto& [k, v] : arch == Arch::rnn ? rnn.to_metadata() : model.to_metadata()) out["model." + k] = v;
   return out;
 }
@@ -24,9 +25,10 @@ std::map<std::string, std::string> TrainOptions::to_metadata() const {
 TrainOptions TrainOptions::from_metadata(const std::map<std::string, std::string>& metadata) {
   TrainOptions o;
   // Older checkpoints have no arch (a Transformer), no schedule (inverse-sqrt, no decay_steps)
-  // and no raw-text tokenizer options (separate vocabularies).
-  models::read_fields(train_option_fields, models::MetadataReader("checkpoint metadata", metadata), o, "train.",
-                      {"arch", "schedule", "decay_steps", "vocab_size", "spm_model", "spm_type", "joint_vocab"});
+  // and no raw-text tokenizer options (separate vocabularies); fp32 runs have no precision.
+  models::read_fields(
+      train_option_fields, models::MetadataReader("checkpoint metadata", metadata), o, "train.",
+      {"arch", "schedule", "decay_steps", "vocab_size", "spm_model", "spm_type", "joint_vocab", "precision"});
   std::map<std::string, std::string> model;
   for (const auto& [k, v] : metadata) {
     if (k.starts_with("model.")) model[k.substr(6)] = v;
@@ -60,6 +62,11 @@ void TrainOptions::validate() const {
         "used with --joint-vocab (one vocabulary for both sides)");
   check(spm_model.empty() || tokenizer == data::TokenizerKind::sentencepiece, "spm-model", spm_model,
         "used with --tokenizer sentencepiece");
+  if (precision == Precision::bf16 && !bf16_products_built()) {
+    throw Error(
+        "qkv train: --precision bf16: qkv was built without oneDNN, which computes the bf16 products; "
+        "install libdnnl-dev and rebuild qkv, or use --precision fp32");
+  }
   const bool files = !train_source.empty() && !train_target.empty();
   check(files || !train_tsv.empty(), "train-source", "''", "given (with --train-target), or --train-tsv");
 }

@@ -23,6 +23,7 @@
 #include "models/transformer_config.h"
 #include "optim/schedule.h"
 #include "tensor/enum_names.h"
+#include "tensor/precision.h"
 
 namespace qkv::train {
 
@@ -82,9 +83,10 @@ struct TrainOptions {
   int64_t valid_sentences = 0;   // 0: the whole validation set; else its first N sentences for BLEU
   int64_t keep_checkpoints = 0;  // 0: none; else keep the last N epochs' weights (epoch-NNN.safetensors)
   std::string out_dir = "runs/default";
-  bool progress = true;            // the progress bar (stderr)
-  bool quiet = false;              // the terminal gets only errors and the final message (train.log gets all)
-  bool allow_data_change = false;  // --resume: continue although the data files changed (not saved)
+  Precision precision = Precision::fp32;  // of matrix products (tensor/precision.h); not a model property
+  bool progress = true;                   // the progress bar (stderr)
+  bool quiet = false;                     // the terminal gets only errors and the final message (train.log gets all)
+  bool allow_data_change = false;         // --resume: continue although the data files changed (not saved)
 
   static models::TransformerConfig default_model() {
     models::TransformerConfig m;
@@ -100,7 +102,8 @@ struct TrainOptions {
   // The options as checkpoint metadata ("train.<name>" keys plus "model.<key>" for the config of
   // the architecture in use), and back. A checkpoint without train.arch (written before the RNN
   // existed) holds a Transformer; one without train.schedule and train.decay_steps (written
-  // before --schedule) was trained with inverse-sqrt.
+  // before --schedule) was trained with inverse-sqrt. train.precision is written only when it is
+  // not fp32, so an fp32 run's metadata keeps the text of runs from before --precision.
   std::map<std::string, std::string> to_metadata() const;
   static TrainOptions from_metadata(const std::map<std::string, std::string>& metadata);
   // Throws qkv::Error naming the flag of the first option out of range (--lr, ...). The model's
@@ -176,6 +179,8 @@ inline constexpr std::tuple run_control_fields{
     Field{"valid_sentences", &TrainOptions::valid_sentences, "--valid-sentences",
           "validation BLEU on the first N sentences (0: all)", at_least(0)},
     Field{"out_dir", &TrainOptions::out_dir, "--out-dir", "checkpoints, metrics.jsonl and curves go here"},
+    Field{"precision", &TrainOptions::precision, "--precision",
+          "matrix products: fp32, or bf16 (bfloat16 operands, fp32 sums; needs oneDNN and AVX512_BF16)"},
     Field{"", &TrainOptions::progress, "--progress,!--no-progress", "show the progress bar"},
     Field{"", &TrainOptions::quiet, "--quiet",
           "no progress bar and no per-epoch lines: only errors and the final message (train.log has them all)"},

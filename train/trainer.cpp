@@ -170,9 +170,15 @@ class Run {
     info(dist_.size() > 1 ? fmt::format("qkv train: {} ranks, {} threads each; {}", dist_.size(), num_threads(),
                                         blas::kernels_note())
                           : fmt::format("qkv train: {} threads; {}", num_threads(), blas::kernels_note()));
+    if (o_.precision == Precision::bf16) {
+      info(bf16_products_supported()
+               ? "qkv train: bf16 matrix products (bfloat16 operands, fp32 sums; tensor/precision.h)"
+               : fmt::format("qkv train: bf16 asked for, but {}: fp32 matrix products", bf16_unsupported_reason()));
+    }
   }
 
   TrainResult run() {
+    const PrecisionGuard precision(o_.precision);  // training steps and validation decoding
     watch_for_interrupt();
     session_start_ = Clock::now();
     saved_seconds_ = state_.train_seconds;
@@ -453,6 +459,7 @@ TrainResult resume(const std::string& checkpoint_path, const RunControl& control
   o.valid_beam = control.valid_beam.value_or(o.valid_beam);
   o.valid_sentences = control.valid_sentences.value_or(o.valid_sentences);
   o.keep_checkpoints = control.keep_checkpoints.value_or(o.keep_checkpoints);
+  o.precision = control.precision.value_or(o.precision);
   const std::string checkpoint_dir = std::filesystem::path(checkpoint_path).parent_path().string();
   o.out_dir = !control.out_dir.empty() ? control.out_dir : !checkpoint_dir.empty() ? checkpoint_dir : std::string(".");
   o.progress = control.progress;

@@ -47,6 +47,7 @@ TrainResult train_from(const TrainOptions& options, const std::string& checkpoin
 struct RunControl {
   std::optional<int64_t> epochs{}, max_steps{}, patience{}, valid_beam{}, valid_sentences{}, keep_checkpoints{};
   std::optional<double> max_minutes{};
+  std::optional<Precision> precision{};
   std::string out_dir{};  // "": the checkpoint's own directory
   bool progress = true;
   bool quiet = false;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "apps/qkv/commands.h"
+#include "apps/qkv/precision_option.h"
 #include "data/corpus.h"
 #include "metrics/bleu.h"
 #include "metrics/chrf.h"
@@ -36,6 +37,7 @@ Command add_eval(CLI::App& app) {
   app.add_option("--source,-s", o->source, "source sentences (with --model)");
   app.add_option("--beam", o->decode.beam_size, "beam size with --model (1: greedy)")->capture_default_str();
   app.add_option("--length-penalty", o->decode.length_penalty, "beam length penalty alpha")->capture_default_str();
+  add_precision_option(app);  // apps/qkv/precision_option.h
   app.add_option("--tokenize", o->tokenize, "how BLEU splits words: 13a (sacreBLEU's default) or none")
       ->check(CLI::IsMember({"13a", "none"}))
       ->capture_default_str();

@@ -11,6 +11,7 @@
 #include <memory>
 
 #include "apps/qkv/commands.h"
+#include "apps/qkv/precision_option.h"
 #include "apps/qkv/translate_stream.h"
 #include "io/atomic_file.h"
 #include "train/trained_model.h"
@@ -85,6 +86,7 @@ Command add_translate(CLI::App& app) {
   app.add_flag("--truncate", o->stream.translate.truncate,
                "translate the first tokens of a line longer than the model takes, with a warning (default: an "
                "error naming the line, an empty output line, exit 1 after the other lines)");
+  add_precision_option(app);  // apps/qkv/precision_option.h
   app.footer(
       "Output: one line per input line, in input order; with --scores TRANSLATION<TAB>SCORE (the score is the last "
       "field); with --n-best K, K rows LINE<TAB>SCORE<TAB>TRANSLATION per input line, best first. SCORE is the "

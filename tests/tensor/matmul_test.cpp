@@ -13,6 +13,7 @@
 
 #include "tensor/factories.h"
 #include "tensor/matmul.h"
+#include "tensor/matmul_reference.h"
 #include "tensor/parallel.h"
 #include "tensor/random.h"
 #include "tensor/views.h"
@@ -22,59 +23,7 @@ using Catch::Contains;
 
 namespace {
 
-// The expected product: values, and for each the sum of |a·b| terms (the scale of rounding).
-struct Expected {
-  Shape shape;
-  std::vector<double> value;
-  std::vector<double> scale;
-};
-
-Shape batch_of(const Tensor& t) {
-  Shape s = t.shape();
-  s.erase(s.size() - 1);
-  s.erase(s.size() - 1);
-  return s;
-}
-
-// torch.matmul semantics, written out with loops over broadcast (expanded) copies.
-Expected naive_matmul(const Tensor& a, const Tensor& b) {
-  const Tensor a2 = a.dim() == 1 ? raw::unsqueeze(a, 0) : a;
-  const Tensor b2 = b.dim() == 1 ? raw::unsqueeze(b, 1) : b;
-  const int64_t m = a2.size(-2);
-  const int64_t k = a2.size(-1);
-  const int64_t n = b2.size(-1);
-  const Shape batch = broadcast_shapes("naive", batch_of(a2), batch_of(b2));
-  Shape a_full = batch;
-  a_full.push_back(m);
-  a_full.push_back(k);
-  Shape b_full = batch;
-  b_full.push_back(k);
-  b_full.push_back(n);
-  const std::vector<double> av = to_vector<double>(raw::expand(a2, a_full));
-  const std::vector<double> bv = to_vector<double>(raw::expand(b2, b_full));
-
-  Expected e;
-  e.shape = batch;
-  if (a.dim() > 1) e.shape.push_back(m);
-  if (b.dim() > 1) e.shape.push_back(n);
-  for (int64_t p = 0; p < batch.numel(); ++p) {
-    for (int64_t i = 0; i < m; ++i) {
-      for (int64_t j = 0; j < n; ++j) {
-        double sum = 0;
-        double scale = 0;
-        for (int64_t l = 0; l < k; ++l) {
-          const double term =
-              av[static_cast<size_t>((p * m + i) * k + l)] * bv[static_cast<size_t>((p * k + l) * n + j)];
-          sum += term;
-          scale += std::abs(term);
-        }
-        e.value.push_back(sum);
-        e.scale.push_back(scale);
-      }
-    }
-  }
-  return e;
-}
+using namespace qkv::test;
 
 double tolerance(Dtype dtype) { return dtype == Dtype::float32 ? 1e-5 : 1e-13; }
 
@@ -86,55 +35,7 @@ void require_product(const Tensor& got, const Tensor& a, const Tensor& b) {
   REQUIRE(got.shape() == want.shape);
   REQUIRE(got.dtype() == a.dtype());
   REQUIRE(got.is_contiguous());
-  const std::vector<double> g = to_vector<double>(got);
-  double worst = 0;
-  for (size_t i = 0; i < g.size(); ++i) {
-    worst = std::max(worst, std::abs(g[i] - want.value[i]) / (want.scale[i] + 1e-300));
-  }
-  CHECK(worst <= tolerance(a.dtype()));
-}
-
-// Ways to lay out an operand whose last two dimensions are rows x cols.
-enum class Layout { contiguous, transposed, rows_step2, cols_step2, narrowed, transposed_narrowed };
-const Layout kLayouts[] = {Layout::contiguous, Layout::transposed, Layout::rows_step2,
-                           Layout::cols_step2, Layout::narrowed,   Layout::transposed_narrowed};
-
-std::string layout_name(Layout l) {
-  switch (l) {
-    case Layout::contiguous: return "contiguous";
-    case Layout::transposed: return "transposed";
-    case Layout::rows_step2: return "rows_step2";
-    case Layout::cols_step2: return "cols_step2";
-    case Layout::narrowed: return "narrowed";
-    case Layout::transposed_narrowed: return "transposed_narrowed";
-  }
-  return "?";
-}
-
-// A random tensor of `shape` (at least 2-D) viewed with the given layout.
-Tensor make(const Shape& shape, Layout layout, Dtype dtype, Generator& gen) {
-  const int64_t r = shape.size() - 2;
-  Shape s = shape;
-  switch (layout) {
-    case Layout::contiguous: return randn(shape, gen, dtype);
-    case Layout::transposed:  // column-major: goes to BLAS with CblasTrans
-      std::swap(s[r], s[r + 1]);
-      return raw::transpose(randn(s, gen, dtype), r, r + 1);
-    case Layout::rows_step2:  // every other row: row stride 2·cols
-      s[r] *= 2;
-      return raw::slice(randn(s, gen, dtype), r, 0, s[r], 2);
-    case Layout::cols_step2:  // every other column: column stride 2, must be copied
-      s[r + 1] *= 2;
-      return raw::slice(randn(s, gen, dtype), r + 1, 1, s[r + 1], 2);
-    case Layout::narrowed:  // columns 1.. of a wider matrix: row stride > cols
-      s[r + 1] += 3;
-      return raw::narrow(randn(s, gen, dtype), r + 1, 1, shape[r + 1]);
-    case Layout::transposed_narrowed:  // column-major with leading dimension > rows
-      std::swap(s[r], s[r + 1]);
-      s[r + 1] += 2;
-      return raw::transpose(raw::narrow(randn(s, gen, dtype), r + 1, 2, shape[r]), r, r + 1);
-  }
-  return {};
+  CHECK(worst_relative_error(got, want) <= tolerance(a.dtype()));
 }
 
 const Dtype kFloatDtypes[] = {Dtype::float32, Dtype::float64};

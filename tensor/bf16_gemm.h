@@ -1,0 +1,31 @@
+// bf16_gemm.h — one float32 gemm computed from bfloat16 copies of its operands with fp32
+// accumulation (oneDNN's matmul primitive), on the calling thread. blas::gemm sends float32
+// products here when bf16 products are active (tensor/precision.h); nothing else should call it.
+//
+// THREADS. Debian's oneDNN runs on OpenMP. qkv keeps one thread pool (blas.h), so each thread
+// that calls this sets its own OpenMP thread count to 1 first: oneDNN then computes inline on
+// the calling thread, and large products are split over qkv's pool by blas::parallel_gemm as
+// fp32 ones are. No OpenMP thread is ever started.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace qkv::blas {
+
+// True when qkv was built with oneDNN.
+bool bf16_gemm_built();
+// "" when oneDNN can run bf16 products on this CPU (its ISA includes AVX512_BF16), else why not.
+std::string bf16_gemm_unsupported_reason();
+
+// C (m×n, ld ldc) = alpha·op(A)·op(B) + beta·C as blas::gemm, with A and B rounded to bfloat16
+// (round to nearest even) and the products summed in fp32. m, n, k > 0. Throws qkv::Error
+// naming the shapes if oneDNN refuses the product.
+void gemm_bf16(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda,
+               const float* b, int64_t ldb, float beta, float* c, int64_t ldc);
+
+// Rounds n floats to bfloat16 (round to nearest even; NaN stays NaN), as the products do.
+void round_to_bf16(const float* in, uint16_t* out, int64_t n);
+float bf16_to_float(uint16_t x);
+
+}  // namespace qkv::blas
