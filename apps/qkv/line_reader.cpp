@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "data/corpus.h"
 #include "data/utf8.h"
 #include "tensor/error.h"
 
@@ -63,8 +64,11 @@ void check_line_bytes(const std::string& line, const std::string& where) {
   const size_t bad = data::first_invalid_utf8(line);
   check(bad == std::string::npos, "{}: invalid UTF-8 at byte offset {} of the line: byte 0x{:02X}", where, bad,
         bad == std::string::npos ? 0 : static_cast<unsigned char>(line[bad]));
-  const size_t nul = line.find('\0');
-  check(nul == std::string::npos, "{}: a NUL byte at byte offset {} of the line (binary input?)", where, nul);
+  // The control characters a corpus may not hold (data/corpus.h), refused in the same words.
+  const size_t control = data::first_control_character(line);
+  check(control == std::string::npos, "{}: control character U+{:04X} at byte offset {} of the line{}; remove it",
+        where, control == std::string::npos ? 0 : static_cast<unsigned char>(line[control]), control,
+        control != std::string::npos && line[control] == '\0' ? " (a NUL byte: is this binary or UTF-16 input?)" : "");
 }
 
 }  // namespace qkv::cli

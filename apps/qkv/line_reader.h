@@ -7,8 +7,8 @@
 //
 // Lines are split at "\n"; a trailing "\r" is stripped and a last line without "\n" counts, as
 // data/corpus.h reads files. Checked the same way whatever the source: a line that is not valid
-// UTF-8 or holds a NUL byte throws qkv::Error naming the source, the 1-based line number and the
-// byte. What this does not do: decide what a blank or long line means (the caller's).
+// UTF-8 or holds a NUL or other control character (data/corpus.h) throws qkv::Error naming the source, the 1-based line
+// number and the byte. What this does not do: decide what a blank or long line means (the caller's).
 #pragma once
 
 #include <cstdint>
@@ -42,7 +42,7 @@ class LineReader {
   int64_t lines_read_ = 0;
 };
 
-// Throws naming `where` (e.g. "stdin line 3") when `line` is not valid UTF-8 or holds a NUL byte.
+// Throws naming `where` (e.g. "stdin line 3") when `line` is not valid UTF-8 or holds a control character.
 void check_line_bytes(const std::string& line, const std::string& where);
 
 }  // namespace qkv::cli

@@ -9,7 +9,7 @@
 //   - longer than the model takes: with truncate, its first tokens are translated and a warning
 //     goes to stderr; else an error on stderr naming the line and its length, an empty output
 //     line (no n-best rows) in its place, and the run goes on, to exit 1 at the end;
-//   - not UTF-8 or holding a NUL byte: the lines before it are translated and written, then
+//   - not UTF-8 or holding a NUL or other control character: the lines before it are translated and written, then
 //     qkv::Error names the line (LineReader).
 // A translation that runs into the model's target positions (Translation::unfinished) is written
 // as cut there, with a warning.

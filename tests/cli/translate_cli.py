@@ -219,7 +219,7 @@ def case_blank(m):
 
 def case_bad_bytes(m):
     for bad, what in [(b"c \xff d", "invalid UTF-8 at byte offset 2 of the line: byte 0xFF"),
-                      (b"c \x00 d", "a NUL byte at byte offset 2 of the line"),
+                      (b"c \x00 d", "control character U+0000 at byte offset 2 of the line (a NUL byte"),
                       (b"\xc3\x28", "invalid UTF-8 at byte offset 0")]:
         data = b"a b c\nd e f g\n" + bad + b"\ne f\n"
         status, out, err = m.translate(data)
