@@ -31,16 +31,23 @@ std::string nothing_left_to_do(TrainResult::Stop limit, const std::string& check
 
 std::string what_next(const TrainOptions& o, const TrainResult& result) {
   std::vector<std::string> files;
-  for (const char* name : {"best.safetensors", "last.safetensors", "metrics.jsonl", "training_curve.svg", "bleu.svg",
-                           "train.log", "config.toml"}) {
+  for (const char* name : {"final.safetensors", "best.safetensors", "last.safetensors", "metrics.jsonl",
+                           "training_curve.svg", "bleu.svg", "train.log", "config.toml"}) {
     if (std::filesystem::exists(std::filesystem::path(o.out_dir) / name)) files.emplace_back(name);
   }
-  const std::string model = result.best_checkpoint.empty() ? result.last_checkpoint : result.best_checkpoint;
+  const std::string final_path = (std::filesystem::path(o.out_dir) / "final.safetensors").string();
+  const std::string model = std::filesystem::exists(final_path) ? final_path
+                            : result.best_checkpoint.empty()    ? result.last_checkpoint
+                                                                : result.best_checkpoint;
+  // Raw-text runs read and write text as people type it and are scored as sacreBLEU does;
+  // the others read tokenised text and are scored on its tokens.
+  const bool raw = o.tokenizer == data::TokenizerKind::rawbpe || o.tokenizer == data::TokenizerKind::sentencepiece;
   std::string text = fmt::format("qkv train: outputs in {}/: {}\nnext:\n", o.out_dir, fmt::join(files, ", "));
-  text += fmt::format("  echo \"a dog runs on the beach .\" | qkv translate --model {}\n", model);
+  text += fmt::format("  echo \"{}\" | qkv translate --model {}\n",
+                      raw ? "A dog runs on the beach." : "a dog runs on the beach .", model);
   if (o.valid_tsv.empty()) {
-    text += fmt::format("  qkv eval --model {} --source {} --reference {} --tokenize none\n", model, o.valid_source,
-                        o.valid_target);
+    text += fmt::format("  qkv eval --model {} --source {} --reference {}{}\n", model, o.valid_source, o.valid_target,
+                        raw ? "" : " --tokenize none");
   } else {
     text += fmt::format("  qkv eval --model {} --source SOURCE_FILE --reference REFERENCE_FILE\n", model);
   }

@@ -18,6 +18,7 @@ std::map<std::string, std::string> TrainOptions::to_metadata() const {
   if (tokenizer != data::TokenizerKind::sentencepiece || !spm_model.empty()) out.erase("train.spm_type");
   if (!joint_vocab) out.erase("train.joint_vocab");
   if (precision == Precision::fp32) out.erase("train.precision");
+  if (finalize_beam == 0) out.erase("train.finalize_beam");
   for (const auto& [k, v] : arch == Arch::rnn ? rnn.to_metadata() : model.to_metadata()) out["model." + k] = v;
   return out;
 }
@@ -25,10 +26,11 @@ std::map<std::string, std::string> TrainOptions::to_metadata() const {
 TrainOptions TrainOptions::from_metadata(const std::map<std::string, std::string>& metadata) {
   TrainOptions o;
   // Older checkpoints have no arch (a Transformer), no schedule (inverse-sqrt, no decay_steps)
-  // and no raw-text tokenizer options (separate vocabularies); fp32 runs have no precision.
-  models::read_fields(
-      train_option_fields, models::MetadataReader("checkpoint metadata", metadata), o, "train.",
-      {"arch", "schedule", "decay_steps", "vocab_size", "spm_model", "spm_type", "joint_vocab", "precision"});
+  // and no raw-text tokenizer options (separate vocabularies); fp32 runs have no precision, runs without --finalize no
+  // finalize_beam.
+  models::read_fields(train_option_fields, models::MetadataReader("checkpoint metadata", metadata), o, "train.",
+                      {"arch", "schedule", "decay_steps", "vocab_size", "spm_model", "spm_type", "joint_vocab",
+                       "precision", "finalize_beam"});
   std::map<std::string, std::string> model;
   for (const auto& [k, v] : metadata) {
     if (k.starts_with("model.")) model[k.substr(6)] = v;

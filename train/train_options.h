@@ -82,6 +82,7 @@ struct TrainOptions {
   int64_t valid_beam = 1;  // beam size for validation BLEU (1 = greedy)
   int64_t valid_sentences = 0;   // 0: the whole validation set; else its first N sentences for BLEU
   int64_t keep_checkpoints = 0;  // 0: none; else keep the last N epochs' weights (epoch-NNN.safetensors)
+  int64_t finalize_beam = 0;     // 0: no; else at the end, final.safetensors chosen on validation (train/finalize.h)
   std::string out_dir = "runs/default";
   Precision precision = Precision::fp32;  // of matrix products (tensor/precision.h); not a model property
   bool progress = true;                   // the progress bar (stderr)
@@ -176,6 +177,10 @@ inline constexpr std::tuple run_control_fields{
     Field{"valid_beam", &TrainOptions::valid_beam, "--valid-beam", "beam size for validation BLEU", at_least(1)},
     Field{"keep_checkpoints", &TrainOptions::keep_checkpoints, "--keep-checkpoints",
           "keep the last N epochs' weights as epoch-NNN.safetensors, for qkv average (0: none)", at_least(0)},
+    Field{"finalize_beam", &TrainOptions::finalize_beam, "--finalize",
+          "at the end of the run, choose final.safetensors on validation with this beam: best.safetensors or the mean "
+          "of the last k kept epochs, then the length penalty (qkv finalize; 0: no)",
+          at_least(0)},
     Field{"valid_sentences", &TrainOptions::valid_sentences, "--valid-sentences",
           "validation BLEU on the first N sentences (0: all)", at_least(0)},
     Field{"out_dir", &TrainOptions::out_dir, "--out-dir", "checkpoints, metrics.jsonl and curves go here"},

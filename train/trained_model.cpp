@@ -2,7 +2,11 @@
 // and translating with it: blank lines skipped, long lines refused or cut, n-best lists as text.
 #include "train/trained_model.h"
 
+#include <fmt/format.h>
+
 #include <limits>
+#include <string>
+#include <type_traits>
 
 #include "data/utf8.h"
 #include "tensor/error.h"
@@ -11,6 +15,33 @@
 #include "train/translation_batches.h"
 
 namespace qkv::train {
+namespace {
+
+// The decoding settings a checkpoint recommends (train/finalize.h writes them), checked like the
+// command line's.
+models::DecodeOptions decode_defaults(const Checkpoint& file) {
+  models::DecodeOptions out;
+  auto number = [&](const char* key, auto& field) {
+    const auto it = file.metadata.find(key);
+    if (it == file.metadata.end()) return;
+    try {
+      size_t used = 0;
+      const double value = std::stod(it->second, &used);
+      check(used == it->second.size(), "trailing text");
+      field = static_cast<std::remove_reference_t<decltype(field)>>(value);
+      check(static_cast<double>(field) == value, "not a whole number");
+    } catch (const std::exception& e) {
+      throw Error(fmt::format("checkpoint '{}': metadata {} = '{}' is not a valid number ({})", file.path, key,
+                              it->second, e.what()));
+    }
+  };
+  number("decode.beam", out.beam_size);
+  number("decode.length_penalty", out.length_penalty);
+  models::validate(out, fmt::format("checkpoint '{}': metadata decode.*", file.path));
+  return out;
+}
+
+}  // namespace
 
 LoadedModel load_model(const std::string& path) {
   const LoadedCheckpoint checkpoint = load_checkpoint(path);
@@ -20,6 +51,7 @@ LoadedModel load_model(const std::string& path) {
   out.model->eval();
   out.source = checkpoint.source;
   out.target = checkpoint.target;
+  out.decode_defaults = decode_defaults(checkpoint.file);
   return out;
 }
 

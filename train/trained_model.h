@@ -56,6 +56,11 @@ struct Translation {
 struct LoadedModel {
   std::unique_ptr<models::Seq2Seq> model;
   std::shared_ptr<TextCodec> source, target;
+  // How to decode when the caller does not say: the beam and length penalty `qkv finalize`
+  // chose on validation (metadata decode.beam, decode.length_penalty of final.safetensors),
+  // else DecodeOptions' own defaults. `qkv translate` and `qkv eval` use them unless given
+  // --beam / --length-penalty.
+  models::DecodeOptions decode_defaults{};
 
   // Every line's best translation, in the input order (lines in the source tokenizer's format).
   // Long lines throw, as in translate_n_best.

@@ -27,6 +27,7 @@
 #include "train/data_fingerprint.h"
 #include "train/distributed.h"
 #include "train/evaluate.h"
+#include "train/finalize.h"
 #include "train/gradient_buckets.h"
 #include "train/interrupt.h"
 #include "train/memory_estimate.h"
@@ -211,12 +212,21 @@ class Run {
     outcome(fmt::format("qkv train: stopped ({}) after {} steps, {} epochs, {}; best validation BLEU {:.2f} (epoch {})",
                         to_string(result.stop), state_.step, state_.epoch, format_duration(state_.train_seconds),
                         std::max(0.0, state_.best_bleu), state_.best_epoch + 1));
+    if (o_.finalize_beam > 0 && root() && result.stop != TrainResult::Stop::interrupted) finalize();
     outcome(what_next(o_, result));
     return result;
   }
 
  private:
   bool root() const { return dist_.is_root(); }
+  // --finalize: final.safetensors, the weights and length penalty chosen on validation (finalize.h).
+  void finalize() const {
+    FinalizeOptions options;
+    options.beam = o_.finalize_beam;
+    options.valid_sentences = o_.valid_sentences;
+    options.overwrite = true;  // final.safetensors belongs to this run
+    finalize_run(o_.out_dir, options, [this](std::string_view line) { info(std::string(line)); });
+  }
   // What the user is told: rank 0 tells it (run_log.h); the other ranks stay silent.
   void info(const std::string& line) const {
     if (say_) say_->info(line);
@@ -459,6 +469,7 @@ TrainResult resume(const std::string& checkpoint_path, const RunControl& control
   o.valid_beam = control.valid_beam.value_or(o.valid_beam);
   o.valid_sentences = control.valid_sentences.value_or(o.valid_sentences);
   o.keep_checkpoints = control.keep_checkpoints.value_or(o.keep_checkpoints);
+  o.finalize_beam = control.finalize_beam.value_or(o.finalize_beam);
   o.precision = control.precision.value_or(o.precision);
   const std::string checkpoint_dir = std::filesystem::path(checkpoint_path).parent_path().string();
   o.out_dir = !control.out_dir.empty() ? control.out_dir : !checkpoint_dir.empty() ? checkpoint_dir : std::string(".");

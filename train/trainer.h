@@ -45,7 +45,8 @@ TrainResult train_from(const TrainOptions& options, const std::string& checkpoin
 // the run-control options left unset here. max_minutes and max_steps count the whole run,
 // including the part before the checkpoint.
 struct RunControl {
-  std::optional<int64_t> epochs{}, max_steps{}, patience{}, valid_beam{}, valid_sentences{}, keep_checkpoints{};
+  std::optional<int64_t> epochs{}, max_steps{}, patience{}, valid_beam{}, valid_sentences{}, keep_checkpoints{},
+      finalize_beam{};
   std::optional<double> max_minutes{};
   std::optional<Precision> precision{};
   std::string out_dir{};  // "": the checkpoint's own directory

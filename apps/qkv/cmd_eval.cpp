@@ -16,7 +16,6 @@
 #include "metrics/chrf.h"
 #include "metrics/tokenize.h"
 #include "tensor/error.h"
-#include "train/evaluate.h"
 #include "train/trained_model.h"
 
 namespace qkv::cli {
@@ -35,8 +34,12 @@ Command add_eval(CLI::App& app) {
   auto* hyp = app.add_option("--hypothesis", o->hypotheses, "translations to score, one per line");
   auto* model = app.add_option("--model,-m", o->model, "translate --source with this checkpoint and score that");
   app.add_option("--source,-s", o->source, "source sentences (with --model)");
-  app.add_option("--beam", o->decode.beam_size, "beam size with --model (1: greedy)")->capture_default_str();
-  app.add_option("--length-penalty", o->decode.length_penalty, "beam length penalty alpha")->capture_default_str();
+  auto* beam = app.add_option("--beam", o->decode.beam_size,
+                              "beam size with --model (1: greedy; default: the checkpoint's decode.beam from qkv "
+                              "finalize, else 1)");
+  auto* length_penalty =
+      app.add_option("--length-penalty", o->decode.length_penalty,
+                     "beam length penalty alpha (default: the checkpoint's decode.length_penalty, else 0.6)");
   add_precision_option(app);  // apps/qkv/precision_option.h
   app.add_option("--tokenize", o->tokenize, "how BLEU splits words: 13a (sacreBLEU's default) or none")
       ->check(CLI::IsMember({"13a", "none"}))
@@ -47,15 +50,17 @@ Command add_eval(CLI::App& app) {
       ->check(CLI::IsMember({"bleu", "chrf"}))
       ->capture_default_str();
   hyp->excludes(model);
-  return [o]() {
+  return [o, beam, length_penalty]() {
     const auto references = data::read_lines(o->references, {.allow_empty = true});
     std::vector<std::string> hypotheses;
     if (!o->model.empty()) {
       if (o->source.empty()) throw Error("qkv eval: --model needs --source, the sentences to translate");
       train::LoadedModel m = train::load_model(o->model);
+      if (beam->count() == 0) o->decode.beam_size = m.decode_defaults.beam_size;
+      if (length_penalty->count() == 0) o->decode.length_penalty = m.decode_defaults.length_penalty;
       const auto start = std::chrono::steady_clock::now();
-      hypotheses = train::translate_lines(*m.model, *m.source, *m.target,
-                                          data::read_lines(o->source, {.allow_empty = true}), o->decode);
+      // Blank lines give empty translations; a line longer than the model takes is an error naming it.
+      hypotheses = m.translate(data::read_lines(o->source, {.allow_empty = true}), o->decode);
       fmt::print("translated {} sentences in {:.1f} s (beam {})\n", hypotheses.size(),
                  std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), o->decode.beam_size);
     } else if (!o->hypotheses.empty()) {

@@ -159,6 +159,7 @@ Command add_train(CLI::App& app) {
     control.valid_beam = if_given("--valid-beam", o->valid_beam);
     control.valid_sentences = if_given("--valid-sentences", o->valid_sentences);
     control.keep_checkpoints = if_given("--keep-checkpoints", o->keep_checkpoints);
+    control.finalize_beam = if_given("--finalize", o->finalize_beam);
     control.precision = if_given("--precision", o->precision);
     if (app.get_option("--out-dir")->count()) control.out_dir = o->out_dir;
     control.progress = o->progress;

@@ -70,8 +70,11 @@ Command add_translate(CLI::App& app) {
   app.add_option("--output,-o", o->output,
                  "write translations here, atomically: all at the end, nothing after an error (default: stdout, "
                  "written and flushed batch by batch)");
-  app.add_option("--beam", decode.beam_size, "beam size (1: greedy)")->capture_default_str();
-  app.add_option("--length-penalty", decode.length_penalty, "beam search length penalty alpha")->capture_default_str();
+  auto* beam = app.add_option("--beam", decode.beam_size,
+                              "beam size (1: greedy; default: the checkpoint's decode.beam from qkv finalize, else 1)");
+  auto* length_penalty =
+      app.add_option("--length-penalty", decode.length_penalty,
+                     "beam search length penalty alpha (default: the checkpoint's decode.length_penalty, else 0.6)");
   app.add_option("--max-length", decode.max_length, "longest output (0: source length + 50)")->capture_default_str();
   app.add_option("--batch-size", o->stream.batch_size,
                  "at most this many lines per batch: the next line and those already waiting behind it; 1 when stdin "
@@ -94,10 +97,11 @@ Command add_translate(CLI::App& app) {
       "tokens and of its end-of-sentence token (none when --max-length stopped it) summed, divided by "
       "((5 + length) / 6)^alpha (--length-penalty; length counts the end token); at most 0, higher is better, 4 "
       "decimals. A blank line (only whitespace) gives an empty translation, score 0, one n-best row. A line that is "
-      "not UTF-8 or holds a NUL byte stops the run with an error naming it, once the lines before it are written.\n\n" +
+      "not UTF-8 or holds a NUL or other control character stops the run with an error naming it, once the lines "
+      "before it are written.\n\n" +
       app.get_footer());
-  return [o]() {
-    check_n_best(*o);
+  return [o, beam, length_penalty]() {
+    if (beam->count() > 0) check_n_best(*o);
     models::validate(o->stream.translate.decode, "qkv translate");
     if (o->n_best > 0) {
       o->stream.format = StreamFormat::n_best;
@@ -106,6 +110,10 @@ Command add_translate(CLI::App& app) {
       o->stream.format = StreamFormat::scores;
     }
     const train::LoadedModel model = train::load_model(o->model);
+    // What the flags leave unsaid, the checkpoint's recommendation says (qkv finalize).
+    if (beam->count() == 0) o->stream.translate.decode.beam_size = model.decode_defaults.beam_size;
+    if (length_penalty->count() == 0) o->stream.translate.decode.length_penalty = model.decode_defaults.length_penalty;
+    check_n_best(*o);
     const Input input(o->input);
     LineReader in(input.fd, o->input.empty() ? "stdin" : "--input '" + o->input + "'");
     if (o->output.empty()) {

@@ -31,7 +31,7 @@ struct TempDir {
 };
 
 // A tiny reversal task, trained for a few epochs with the last three kept.
-std::string train_tiny_run(const TempDir& dir) {
+std::string train_tiny_run(const TempDir& dir, int64_t finalize_beam = 0) {
   {
     std::ofstream s(dir / "src"), t(dir / "tgt");
     Generator gen(7);
@@ -57,6 +57,7 @@ std::string train_tiny_run(const TempDir& dir) {
   o.progress = false;
   o.quiet = true;
   o.out_dir = dir / "run";
+  o.finalize_beam = finalize_beam;
   train::train(o);
   return o.out_dir;
 }
@@ -90,6 +91,8 @@ TEST_CASE("finalize: picks the best-scoring candidate and length penalty on vali
   CHECK(file.metadata.at("selection.weights") == r.candidates[r.chosen].name);
   for (const auto& [name, t] : file.tensors) CHECK_FALSE(name.starts_with("optim/"));
   const train::LoadedModel m = train::load_model(r.path);
+  CHECK(m.decode_defaults.beam_size == 2);  // what translate and eval use when not told
+  CHECK(m.decode_defaults.length_penalty == r.length_penalty);
   const data::ParallelCorpus valid = data::read_parallel(dir / "src", dir / "tgt");
   const auto hyps = m.translate(valid.source, {.beam_size = 2, .length_penalty = r.length_penalty});
   CHECK(metrics::corpus_bleu(hyps, valid.target).score == Approx(r.bleu).margin(1e-9));
@@ -118,4 +121,13 @@ TEST_CASE("finalize: refuses a directory with nothing to choose from, and bad se
   bad.beam = 0;
   CHECK_THROWS_WITH(train::finalize_run(dir.path.string(), bad), Contains("--beam must be in 1..1000, got 0"));
   CHECK(fs::is_empty(dir.path));
+}
+
+TEST_CASE("finalize: qkv train --finalize B writes final.safetensors at the end of the run", "[train][finalize]") {
+  TempDir dir("finalize-train");
+  const std::string run = train_tiny_run(dir, 3);
+  const Checkpoint file = load_safetensors(run + "/final.safetensors");
+  CHECK(file.metadata.at("decode.beam") == "3");
+  CHECK(file.metadata.at("train.finalize_beam") == "3");
+  CHECK(train::load_model(run + "/best.safetensors").decode_defaults.beam_size == 1);  // no recommendation there
 }
