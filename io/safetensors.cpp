@@ -165,6 +165,8 @@ Metadata parse_metadata(const Json& j, const std::string& path) {
 }
 
 Entry parse_entry(const std::string& name, const Json& j, const std::string& path) {
+  // save_safetensors refuses an empty name, so a file with one could be loaded but never saved again.
+  check(!name.empty(), "load_safetensors '{}': a tensor has an empty name", path);
   check(j.is_object(),
         "load_safetensors '{}': tensor '{}': expected an object with dtype, shape and data_offsets, "
         "found a {}",
