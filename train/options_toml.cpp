@@ -1,6 +1,7 @@
 // options_toml.cpp — TrainOptions as `flag-name = value` lines, from the options' field lists.
 #include "train/options_toml.h"
 
+#include <optional>
 #include <string_view>
 #include <type_traits>
 
@@ -12,14 +13,14 @@
 namespace qkv::train {
 namespace {
 
-// A TOML basic string: quotes, with backslash and quote escaped.
-std::string quoted(const std::string& text) {
-  std::string out = "\"";
-  for (const char c : text) {
-    if (c == '"' || c == '\\') out += '\\';
-    out += c;
-  }
-  return out + "\"";
+// `text` quoted so that apply_config_file reads back exactly `text`. CLI11's reader (2.1) takes
+// what is between the quotes as it is, without TOML's escapes, so "a\\b" would read back with
+// two backslashes: a literal string 'text' when there is no ' in it, else a basic string
+// "text" when it needs no escape; nullopt when neither works (see toml_writable).
+std::optional<std::string> quoted(const std::string& text) {
+  if (!toml_writable(text)) return std::nullopt;
+  if (text.find('\'') == std::string::npos) return "'" + text + "'";
+  return "\"" + text + "\"";
 }
 
 // `skip`: a flag left out because this run does not use it (qkv train refuses it then).
@@ -32,9 +33,15 @@ void append_fields(const Fields& fields, const Config& config, std::string& out,
     std::string text;
     if constexpr (std::is_same_v<T, std::string>) {
       if (value.empty()) return;
-      text = quoted(value);
+      const std::optional<std::string> q = quoted(value);
+      if (!q) {
+        out += fmt::format("# {} is not written: its value holds a newline, a '#', or both quote kinds with a '\\'\n",
+                           f.flag_name().substr(2));
+        return;
+      }
+      text = *q;
     } else if constexpr (std::is_enum_v<T> && !std::is_same_v<T, Dtype>) {
-      text = quoted(models::field_text(value, models::DoubleText::shortest));
+      text = *quoted(std::string(models::field_text(value, models::DoubleText::shortest)));
     } else {
       text = models::field_text(value, models::DoubleText::shortest);
     }
@@ -43,6 +50,11 @@ void append_fields(const Fields& fields, const Config& config, std::string& out,
 }
 
 }  // namespace
+
+bool toml_writable(std::string_view text) {
+  if (text.find_first_of("\n\r#") != std::string_view::npos) return false;
+  return text.find('\'') == std::string_view::npos || text.find_first_of("\"\\") == std::string_view::npos;
+}
 
 std::string options_as_toml(const TrainOptions& o) {
   std::string out = fmt::format(
