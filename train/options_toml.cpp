@@ -15,12 +15,13 @@ namespace {
 
 // `text` quoted so that apply_config_file reads back exactly `text`. CLI11's reader (2.1) takes
 // what is between the quotes as it is, without TOML's escapes, so "a\\b" would read back with
-// two backslashes: a literal string 'text' when there is no ' in it, else a basic string
-// "text" when it needs no escape; nullopt when neither works (see toml_writable).
+// two backslashes: a basic string "text" when it needs no escape (as before, and as TOML
+// reads it too), else a literal string 'text' when there is no ' in it; nullopt when neither
+// works (see toml_writable).
 std::optional<std::string> quoted(const std::string& text) {
   if (!toml_writable(text)) return std::nullopt;
-  if (text.find('\'') == std::string::npos) return "'" + text + "'";
-  return "\"" + text + "\"";
+  if (text.find_first_of("\"\\") == std::string::npos) return "\"" + text + "\"";
+  return "'" + text + "'";
 }
 
 // `skip`: a flag left out because this run does not use it (qkv train refuses it then).
