@@ -142,7 +142,7 @@ Json parse_header(const std::string& text, const std::string& path) {
       }
       return true;
     });
-  } catch (const Json::parse_error& e) {
+  } catch (const Json::exception& e) {  // a syntax error, or a number too large for a double (1e999)
     throw Error(fmt::format("load_safetensors '{}': the header is not valid JSON: {}", path, e.what()));
   }
   check(!duplicate, "load_safetensors '{}': the header lists the name '{}' more than once", path,
