@@ -142,7 +142,7 @@ Json parse_header(const std::string& text, const std::string& path) {
       }
       return true;
     });
-  } catch (const Json::parse_error& e) {
+  } catch (const Json::exception& e) {  // a syntax error, or a number too large for a double (1e999)
     throw Error(fmt::format("load_safetensors '{}': the header is not valid JSON: {}", path, e.what()));
   }
   check(!duplicate, "load_safetensors '{}': the header lists the name '{}' more than once", path,
@@ -165,6 +165,8 @@ Metadata parse_metadata(const Json& j, const std::string& path) {
 }
 
 Entry parse_entry(const std::string& name, const Json& j, const std::string& path) {
+  // save_safetensors refuses an empty name, so a file with one could be loaded but never saved again.
+  check(!name.empty(), "load_safetensors '{}': a tensor has an empty name", path);
   check(j.is_object(),
         "load_safetensors '{}': tensor '{}': expected an object with dtype, shape and data_offsets, "
         "found a {}",

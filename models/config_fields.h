@@ -75,6 +75,10 @@ struct Field {
   // The first flag name, for messages: "--pre-norm".
   std::string_view flag_name() const { return std::string_view(flag).substr(0, std::string_view(flag).find(',')); }
 };
+// Spelled out for compilers without class template argument deduction for aggregates (clang
+// before 17, which the fuzz build uses); g++ deduces the same without it.
+template <class Config, class T, class... Rest>
+Field(const char*, T Config::*, Rest...) -> Field<Config, T>;
 
 // Calls f(field) for each field of a std::tuple of Fields, in order.
 template <class Fields, class F>

@@ -2,6 +2,7 @@
 #include "train/options_toml.h"
 
 #include <algorithm>
+#include <optional>
 #include <string_view>
 #include <type_traits>
 #include <vector>
@@ -14,14 +15,15 @@
 namespace qkv::train {
 namespace {
 
-// A TOML basic string: quotes, with backslash and quote escaped.
-std::string quoted(const std::string& text) {
-  std::string out = "\"";
-  for (const char c : text) {
-    if (c == '"' || c == '\\') out += '\\';
-    out += c;
-  }
-  return out + "\"";
+// `text` quoted so that apply_config_file reads back exactly `text`. CLI11's reader (2.1) takes
+// what is between the quotes as it is, without TOML's escapes, so "a\\b" would read back with
+// two backslashes: a basic string "text" when it needs no escape (as before, and as TOML
+// reads it too), else a literal string 'text' when there is no ' in it; nullopt when neither
+// works (see toml_writable).
+std::optional<std::string> quoted(const std::string& text) {
+  if (!toml_writable(text)) return std::nullopt;
+  if (text.find_first_of("\"\\") == std::string::npos) return "\"" + text + "\"";
+  return "'" + text + "'";
 }
 
 // `skip`: flags left out because this run does not use them (qkv train refuses them then).
@@ -33,14 +35,23 @@ void append_fields(const Fields& fields, const Config& config, std::string& out,
     const auto& value = config.*f.member;
     using T = std::remove_cvref_t<decltype(value)>;
     std::string text;
-    if constexpr (std::is_same_v<T, std::string>) {
+    if constexpr (std::is_same_v<T, std::string> || models::TextValue<T>) {
       if (value.empty()) return;
-      text = quoted(value);
-    } else if constexpr (models::TextValue<T>) {
-      if (value.empty()) return;
-      text = quoted(value.text());
+      std::string plain;
+      if constexpr (std::is_same_v<T, std::string>) {
+        plain = value;
+      } else {
+        plain = value.text();
+      }
+      const std::optional<std::string> q = quoted(plain);
+      if (!q) {
+        out += fmt::format("# {} is not written: its value holds a newline, a '#', or both quote kinds with a '\\'\n",
+                           f.flag_name().substr(2));
+        return;
+      }
+      text = *q;
     } else if constexpr (std::is_enum_v<T> && !std::is_same_v<T, Dtype>) {
-      text = quoted(models::field_text(value, models::DoubleText::shortest));
+      text = *quoted(std::string(models::field_text(value, models::DoubleText::shortest)));
     } else {
       text = models::field_text(value, models::DoubleText::shortest);
     }
@@ -49,6 +60,11 @@ void append_fields(const Fields& fields, const Config& config, std::string& out,
 }
 
 }  // namespace
+
+bool toml_writable(std::string_view text) {
+  if (text.find_first_of("\n\r#") != std::string_view::npos) return false;
+  return text.find('\'') == std::string_view::npos || text.find_first_of("\"\\") == std::string_view::npos;
+}
 
 std::string options_as_toml(const TrainOptions& o) {
   std::string out = fmt::format(

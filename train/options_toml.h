@@ -14,12 +14,18 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "train/train_options.h"
 
 namespace qkv::train {
 
 std::string options_as_toml(const TrainOptions& o);
+
+// Whether a string option can be written so that `qkv train --config` reads it back exactly:
+// no newline and no '#' (the reader ends a value there), and not both a ' and a " or '\\'.
+// options_as_toml writes a comment instead of an option it cannot write.
+bool toml_writable(std::string_view text);
 
 // Writes options_as_toml(o) to `path` atomically.
 void write_options_toml(const TrainOptions& o, const std::string& path);

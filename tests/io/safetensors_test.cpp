@@ -252,6 +252,23 @@ TEST_CASE("load_safetensors: a name listed twice is rejected", "[io][safetensors
              Equals(""));
 }
 
+// Found by fuzz/fuzz_safetensors.cpp (fuzz/corpus/safetensors/empty_name): a file that loaded
+// but could not be saved again, since save_safetensors refuses an empty name.
+TEST_CASE("load_safetensors: an empty tensor name is rejected, as save_safetensors rejects it", "[io][safetensors]") {
+  test::TempDir dir;
+  CHECK_THAT(load_error(dir, craft(R"({"": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}})", floats({1}))),
+             Contains("bad.safetensors': a tensor has an empty name"));
+}
+
+// Found by fuzz/fuzz_safetensors.cpp (fuzz/corpus/safetensors/number_overflow): the JSON parser
+// reports a number too large for a double with another exception type, which escaped as is.
+TEST_CASE("load_safetensors: a header number too large for a double is an error naming the file", "[io][safetensors]") {
+  test::TempDir dir;
+  CHECK_THAT(
+      load_error(dir, craft(R"({"w": {"dtype": "F32", "shape": [1e999], "data_offsets": [0, 4]}})", floats({1}))),
+      Contains("bad.safetensors': the header is not valid JSON") && Contains("number overflow"));
+}
+
 TEST_CASE("load_safetensors reads files with padding and metadata anywhere", "[io][safetensors]") {
   test::TempDir dir;
   const std::string header =

@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# fuzz.sh — coverage-guided fuzzing of qkv's parsers of outside bytes with libFuzzer (fuzz/,
+# docs/fuzzing.md): builds build-fuzz with clang 14 (ASan + UBSan + coverage), fuzzes a target
+# for a given time, then merges the inputs that found new coverage into fuzz/corpus/<target>/
+# (commit them: the default test run replays that corpus).
+#
+#   scripts/fuzz.sh list                  # the targets
+#   scripts/fuzz.sh utf8 60               # fuzz one target for 60 seconds (default 60)
+#   scripts/fuzz.sh all 1800              # every target in turn, 30 minutes each
+#
+# Each run logs to runs/fuzz/<UTC time>/: <target>.log (libFuzzer's output), summary.txt (per
+# target: executions, seconds, cov, ft, corpus added, result), and any crash-*, leak-*,
+# timeout-* or oom-* input libFuzzer saved. A finding makes the script exit 1 after the other
+# targets have run; reproduce it with build-fuzz/fuzz/fuzz_<target> <file>, or with the replay
+# build (build/fuzz/fuzz_<target>_replay <file>) under a debugger.
+# Environment: QKV_FUZZ_BUILD (default build-fuzz), QKV_FUZZ_BASE (the ordinary Release build whose
+# libqkv.a the targets link, default build), QKV_FUZZ_NO_BUILD=1 (fuzz the binaries already built),
+# FUZZ_ARGS (more libFuzzer flags, e.g. -jobs=2).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+
+targets=$(ls fuzz/fuzz_*.cpp | sed -e 's|fuzz/fuzz_||' -e 's|\.cpp$||' | tr '\n' ' ')
+if [[ $# -lt 1 || $1 == -h || $1 == --help ]]; then
+  sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'
+  exit 2
+fi
+if [[ $1 == list ]]; then
+  echo "$targets"
+  exit 0
+fi
+which=$1
+seconds=${2:-60}
+[[ $seconds =~ ^[1-9][0-9]*$ ]] || { echo "fuzz.sh: SECONDS must be a positive whole number, got '$seconds'" >&2; exit 2; }
+if [[ $which == all ]]; then
+  run=$targets
+elif [[ " $targets " == *" $which "* ]]; then
+  run=$which
+else
+  echo "fuzz.sh: unknown target '$which' (targets: $targets, or all)" >&2
+  exit 2
+fi
+
+build=${QKV_FUZZ_BUILD:-$root/build-fuzz}
+base=${QKV_FUZZ_BASE:-$root/build}
+launcher=()
+command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+if [[ -z ${QKV_FUZZ_NO_BUILD:-} ]]; then
+# The library the parsers link against: the ordinary build's (g++; only the parsers and the
+# targets are compiled with clang and instrumented, fuzz/CMakeLists.txt).
+[[ -f $base/CMakeCache.txt ]] || cmake -S "$root" -B "$base" -DCMAKE_BUILD_TYPE=Release "${launcher[@]}" >/dev/null
+cmake --build "$base" -j2 --target qkv
+[[ -f $base/libqkv.a ]] || { echo "fuzz.sh: $base/libqkv.a is missing (a QKV_SHARED build?); set QKV_FUZZ_BASE" >&2; exit 2; }
+cmake -S "$root" -B "$build" -DCMAKE_CXX_COMPILER=clang++-14 -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -gline-tables-only -DNDEBUG" -DQKV_FUZZ=ON -DQKV_FUZZ_BASE_LIBRARY="$base/libqkv.a" \
+  -DQKV_BUILD_TESTS=OFF -DQKV_BUILD_APP=OFF -DQKV_BUILD_EXAMPLES=OFF -DQKV_BUILD_BENCHMARKS=OFF -DQKV_INSTALL=OFF \
+  "${launcher[@]}" >/dev/null
+# shellcheck disable=SC2086
+cmake --build "$build" -j2 --target $(for t in $run; do echo "fuzz_$t"; done)
+fi
+
+logs=$root/runs/fuzz/$(date -u +%Y%m%dT%H%M%SZ)
+mkdir -p "$logs"
+summary=$logs/summary.txt
+printf '%-20s %12s %8s %8s %8s %8s  %s\n' target executions seconds cov ft added result | tee "$summary"
+export OPENBLAS_NUM_THREADS=1 QKV_NUM_THREADS=1
+status=0
+for t in $run; do
+  bin=$build/fuzz/fuzz_$t
+  corpus=$root/fuzz/corpus/$t
+  mkdir -p "$corpus"
+  scratch=$(mktemp -d "${TMPDIR:-/tmp}/qkv-fuzz-$t-XXXXXX")
+  dict=()
+  [[ -f fuzz/dict/$t.dict ]] && dict=(-dict="$root/fuzz/dict/$t.dict")
+  # New inputs go to the scratch directory (the first); the saved corpus seeds it, read-only.
+  result=ok
+  # shellcheck disable=SC2086
+  "$bin" "$scratch" "$corpus" "${dict[@]}" -max_total_time="$seconds" -timeout=20 -rss_limit_mb=2048 \
+    -print_final_stats=1 -artifact_prefix="$logs/$t-" ${FUZZ_ARGS:-} >"$logs/$t.log" 2>&1 || result=FOUND
+  before=$(ls "$corpus" | wc -l)
+  "$bin" -merge=1 "$corpus" "$scratch" >>"$logs/$t.merge.log" 2>&1 || result="$result merge-failed"
+  added=$(($(ls "$corpus" | wc -l) - before))
+  rm -rf "$scratch"
+  execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$logs/$t.log" | tail -1)
+  secs=$(sed -n 's/.*Done [0-9]* runs in \([0-9]*\) second.*/\1/p' "$logs/$t.log" | tail -1)
+  last=$(grep -E '^#[0-9]+' "$logs/$t.log" | tail -1 || true)
+  cov=$(sed -n 's/.* cov: \([0-9]*\).*/\1/p' <<<"$last")
+  ft=$(sed -n 's/.* ft: \([0-9]*\).*/\1/p' <<<"$last")
+  if [[ $result != ok ]]; then
+    status=1
+    grep -E '^==[0-9]+==ERROR|runtime error|^fuzz: |SUMMARY|Test unit written' "$logs/$t.log" | head -5 >&2 || true
+  fi
+  printf '%-20s %12s %8s %8s %8s %8s  %s\n' "$t" "${execs:-?}" "${secs:-?}" "${cov:-?}" "${ft:-?}" "$added" \
+    "$result" | tee -a "$summary"
+done
+echo "fuzz.sh: logs in ${logs#"$root"/}; new corpus files are in fuzz/corpus/ (git status shows them)"
+exit $status
