@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <numeric>
 #include <set>
 #include <sstream>
@@ -181,6 +182,7 @@ int run(const Recipe& recipe, int argc, char** argv) try {
     fmt::print("  check {:<9} {}  ({})\n", c.name, c.passed ? "pass" : "FAIL", c.detail);
     if (!c.passed) failed.push_back(c.name);
   }
+  std::fflush(stdout);
   if (o.checks_only) return std::set<std::string>(failed.begin(), failed.end()) == o.expect_failed ? 0 : 1;
 
   Adam opt(model.parameters(), {.lr = 0, .beta2 = 0.98, .eps = 1e-9});
@@ -191,8 +193,10 @@ int run(const Recipe& recipe, int argc, char** argv) try {
     if (at == static_cast<int64_t>(plan.size())) plan = data::plan_epoch(d.train_examples, bo, ++epoch), at = 0;
     losses.push_back(train_step(model, opt, data::make_batch(d.train_examples, plan[at]), lr(step)));
     if (!std::isfinite(losses.back()) && nan_steps++ == 0) first_nan = step + 1;
-    if ((step + 1) % 100 == 0)
-      fmt::print("  step {:>5}  loss {}  lr {:.2e}\n", step + 1, number(window_mean(losses, step + 1, 100)), lr(step));
+    if ((step + 1) % 50 == 0) {
+      fmt::print("  step {:>5}  loss {}  lr {:.2e}\n", step + 1, number(window_mean(losses, step + 1, 50)), lr(step));
+      std::fflush(stdout);  // the log shows progress while it runs
+    }
   }
   const auto trained = std::chrono::steady_clock::now();
 
