@@ -59,7 +59,7 @@ struct Recipe {
   bool warmup = true;                     // ramp the learning rate up over the first steps
 };
 
-// ---- The correct pieces (correct.cpp in this directory holds nothing else) ------------------
+// ---- The correct pieces (correct_pieces.cpp) ----------------------------------------------
 
 // softmax(q·kᵀ/√Dh, masked keys at -inf) over the keys, dropout on the weights while training,
 // times v.
