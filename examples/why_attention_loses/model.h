@@ -89,6 +89,7 @@ class HandTransformer : public qkv::models::Seq2Seq {
   Tensor decode_step(const Tensor& tokens, qkv::models::DecodingState& state) override;
   int64_t target_vocab() const override { return shape_.target_vocab; }
   int64_t max_target_length() const override { return shape_.max_positions; }
+  int64_t max_source_length() const override { return shape_.max_positions; }
   std::vector<qkv::models::AttentionFigure> attention_figures(const Tensor&, const Tensor&, const Tensor&) override {
     return {};
   }
