@@ -49,6 +49,13 @@ std::vector<std::string> translate_lines(models::Seq2Seq& model, const TextCodec
   return out;
 }
 
+double validation_bleu(const TextCodec& target, const std::vector<std::string>& hypotheses,
+                       const std::vector<std::string>& references) {
+  const std::string kind = target.tokenizer().name();
+  if (kind == "rawbpe" || kind == "sentencepiece") return metrics::corpus_bleu(hypotheses, references, {}).score;
+  return metrics::corpus_bleu(hypotheses, references).score;
+}
+
 Validation validate(models::Seq2Seq& model, const std::vector<data::Example>& examples, const TextCodec& source,
                     const TextCodec& target, const std::vector<std::string>& source_lines,
                     const std::vector<std::string>& reference_lines, const models::DecodeOptions& options,
@@ -70,7 +77,7 @@ Validation validate(models::Seq2Seq& model, const std::vector<data::Example>& ex
   v.loss = total_tokens > 0 ? total_loss / static_cast<double>(total_tokens) : 0;
   v.ppl = std::exp(v.loss);
   const auto hypotheses = translate_lines(model, source, target, source_lines, options);
-  v.bleu = metrics::corpus_bleu(hypotheses, reference_lines).score;
+  v.bleu = validation_bleu(target, hypotheses, reference_lines);
   v.chrf = metrics::corpus_chrf(hypotheses, reference_lines).score;
   return v;
 }

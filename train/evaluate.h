@@ -26,6 +26,12 @@ std::vector<std::string> translate_lines(models::Seq2Seq& model, const TextCodec
                                          const std::vector<std::string>& lines, const models::DecodeOptions& options,
                                          int64_t max_batch_tokens = 3000);
 
+// The BLEU a run is validated and finalized by: on raw text (a lossless subword model,
+// rawbpe or sentencepiece) sacreBLEU's default (13a, cased), as the output will be scored;
+// on tokenised text its own tokens (tokenize none, no smoothing).
+double validation_bleu(const TextCodec& target, const std::vector<std::string>& hypotheses,
+                       const std::vector<std::string>& references);
+
 struct Validation {
   double loss = 0;  // mean cross-entropy per target token (no label smoothing), nats
   double ppl = 0;   // exp(loss)

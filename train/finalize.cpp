@@ -113,7 +113,7 @@ FinalizeResult finalize_run(const std::string& run_dir, const FinalizeOptions& o
     restore_model(as_loaded, *model);
     const models::DecodeOptions decode{.beam_size = o.beam, .length_penalty = length_penalty};
     const auto hypotheses = translate_lines(*model, *newest.source, *newest.target, valid.source, decode);
-    return metrics::corpus_bleu(hypotheses, valid.reference).score;
+    return validation_bleu(*newest.target, hypotheses, valid.reference);
   };
 
   const double default_penalty = models::DecodeOptions{}.length_penalty;

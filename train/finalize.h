@@ -14,8 +14,9 @@
 // final.safetensors holds the winner's weights (no optimizer state: it translates, it does not
 // resume) and metadata decode.beam and decode.length_penalty, which `qkv translate` and `qkv eval`
 // use when they are not given --beam or --length-penalty, plus selection.* describing the choice.
-// Validation BLEU is the trainer's own (train/evaluate.h: tokenisation none, as in each epoch's
-// validation line), on the validation files the run was trained with unless others are given.
+// Validation BLEU is the trainer's own (train/evaluate.h validation_bleu: sacreBLEU's default on
+// raw text, the tokens themselves on tokenised text), on the validation files the run was
+// trained with unless others are given.
 #pragma once
 
 #include <cstdint>

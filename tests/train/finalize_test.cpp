@@ -6,9 +6,12 @@
 #include <fstream>
 
 #include "data/corpus.h"
+#include "data/raw_bpe.h"
+#include "data/vocab.h"
 #include "io/safetensors.h"
 #include "metrics/bleu.h"
 #include "tensor/random.h"
+#include "train/evaluate.h"
 #include "train/finalize.h"
 #include "train/trained_model.h"
 #include "train/trainer.h"
@@ -130,4 +133,19 @@ TEST_CASE("finalize: qkv train --finalize B writes final.safetensors at the end 
   CHECK(file.metadata.at("decode.beam") == "3");
   CHECK(file.metadata.at("train.finalize_beam") == "3");
   CHECK(train::load_model(run + "/best.safetensors").decode_defaults.beam_size == 1);  // no recommendation there
+}
+
+TEST_CASE("validation BLEU: raw-text runs are scored as sacreBLEU scores them, tokenised runs on their tokens",
+          "[train][finalize]") {
+  const std::vector<std::string> lines = {"Ein Hund läuft am Strand.", "Zwei Männer sitzen."};
+  const train::TextCodec raw(data::learn_raw_bpe(lines, {.vocab_size = 300, .min_char_count = 1}),
+                             data::Vocab::build({{"a"}}, 1));
+  const train::TextCodec words(data::make_whitespace_tokenizer(), data::Vocab::build({{"a"}}, 1));
+  const std::vector<std::string> hyp = {"Ein Hund läuft am Strand.", "Zwei Männer sitzen hier."};
+  const std::vector<std::string> ref = {"Ein Hund läuft am Strand .", "Zwei Männer sitzen ."};
+  const double sacre = metrics::corpus_bleu(hyp, ref, {}).score;  // 13a splits "Strand." as the reference
+  const double tokens = metrics::corpus_bleu(hyp, ref).score;
+  REQUIRE(sacre != Approx(tokens));
+  CHECK(train::validation_bleu(raw, hyp, ref) == sacre);
+  CHECK(train::validation_bleu(words, hyp, ref) == tokens);
 }
