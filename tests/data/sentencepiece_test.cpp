@@ -15,6 +15,7 @@
 
 #include "data/corpus.h"
 #include "data/sentencepiece_tokenizer.h"
+#include "io/test_temp_dir.h"
 #include "tensor/error.h"
 
 using namespace qkv;
@@ -29,13 +30,6 @@ std::string multi30k(const std::string& name) {
   const auto root = fs::path(__FILE__).parent_path().parent_path().parent_path();
   return (root / "data" / "multi30k" / name).string();
 }
-
-struct TempDir {
-  fs::path path = fs::temp_directory_path() / ("qkv-spm-" + std::to_string(::getpid()));
-  TempDir() { fs::create_directories(path); }
-  ~TempDir() { fs::remove_all(path); }
-  std::string operator/(const std::string& file) const { return (path / file).string(); }
-};
 
 const Tokenizer& learned_model() {
   static const std::unique_ptr<Tokenizer> model = [] {
@@ -62,12 +56,12 @@ TEST_CASE("without SentencePiece in the build, its tokenizer is an error that sa
 
 TEST_CASE("a model made by spm_train gives exactly spm_encode's pieces in qkv", "[data][sentencepiece]") {
   if (!sentencepiece_available()) return;
-  TempDir dir;
+  test::TempDir dir;
   // spm_train's own defaults (nmt_nfkc, a dummy prefix, unigram), on the raw English lines.
   const std::string train = fmt::format("spm_train --input={} --model_prefix={} --vocab_size=1000 --minloglevel=2",
-                                        multi30k("raw/train.en"), dir / "m");
-  REQUIRE(std::system((train + " > " + (dir / "train.log") + " 2>&1").c_str()) == 0);
-  const std::string input = dir / "input.txt";
+                                        multi30k("raw/train.en"), dir.file("m"));
+  REQUIRE(std::system((train + " > " + (dir.file("train.log")) + " 2>&1").c_str()) == 0);
+  const std::string input = dir.file("input.txt");
   Strings lines = read_lines(multi30k("raw/val.en"));
   const Strings de = read_lines(multi30k("raw/val.de"));
   lines.insert(lines.end(), de.begin(), de.begin() + 200);
@@ -76,12 +70,12 @@ TEST_CASE("a model made by spm_train gives exactly spm_encode's pieces in qkv", 
     std::ofstream out(input);
     for (const std::string& line : lines) out << line << "\n";
   }
-  const std::string encode =
-      fmt::format("spm_encode --model={} --output_format=piece < {} > {}", dir / "m.model", input, dir / "pieces.txt");
+  const std::string encode = fmt::format("spm_encode --model={} --output_format=piece < {} > {}", dir.file("m.model"),
+                                         input, dir.file("pieces.txt"));
   REQUIRE(std::system(encode.c_str()) == 0);
-  const auto tok = load_sentencepiece(dir / "m.model");
+  const auto tok = load_sentencepiece(dir.file("m.model"));
   CHECK(tok->name() == "sentencepiece");
-  std::ifstream expected(dir / "pieces.txt");
+  std::ifstream expected(dir.file("pieces.txt"));
   std::string expected_line;
   for (const std::string& line : lines) {
     REQUIRE(std::getline(expected, expected_line));

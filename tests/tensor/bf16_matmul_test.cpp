@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "tensor/bf16_gemm.h"
+#include "tensor/bf16_here.h"
 #include "tensor/factories.h"
 #include "tensor/matmul.h"
 #include "tensor/matmul_reference.h"
@@ -34,26 +35,6 @@ using Catch::Contains;
 namespace {
 
 double bf16_bound(int64_t k) { return std::ldexp(1.0, -7) + std::ldexp(1.0, -16) + k * std::ldexp(1.0, -23); }
-
-// True when bf16 products can run here; else says why (the case then checks nothing more).
-bool bf16_here() {
-  if (bf16_products_supported()) return true;
-  // Not a skip: what such a machine promises is checked instead. bf16 mode runs the fp32
-  // products there, bit for bit.
-  WARN("bf16 products not available here (" << bf16_unsupported_reason() << "): checking the fp32 fallback instead");
-  Generator gen(3);
-  const Tensor a = randn({70, 96}, gen), b = randn({96, 80}, gen);
-  const std::vector<float> fp32 = to_vector<float>(raw::matmul(a, b));
-  std::vector<float> asked_bf16;
-  if (blas::bf16_gemm_built()) {
-    const PrecisionGuard bf16(Precision::bf16);
-    asked_bf16 = to_vector<float>(raw::matmul(a, b));
-  } else {
-    asked_bf16 = fp32;  // without oneDNN bf16 is refused (tested below), fp32 is all there is
-  }
-  CHECK(asked_bf16 == fp32);
-  return false;
-}
 
 void require_bf16_product(const Tensor& a, const Tensor& b) {
   const Tensor got = raw::matmul(a, b);

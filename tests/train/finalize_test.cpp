@@ -9,6 +9,7 @@
 #include "data/raw_bpe.h"
 #include "data/vocab.h"
 #include "io/safetensors.h"
+#include "io/test_temp_dir.h"
 #include "metrics/bleu.h"
 #include "tensor/random.h"
 #include "train/evaluate.h"
@@ -22,21 +23,10 @@ using Catch::Contains;
 
 namespace {
 
-struct TempDir {
-  fs::path path;
-  explicit TempDir(const std::string& name)
-      : path(fs::temp_directory_path() / ("qkv-" + name + "-" + std::to_string(::getpid()))) {
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() { fs::remove_all(path); }
-  std::string operator/(const std::string& file) const { return (path / file).string(); }
-};
-
 // A tiny reversal task, trained for a few epochs with the last three kept.
-std::string train_tiny_run(const TempDir& dir, int64_t finalize_beam = 0) {
+std::string train_tiny_run(const test::TempDir& dir, int64_t finalize_beam = 0) {
   {
-    std::ofstream s(dir / "src"), t(dir / "tgt");
+    std::ofstream s(dir.file("src")), t(dir.file("tgt"));
     Generator gen(7);
     for (int n = 0; n < 80; ++n) {
       std::vector<std::string> words;
@@ -46,8 +36,8 @@ std::string train_tiny_run(const TempDir& dir, int64_t finalize_beam = 0) {
     }
   }
   train::TrainOptions o;
-  o.train_source = o.valid_source = dir / "src";
-  o.train_target = o.valid_target = dir / "tgt";
+  o.train_source = o.valid_source = dir.file("src");
+  o.train_target = o.valid_target = dir.file("tgt");
   o.min_freq = 1;
   o.model.d_model = 16;
   o.model.num_heads = 2;
@@ -59,7 +49,7 @@ std::string train_tiny_run(const TempDir& dir, int64_t finalize_beam = 0) {
   o.keep_checkpoints = 3;
   o.progress = false;
   o.quiet = true;
-  o.out_dir = dir / "run";
+  o.out_dir = dir.file("run");
   o.finalize_beam = finalize_beam;
   train::train(o);
   return o.out_dir;
@@ -69,7 +59,7 @@ std::string train_tiny_run(const TempDir& dir, int64_t finalize_beam = 0) {
 
 TEST_CASE("finalize: picks the best-scoring candidate and length penalty on validation and writes them",
           "[train][finalize]") {
-  TempDir dir("finalize");
+  test::TempDir dir;
   const std::string run = train_tiny_run(dir);
   train::FinalizeOptions o;
   o.beam = 2;
@@ -96,7 +86,7 @@ TEST_CASE("finalize: picks the best-scoring candidate and length penalty on vali
   const train::LoadedModel m = train::load_model(r.path);
   CHECK(m.decode_defaults.beam_size == 2);  // what translate and eval use when not told
   CHECK(m.decode_defaults.length_penalty == r.length_penalty);
-  const data::ParallelCorpus valid = data::read_parallel(dir / "src", dir / "tgt");
+  const data::ParallelCorpus valid = data::read_parallel(dir.file("src"), dir.file("tgt"));
   const auto hyps = m.translate(valid.source, {.beam_size = 2, .length_penalty = r.length_penalty});
   CHECK(metrics::corpus_bleu(hyps, valid.target).score == Approx(r.bleu).margin(1e-9));
 
@@ -111,23 +101,23 @@ TEST_CASE("finalize: picks the best-scoring candidate and length penalty on vali
 
 TEST_CASE("finalize: refuses a directory with nothing to choose from, and bad settings, writing nothing",
           "[train][finalize]") {
-  TempDir dir("finalize-empty");
-  CHECK_THROWS_WITH(train::finalize_run(dir.path.string(), {}),
+  test::TempDir dir;
+  CHECK_THROWS_WITH(train::finalize_run(dir.path(), {}),
                     Contains("neither best.safetensors nor epoch-NNN.safetensors") && Contains("--keep-checkpoints"));
-  CHECK_THROWS_WITH(train::finalize_run(dir / "missing", {}), Contains("is not a run directory"));
+  CHECK_THROWS_WITH(train::finalize_run(dir.file("missing"), {}), Contains("is not a run directory"));
   train::FinalizeOptions bad;
   bad.length_penalties = {0.6, std::nan("")};
-  CHECK_THROWS_WITH(train::finalize_run(dir.path.string(), bad), Contains("length penalty must be in 0..10"));
+  CHECK_THROWS_WITH(train::finalize_run(dir.path(), bad), Contains("length penalty must be in 0..10"));
   bad.length_penalties = {};
-  CHECK_THROWS_WITH(train::finalize_run(dir.path.string(), bad), Contains("lists no value"));
+  CHECK_THROWS_WITH(train::finalize_run(dir.path(), bad), Contains("lists no value"));
   bad = {};
   bad.beam = 0;
-  CHECK_THROWS_WITH(train::finalize_run(dir.path.string(), bad), Contains("--beam must be in 1..1000, got 0"));
-  CHECK(fs::is_empty(dir.path));
+  CHECK_THROWS_WITH(train::finalize_run(dir.path(), bad), Contains("--beam must be in 1..1000, got 0"));
+  CHECK(fs::is_empty(dir.path()));
 }
 
 TEST_CASE("finalize: qkv train --finalize B writes final.safetensors at the end of the run", "[train][finalize]") {
-  TempDir dir("finalize-train");
+  test::TempDir dir;
   const std::string run = train_tiny_run(dir, 3);
   const Checkpoint file = load_safetensors(run + "/final.safetensors");
   CHECK(file.metadata.at("decode.beam") == "3");

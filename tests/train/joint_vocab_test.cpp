@@ -9,6 +9,7 @@
 
 #include "data/corpus.h"
 #include "data/sentencepiece_tokenizer.h"
+#include "io/test_temp_dir.h"
 #include "tensor/error.h"
 #include "train/checkpoint.h"
 #include "train/codec_factory.h"
@@ -25,20 +26,10 @@ std::string multi30k(const std::string& name) {
   return (root / "data" / "multi30k" / name).string();
 }
 
-struct TempDir {
-  fs::path path = fs::temp_directory_path() / ("qkv-joint-" + std::to_string(::getpid()));
-  TempDir() {
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() { fs::remove_all(path); }
-  std::string operator/(const std::string& file) const { return (path / file).string(); }
-};
-
 // 200 raw validation pairs: cased, punctuation attached, German umlauts.
-train::TrainOptions tiny_raw_options(const TempDir& dir) {
+train::TrainOptions tiny_raw_options(const test::TempDir& dir) {
   const data::ParallelCorpus val = data::read_parallel(multi30k("raw/val.en"), multi30k("raw/val.de"));
-  std::ofstream s(dir / "src"), t(dir / "tgt");
+  std::ofstream s(dir.file("src")), t(dir.file("tgt"));
   for (size_t i = 0; i < 200; ++i) {
     s << val.source[i] << "\n";
     t << val.target[i] << "\n";
@@ -46,9 +37,9 @@ train::TrainOptions tiny_raw_options(const TempDir& dir) {
   s.close();
   t.close();
   train::TrainOptions o;
-  o.train_source = o.valid_source = dir / "src";
-  o.train_target = o.valid_target = dir / "tgt";
-  o.out_dir = dir / "run";
+  o.train_source = o.valid_source = dir.file("src");
+  o.train_target = o.valid_target = dir.file("tgt");
+  o.out_dir = dir.file("run");
   o.model.d_model = 16;
   o.model.num_heads = 2;
   o.model.encoder_layers = o.model.decoder_layers = 1;
@@ -65,7 +56,7 @@ train::TrainOptions tiny_raw_options(const TempDir& dir) {
 }  // namespace
 
 TEST_CASE("a joint vocabulary is one codec for both sides, for every tokenizer kind", "[train][joint_vocab]") {
-  TempDir dir;
+  test::TempDir dir;
   train::TrainOptions o = tiny_raw_options(dir);
   const data::ParallelCorpus corpus = data::read_parallel(o.train_source, o.train_target);
   o.joint_vocab = true;
@@ -93,7 +84,7 @@ TEST_CASE("a joint vocabulary is one codec for both sides, for every tokenizer k
 }
 
 TEST_CASE("joint rawbpe with shared embeddings trains, and the checkpoint reads back joint", "[train][joint_vocab]") {
-  TempDir dir;
+  test::TempDir dir;
   train::TrainOptions o = tiny_raw_options(dir);
   o.tokenizer = data::TokenizerKind::rawbpe;
   o.vocab_size = 600;
@@ -102,7 +93,7 @@ TEST_CASE("joint rawbpe with shared embeddings trains, and the checkpoint reads 
   o.model.share_embeddings = true;
   const train::TrainResult result = train::train(o);
   CHECK(result.stop == train::TrainResult::Stop::step_limit);
-  const train::LoadedCheckpoint checkpoint = train::load_checkpoint(dir / "run/last.safetensors");
+  const train::LoadedCheckpoint checkpoint = train::load_checkpoint(dir.file("run/last.safetensors"));
   CHECK(checkpoint.options.joint_vocab);
   CHECK(checkpoint.options.tokenizer == data::TokenizerKind::rawbpe);
   CHECK(checkpoint.options.vocab_size == 600);
@@ -120,11 +111,11 @@ TEST_CASE("joint rawbpe with shared embeddings trains, and the checkpoint reads 
   control.max_steps = 4;
   control.quiet = true;
   control.progress = false;
-  CHECK(train::resume(dir / "run/last.safetensors", control).stop == train::TrainResult::Stop::step_limit);
+  CHECK(train::resume(dir.file("run/last.safetensors"), control).stop == train::TrainResult::Stop::step_limit);
 }
 
 TEST_CASE("shared embeddings without a joint vocabulary are refused by name", "[train][joint_vocab]") {
-  TempDir dir;
+  test::TempDir dir;
   train::TrainOptions o = tiny_raw_options(dir);
   o.model.share_embeddings = true;
   CHECK_THROWS_WITH(o.validate(), Contains("--share-embeddings") && Contains("--joint-vocab"));

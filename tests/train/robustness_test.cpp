@@ -11,6 +11,7 @@
 #include <fstream>
 
 #include "io/atomic_file.h"
+#include "io/test_temp_dir.h"
 #include "tensor/error.h"
 #include "train/data_fingerprint.h"
 #include "train/memory_estimate.h"
@@ -24,18 +25,11 @@ using Catch::Contains;
 
 namespace {
 
-struct TempDir {
-  fs::path path = fs::temp_directory_path() / ("qkv-robust-" + std::to_string(::getpid()));
-  TempDir() {
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() { fs::remove_all(path); }
-  std::string file(const std::string& name, const std::string& text) const {
-    std::ofstream(path / name, std::ios::binary) << text;
-    return (path / name).string();
-  }
-};
+// Writes `text` into `name` in `dir`; returns its path.
+std::string written(const test::TempDir& dir, const std::string& name, const std::string& text) {
+  test::write_bytes(dir.file(name), text);
+  return dir.file(name);
+}
 
 // A pid that no process has: a child that has exited and been reaped.
 pid_t dead_pid() {
@@ -102,49 +96,49 @@ TEST_CASE("memory estimate: a run that cannot fit is refused with both numbers",
 }
 
 TEST_CASE("data fingerprints: a changed file is named, unless the change is allowed", "[train][robust]") {
-  TempDir dir;
+  test::TempDir dir;
   TrainOptions o;
-  o.train_tsv = dir.file("train.tsv", "a b\tc d\n");
-  o.valid_source = dir.file("valid.en", "a\n");
-  o.valid_target = dir.file("valid.de", "b\n");
+  o.train_tsv = written(dir, "train.tsv", "a b\tc d\n");
+  o.valid_source = written(dir, "valid.en", "a\n");
+  o.valid_target = written(dir, "valid.de", "b\n");
   const DataFingerprints saved = fingerprint_data(o);
   CHECK(saved.size() == 3);
   CHECK(saved.at("train_tsv") == "8 bytes, fnv1a64 " + fingerprint_file(o.train_tsv).substr(17));
   CHECK(check_resumed_data("ck", o, saved, fingerprint_data(o), false).empty());
-  dir.file("valid.de", "c\n");  // same size, other bytes
+  written(dir, "valid.de", "c\n");  // same size, other bytes
   const DataFingerprints now = fingerprint_data(o);
   CHECK_THROWS_WITH(check_resumed_data("ck", o, saved, now, false),
                     Contains("--valid-target '" + o.valid_target + "' is now 2 bytes") &&
                         Contains("--allow-data-change") && !Contains("--train-tsv"));
   CHECK_THAT(check_resumed_data("ck", o, saved, now, true), Contains("continuing on changed data"));
   CHECK_THAT(check_resumed_data("ck", o, {}, now, false), Contains("records no fingerprint"));
-  CHECK_THROWS_WITH(fingerprint_file((dir.path / "missing").string()), Contains("missing") && Contains("cannot open"));
+  CHECK_THROWS_WITH(fingerprint_file(dir.file("missing")), Contains("missing") && Contains("cannot open"));
 }
 
 TEST_CASE("orphaned temporary files of dead processes are removed, nothing else", "[train][robust]") {
-  TempDir dir;
+  test::TempDir dir;
   const pid_t dead = dead_pid();
   const std::string orphan = fmt::format(".last.safetensors.tmp-{}-0", dead);
   const std::string ours = fmt::format(".last.safetensors.tmp-{}-1", ::getpid());
-  dir.file(orphan, "12345");
-  dir.file(ours, "1");
-  dir.file("last.safetensors", "keep");
-  dir.file(fmt::format("last.safetensors.tmp-{}-0", dead), "no leading dot: not AtomicFile's");
-  const std::vector<RemovedFile> removed = remove_orphaned_temp_files(dir.path.string());
+  written(dir, orphan, "12345");
+  written(dir, ours, "1");
+  written(dir, "last.safetensors", "keep");
+  written(dir, fmt::format("last.safetensors.tmp-{}-0", dead), "no leading dot: not AtomicFile's");
+  const std::vector<RemovedFile> removed = remove_orphaned_temp_files(dir.path());
   REQUIRE(removed.size() == 1);
   CHECK(removed[0].name == orphan);
   CHECK(removed[0].bytes == 5);
-  CHECK(!fs::exists(dir.path / orphan));
-  CHECK(fs::exists(dir.path / ours));
-  CHECK(fs::exists(dir.path / "last.safetensors"));
-  CHECK(remove_orphaned_temp_files((dir.path / "absent").string()).empty());
+  CHECK(!fs::exists(fs::path(dir.path()) / orphan));
+  CHECK(fs::exists(fs::path(dir.path()) / ours));
+  CHECK(fs::exists(fs::path(dir.path()) / "last.safetensors"));
+  CHECK(remove_orphaned_temp_files(dir.file("absent")).empty());
 }
 
 TEST_CASE("the run directory lock leaves no file, and no directory it created, behind", "[train][robust]") {
-  TempDir dir;
-  const fs::path run = dir.path / "a" / "b";
+  test::TempDir dir;
+  const fs::path run = fs::path(dir.path()) / "a" / "b";
   { const RunDirectoryLock lock(run.string()); }
-  CHECK(!fs::exists(dir.path / "a"));  // created by the lock, empty: removed
+  CHECK(!fs::exists(fs::path(dir.path()) / "a"));  // created by the lock, empty: removed
   fs::create_directories(run);
   std::ofstream(run / ".lock") << dead_pid() << "\n";  // a stale lock, as a kill -9 leaves it
   {
