@@ -83,6 +83,19 @@ size_t first_control_character(std::string_view line) {
   return std::string_view::npos;
 }
 
+std::string replace_non_text_bytes(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (const char c : text) {
+    if (c == '\n' || first_control_character(std::string_view(&c, 1)) == 0) {
+      out.append("\xEF\xBF\xBD");  // U+FFFD
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
 std::vector<std::string> read_lines(const std::string& path, const CorpusLimits& limits) {
   return split_checked_lines("read_lines", "'" + path + "'", read_file("read_lines", path), limits);
 }

@@ -54,4 +54,10 @@ std::vector<std::string> read_lines(const std::string& path, const CorpusLimits&
 // std::string_view::npos if there is none.
 size_t first_control_character(std::string_view line);
 
+// `text` with every byte no corpus line can hold ("\n", and the control characters above) replaced
+// by U+FFFD. For decoded output: a subword model with byte fallback can spell any byte, so a
+// model can emit one that no training line held, and a "\n" inside a translation would make one
+// input line two output lines.
+std::string replace_non_text_bytes(std::string_view text);
+
 }  // namespace qkv::data

@@ -81,12 +81,15 @@ class ScratchDir {
 };
 
 // Runs f; a qkv::Error is the expected way to refuse bad input. Returns whether f succeeded.
+// QKV_FUZZ_VERBOSE=1 prints each refusal (to see why a target's inputs are refused).
 template <class F>
 bool expect_errors(F&& f) {
   try {
     f();
     return true;
-  } catch (const Error&) {
+  } catch (const Error& e) {
+    static const bool verbose = std::getenv("QKV_FUZZ_VERBOSE") != nullptr;
+    if (verbose) std::fprintf(stderr, "fuzz: refused: %s\n", e.what());
     return false;
   }
 }

@@ -48,7 +48,7 @@ std::vector<std::string> lines_of(std::string_view text) {
   return out;
 }
 
-// The tokenizer of `kind` that qkv train would learn from `lines` (train/trainer.cpp), or null
+// The tokenizer of `kind` that qkv train would learn from `lines` (train/codec_factory.cpp), or null
 // for a kind this target does not know yet.
 std::unique_ptr<data::Tokenizer> learn_tokenizer(TokenizerKind kind, const std::vector<std::string>& lines) {
   switch (kind) {

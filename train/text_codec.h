@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "data/corpus.h"
 #include "data/tokenizer.h"
 #include "data/vocab.h"
 
@@ -22,8 +23,11 @@ class TextCodec {
       : tokenizer_(std::move(tokenizer)), vocab_(std::move(vocab)) {}
 
   std::vector<int64_t> encode(std::string_view line) const { return vocab_.encode(tokenizer_->encode(line)); }
-  // Stops at the first <eos>; drops <pad> and <bos>.
-  std::string decode(const std::vector<int64_t>& ids) const { return tokenizer_->decode(vocab_.decode(ids)); }
+  // Stops at the first <eos>; drops <pad> and <bos>. Always one line of text: a byte no corpus
+  // line can hold (a byte piece's "\n" or NUL) becomes U+FFFD (data/corpus.h).
+  std::string decode(const std::vector<int64_t>& ids) const {
+    return data::replace_non_text_bytes(tokenizer_->decode(vocab_.decode(ids)));
+  }
   // The pieces a line becomes (for labelling heatmaps), with <unk> where the vocabulary lacks one.
   std::vector<std::string> pieces(std::string_view line) const {
     std::vector<std::string> out;

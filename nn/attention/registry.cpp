@@ -129,8 +129,9 @@ void check_attention_options(const std::string& name, const std::map<std::string
   const std::string variant = variant_part(name);
   const std::vector<VariantOption>& declared = find_variant(variant).options;
   for (const auto& [key, value] : options) {
+    const std::string& wanted = key;  // clang 14 cannot capture a structured binding (C++20, P1091)
     const auto it =
-        std::find_if(declared.begin(), declared.end(), [&](const VariantOption& o) { return o.key == key; });
+        std::find_if(declared.begin(), declared.end(), [&](const VariantOption& o) { return o.key == wanted; });
     check(it != declared.end(), "attention '{}': unknown option '{}'; {} takes {}", name, key, variant,
           option_list(declared));
     const std::string broken = it->violation(value);

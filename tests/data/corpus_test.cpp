@@ -182,3 +182,9 @@ TEST_CASE("lines have no length limit unless one is set", "[data][corpus]") {
   CHECK(read_lines(path).size() == 1);
   CHECK(first_control_character("plain text") == std::string_view::npos);
 }
+
+TEST_CASE("replace_non_text_bytes keeps text and whitespace and replaces what no line can hold", "[data][corpus]") {
+  CHECK(replace_non_text_bytes("Ein Hund läuft.\t ok") == "Ein Hund läuft.\t ok");
+  CHECK(replace_non_text_bytes(std::string("a\nb\0c\x7f", 6)) == "a\uFFFDb\uFFFDc\uFFFD");
+  CHECK(replace_non_text_bytes("") == "");
+}

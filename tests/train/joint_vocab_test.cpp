@@ -83,6 +83,28 @@ TEST_CASE("a joint vocabulary is one codec for both sides, for every tokenizer k
   }
 }
 
+TEST_CASE("a decoded translation is one line of text whatever byte pieces the model emits", "[train][joint_vocab]") {
+  // Byte fallback puts all 256 byte pieces in the vocabulary, so an untrained or odd model can
+  // emit <0x0A> or <0x00>: decoded as they are, one input line would give two output lines.
+  test::TempDir dir;
+  train::TrainOptions o = tiny_raw_options(dir);
+  const data::ParallelCorpus corpus = data::read_parallel(o.train_source, o.train_target);
+  o.joint_vocab = true;
+  o.vocab_size = 700;
+  o.min_freq = 1;
+  for (const auto kind : {data::TokenizerKind::rawbpe, data::TokenizerKind::sentencepiece}) {
+    if (kind == data::TokenizerKind::sentencepiece && !data::sentencepiece_available()) continue;
+    INFO(enum_name(kind));
+    o.tokenizer = kind;
+    const train::TextCodecs codecs = train::learn_codecs(o, corpus);
+    const data::Vocab& vocab = codecs.target->vocab();
+    const std::vector<int64_t> ids = {vocab.id("<0x41>"), vocab.id("<0x0A>"), vocab.id("<0x00>"), vocab.id("<0x09>"),
+                                      vocab.id("<0x7F>")};
+    for (int64_t id : ids) REQUIRE(id != data::Vocab::kUnk);
+    CHECK(codecs.target->decode(ids) == "A\uFFFD\uFFFD\t\uFFFD");  // a tab is text: corpus lines may hold one
+  }
+}
+
 TEST_CASE("joint rawbpe with shared embeddings trains, and the checkpoint reads back joint", "[train][joint_vocab]") {
   test::TempDir dir;
   train::TrainOptions o = tiny_raw_options(dir);
