@@ -23,7 +23,7 @@ namespace why {
 struct CheckResult {
   std::string name;
   bool passed = false;
-  std::string detail;  // the measured value, e.g. "max |diff| 3.1e-01"
+  std::string detail;  // the measured value, e.g. "max |diff| 3.1e-01 of the largest value"
 };
 
 std::vector<CheckResult> run_checks(HandTransformer& model, const Recipe& recipe, const ModelShape& shape,
