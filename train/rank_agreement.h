@@ -1,6 +1,6 @@
 // rank_agreement.h — what the ranks of a data-parallel run must agree on besides the weights.
 //
-// Every rank runs the same training loop (trainer.cpp), so every decision it takes must come out
+// Every rank runs the same training loop (training_loop.cpp), so every decision it takes must come out
 // the same on all of them, or one rank stops while another waits in an all-reduce forever:
 //   * after each step: whether to stop for Ctrl-C (mpirun passes the signal on to every rank,
 //     but they may see it at different steps) and the clock for --max-minutes (rank 0's);

@@ -6,7 +6,7 @@
 //
 // A step whose loss or gradient norm is not finite leaves the weights as they were (applied =
 // false); how many of those to tolerate is the caller's decision. Schedules, logging, stop
-// rules and checkpoints are not here: they are the training loop's, in trainer.cpp.
+// rules and checkpoints are not here: they are the training loop's, in training_loop.cpp and training_checkpoints.cpp.
 //
 // Data-parallel (several ranks, train/distributed.h), each rank runs the second train_step on
 // its share of the global batch (train/shard.h):
