@@ -71,6 +71,17 @@ void TrainOptions::validate() const {
   }
   const bool files = !train_source.empty() && !train_target.empty();
   check(files || !train_tsv.empty(), "train-source", "''", "given (with --train-target), or --train-tsv");
+  // The model's own rules (attention variants and their options, heads dividing d_model) before
+  // any data is read. Its vocabulary sizes come from the data: equal stand-ins take their place.
+  if (arch == Arch::transformer) {
+    models::TransformerConfig m = model;
+    m.source_vocab = m.target_vocab = 8;
+    m.validate();
+  } else {
+    models::RnnSeq2SeqConfig r = rnn;
+    r.source_vocab = r.target_vocab = 8;
+    r.validate();
+  }
 }
 
 }  // namespace qkv::train

@@ -14,6 +14,7 @@
 
 using namespace qkv;
 using Metadata = std::map<std::string, std::string>;
+using Catch::Contains;
 
 namespace {
 
@@ -204,4 +205,21 @@ TEST_CASE("options: validate checks every ranged option and names its flag", "[t
   train::TrainOptions high_lr;
   high_lr.lr = 10;
   CHECK_THROWS_WITH(high_lr.validate(), "qkv train: --lr must be in (0, 10), got 10");
+}
+
+TEST_CASE("the model's own rules are checked with the options, before any data is read", "[train][options]") {
+  train::TrainOptions o;
+  o.train_source = o.train_target = "/nonexistent/never-read.txt";
+  o.model.self_attention = "local";
+  o.model.self_attention_options = models::AttentionOptions::parse("window=-1");
+  CHECK_THROWS_WITH(o.validate(), Contains("self_attention_options 'window=-1'") && Contains("'window' must be >= 0"));
+  o.model.self_attention = "scaled_dot";
+  o.model.self_attention_options = {};
+  o.model.num_heads = 3;  // 256 is not divisible by 3
+  CHECK_THROWS_WITH(o.validate(), Contains("not divisible by num_heads 3"));
+  o.model.num_heads = 4;
+  CHECK_NOTHROW(o.validate());
+  o.arch = train::Arch::rnn;
+  o.rnn.attention = "no_such_scoring";
+  CHECK_THROWS_WITH(o.validate(), Contains("no_such_scoring"));
 }
