@@ -1,7 +1,9 @@
 // distributed_bench.cpp — data-parallel training's costs on this machine: the all-reduce of a
 // whole gradient (achieved bandwidth over the loopback), and the training step on each rank's
 // share of one global batch with gradient buckets started during backward (1 MB) against one
-// sum after backward (the baseline without overlap). It checks nothing: a benchmark.
+// sum after backward (the baseline without overlap), interleaved step by step; in one process
+// also the plain step without buckets, which is what the trainer runs there. It checks
+// nothing: a benchmark.
 //
 //   mpirun -np 2 build/distributed_bench recipe [steps]    # 2 ranks × (cores / 2) threads
 //   build/distributed_bench recipe [steps]                 # 1 process, all cores: the reference
@@ -39,23 +41,37 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
-// Median ms of `steps` data-parallel steps (after one warm-up) with buckets of `bucket_bytes`.
-double time_steps(models::Transformer& model, const data::EncodedCorpus& corpus, int64_t bucket_bytes, int steps) {
+// Median ms per step of each way of summing the gradient, the ways interleaved step by step so
+// that drift (clock, caches, the heap) falls on all of them alike; the first round is a warm-up.
+// Ways: 1 MB buckets during backward; one bucket summed after backward; and, in one process, the
+// plain step without buckets (what the trainer runs in one process).
+struct StepTimes {
+  double overlapped = 0, after = 0, plain = 0;
+};
+
+StepTimes time_steps(models::Transformer& model, const data::EncodedCorpus& corpus, int steps) {
   train::Distributed& d = train::distributed();
   Adam opt(model.parameters(), {.lr = 1e-4, .beta2 = 0.98, .eps = 1e-9});
-  train::GradientBuckets buckets(model.parameters(), d, bucket_bytes);
+  train::GradientBuckets during(model.parameters(), d, int64_t{1} << 20), after(model.parameters(), d, 0);
   std::vector<int64_t> all(corpus.size());
   for (size_t i = 0; i < all.size(); ++i) all[i] = static_cast<int64_t>(i);
   const train::Shard shard = train::shard_of(corpus, all, d.rank(), d.size());
-  std::vector<double> ms;
-  for (int i = 0; i < steps + 1; ++i) {
+  const data::Batch whole = data::make_batch(corpus, all);
+  const train::StepOptions options{.lr = 1e-4, .clip_norm = 0};
+  std::vector<double> ms_during, ms_after, ms_plain;
+  const auto timed = [&](auto&& step, std::vector<double>& ms, bool keep) {
     double go[1] = {0};
     d.sum(go);  // start together
     const auto start = std::chrono::steady_clock::now();
-    train::train_step(model, opt, shard, buckets, d, {.lr = 1e-4, .clip_norm = 0});
-    if (i > 0) ms.push_back(seconds_since(start) * 1000);
+    step();
+    if (keep) ms.push_back(seconds_since(start) * 1000);
+  };
+  for (int i = 0; i < steps + 1; ++i) {
+    timed([&] { train::train_step(model, opt, shard, during, d, options); }, ms_during, i > 0);
+    timed([&] { train::train_step(model, opt, shard, after, d, options); }, ms_after, i > 0);
+    if (d.size() == 1) timed([&] { train::train_step(model, opt, whole, options); }, ms_plain, i > 0);
   }
-  return bench::median(ms);
+  return {bench::median(ms_during), bench::median(ms_after), d.size() == 1 ? bench::median(ms_plain) : 0};
 }
 
 }  // namespace
@@ -104,8 +120,7 @@ int main(int argc, char** argv) {
     for (auto& id : tgt) id = 4 + static_cast<int64_t>(gen.below(static_cast<uint64_t>(s.vocab - 4)));
     corpus.add(src, tgt);
   }
-  const double overlapped = time_steps(model, corpus, int64_t{1} << 20, steps);
-  const double after = time_steps(model, corpus, 0, steps);
+  const StepTimes step = time_steps(model, corpus, steps);
   if (d.is_root()) {
     fmt::print("{}: {} parameters ({:.1f} MB of float32 gradient), {} rank(s) × {} thread(s), global batch {} × {}\n",
                name, params, bytes / 1e6, d.size(), num_threads(), s.batch, s.length);
@@ -113,8 +128,12 @@ int main(int argc, char** argv) {
       fmt::print("  all-reduce of the gradient: {:.2f} ms median, {:.2f} GB/s algorithm, {:.2f} GB/s bus\n", t * 1000,
                  bytes / t / 1e9, bus / 1e9);
     }
-    fmt::print("  step: {:.1f} ms with 1 MB buckets during backward, {:.1f} ms with one sum after backward\n",
-               overlapped, after);
+    fmt::print(
+        "  step (median of {}, interleaved): {:.1f} ms with 1 MB buckets during backward, {:.1f} ms with one sum "
+        "after backward",
+        steps, step.overlapped, step.after);
+    if (d.size() == 1) fmt::print(", {:.1f} ms without buckets (the one-process trainer's step)", step.plain);
+    fmt::print("\n");
   }
   return 0;
 }

@@ -23,24 +23,28 @@ GradientBuckets::GradientBuckets(std::vector<Tensor> params, Distributed& distri
       slot_of_(params_.size()),
       had_grad_(params_.size()) {
   check(bucket_bytes >= 0, "GradientBuckets: bucket_bytes must be >= 0 (0: one bucket), got {}", bucket_bytes);
+  std::vector<int64_t> numel;                  // of each bucket, allocated once the parameters are placed
   for (size_t k = params_.size(); k-- > 0;) {  // reverse order: the order backward finishes them
     const Tensor& p = params_[k];
     check(p.is_contiguous() && p.autograd_meta() != nullptr,
           "GradientBuckets: parameter {} must be a contiguous leaf that requires grad", k);
     const int64_t bytes_so_far =
-        buckets_.empty() ? 0 : buckets_.back().sum.numel() * static_cast<int64_t>(itemsize(buckets_.back().dtype));
+        buckets_.empty() ? 0 : numel.back() * static_cast<int64_t>(itemsize(buckets_.back().dtype));
     const bool fits =
         !buckets_.empty() && buckets_.back().dtype == p.dtype() && (bucket_bytes == 0 || bytes_so_far < bucket_bytes);
-    if (!fits)
-      buckets_.push_back(Bucket{.params = {}, .starts = {}, .dtype = p.dtype(), .sum = zeros(Shape{0}, p.dtype())});
+    if (!fits) {
+      buckets_.push_back(Bucket{.params = {}, .starts = {}, .dtype = p.dtype(), .sum = {}});
+      numel.push_back(0);
+    }
     Bucket& b = buckets_.back();
     bucket_of_[k] = buckets_.size() - 1;
     slot_of_[k] = b.params.size();
     b.params.push_back(k);
-    b.starts.push_back(b.sum.numel());
-    b.sum = zeros(Shape{b.sum.numel() + p.numel()}, p.dtype());
+    b.starts.push_back(numel.back());
+    numel.back() += p.numel();
     param_of_[p.autograd_meta().get()] = k;
   }
+  for (size_t i = 0; i < buckets_.size(); ++i) buckets_[i].sum = zeros(Shape{numel[i]}, buckets_[i].dtype);
 }
 
 LeafDoneHook GradientBuckets::watch_backward() {
