@@ -2,12 +2,16 @@
 // (forward) or in the two halves cached decoding uses (project_key_values, attend).
 #include "nn/attention/multi_head_attention.h"
 
+#include <algorithm>
 #include <cmath>
 
+#include "autograd/grad_mode.h"
 #include "autograd/ops/index.h"
 #include "autograd/ops/linear.h"
 #include "autograd/ops/views.h"
 #include "nn/init.h"
+#include "tensor/elementwise.h"
+#include "tensor/views.h"
 
 namespace qkv {
 namespace {
@@ -147,18 +151,59 @@ bool MultiHeadAttention::packs_self_attention(const Tensor& query, const Tensor&
          width_or(config_.vdim, E) == E && attention_->packs_qkv(need_weights);
 }
 
+namespace {
+
+// A (B, H, capacity, D) buffer holding x (B, H, T, D) in its first T positions.
+Tensor room_for(const Tensor& x, int64_t capacity) {
+  Shape shape = x.shape();
+  shape[2] = capacity;
+  Tensor room = Tensor::empty(shape, x.dtype());
+  raw::copy_(raw::narrow(room, 2, 0, x.size(2)), x);
+  return room;
+}
+
+}  // namespace
+
 void KeyValues::append(const KeyValues& more) {
-  if (empty()) {
-    *this = more;
+  const bool differentiable = grad_enabled() && (more.k.requires_grad() || more.v.requires_grad() ||
+                                                 (!empty() && (k.requires_grad() || v.requires_grad())));
+  if (differentiable) {
+    const bool first = empty();
+    k = first ? more.k : concat({k, more.k}, 2);  // (B, H, Tk + Tn, Dh)
+    v = first ? more.v : concat({v, more.v}, 2);
+    k_room_ = v_room_ = Tensor();
     return;
   }
-  k = concat({k, more.k}, 2);  // (B, H, Tk + Tn, Dh)
-  v = concat({v, more.v}, 2);
+  const int64_t had = empty() ? 0 : k.size(2), length = had + more.k.size(2);
+  // The room is written in place only while this cache alone holds it (room and view): a copy of
+  // the cache appending too would write the same positions.
+  const bool own_room = k_room_.defined() && k_room_.storage().use_count() == 2 && v_room_.storage().use_count() == 2 &&
+                        k_room_.size(2) >= length;
+  if (!own_room) {  // a new buffer, twice as long as needed
+    const int64_t capacity = std::max<int64_t>(16, 2 * length);
+    k_room_ = empty() ? room_for(more.k, capacity) : room_for(k, capacity);
+    v_room_ = empty() ? room_for(more.v, capacity) : room_for(v, capacity);
+    if (empty()) {
+      k = raw::narrow(k_room_, 2, 0, length);
+      v = raw::narrow(v_room_, 2, 0, length);
+      return;
+    }
+  }
+  raw::copy_(raw::narrow(k_room_, 2, had, more.k.size(2)), more.k);
+  raw::copy_(raw::narrow(v_room_, 2, had, more.v.size(2)), more.v);
+  k = raw::narrow(k_room_, 2, 0, length);
+  v = raw::narrow(v_room_, 2, 0, length);
 }
 
 KeyValues KeyValues::select_rows(const Tensor& rows) const {
   if (empty()) return *this;
-  return {index_select(k, 0, rows), index_select(v, 0, rows)};
+  if (!k_room_.defined()) return {index_select(k, 0, rows), index_select(v, 0, rows)};
+  KeyValues out;  // the rows of the buffers, room included, so the next append writes in place
+  out.k_room_ = index_select(k_room_, 0, rows);
+  out.v_room_ = index_select(v_room_, 0, rows);
+  out.k = raw::narrow(out.k_room_, 2, 0, k.size(2));
+  out.v = raw::narrow(out.v_room_, 2, 0, v.size(2));
+  return out;
 }
 
 }  // namespace qkv

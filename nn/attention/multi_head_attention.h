@@ -59,15 +59,25 @@ struct MultiHeadAttentionConfig {
 
 // Keys and values projected and split into heads: what cached decoding keeps.
 struct KeyValues {
+  KeyValues() = default;
+  KeyValues(Tensor keys, Tensor values) : k(std::move(keys)), v(std::move(values)) {}
+
   Tensor k;  // (B, H, Tk, Dh)
   Tensor v;  // (B, H, Tk, Dh)
 
   bool empty() const { return !k.defined(); }
-  // this ← this ++ more along the time axis (an empty cache becomes `more`).
+  // this ← this ++ more along the time axis (an empty cache becomes `more`). Outside autograd,
+  // k and v are views of the first Tk positions of buffers with room to grow (doubling), and a
+  // step writes its keys into that room: decoding T tokens copies O(T) keys, not O(T²) as a
+  // concat per step would. A copy of the cache that appends gets buffers of its own. With
+  // gradients needed it concatenates, which autograd can follow.
   void append(const KeyValues& more);
   // Rows `rows` (int64, 1-D) of the batch axis, in that order: beam search reorders hypotheses
   // and drops finished sentences with it. An empty cache stays empty.
   KeyValues select_rows(const Tensor& rows) const;
+
+ private:
+  Tensor k_room_, v_room_;  // (B, H, capacity, Dh) when k, v are views of them; else undefined
 };
 
 class MultiHeadAttention : public Module {

@@ -5,6 +5,9 @@
 #include <catch2/catch.hpp>
 
 #include "autograd/grad_mode.h"
+#include "autograd/ops/index.h"
+#include "autograd/ops/reduce.h"
+#include "autograd/ops/views.h"
 #include "nn/attention/multi_head_attention.h"
 #include "tensor/factories.h"
 #include "tensor/random.h"
@@ -167,6 +170,42 @@ TEST_CASE("KeyValues: append grows along time, select_rows reorders the batch", 
   CHECK(max_abs_diff(raw::select(picked.k, 0, 0), raw::select(cache.k, 0, 2)) == 0);
   CHECK(max_abs_diff(raw::select(picked.v, 0, 1), raw::select(cache.v, 0, 0)) == 0);
   CHECK(max_abs_diff(raw::select(picked.k, 0, 2), raw::select(cache.k, 0, 2)) == 0);
+}
+
+TEST_CASE("KeyValues: appends past the buffer's room keep every step, and a copy appends apart", "[models]") {
+  Generator gen(26);
+  std::vector<Tensor> steps;
+  KeyValues cache;
+  for (int t = 0; t < 40; ++t) {  // the first buffer holds 16 positions: it grows twice
+    steps.push_back(randn({2, kHeads, 1, 4}, gen));
+    cache.append({steps.back(), steps.back()});
+    REQUIRE(cache.k.size(2) == t + 1);
+  }
+  CHECK(max_abs_diff(cache.k, concat(steps, 2)) == 0);
+  CHECK(max_abs_diff(cache.v, concat(steps, 2)) == 0);
+  KeyValues copy = cache;  // shares the buffer: each must still see only its own appends
+  const Tensor a = randn({2, kHeads, 1, 4}, gen), b = randn({2, kHeads, 1, 4}, gen);
+  cache.append({a, a});
+  copy.append({b, b});
+  CHECK(max_abs_diff(raw::narrow(cache.k, 2, 40, 1), a) == 0);
+  CHECK(max_abs_diff(raw::narrow(copy.k, 2, 40, 1), b) == 0);
+  CHECK(max_abs_diff(raw::narrow(copy.k, 2, 0, 40), concat(steps, 2)) == 0);
+  // Rows picked out keep growing in place and keep their history.
+  KeyValues picked = cache.select_rows(from_vector<int64_t>({1}));
+  picked.append({raw::narrow(b, 0, 0, 1), raw::narrow(b, 0, 0, 1)});
+  CHECK(max_abs_diff(raw::narrow(picked.k, 2, 0, 41), raw::narrow(cache.k, 0, 1, 1)) == 0);
+  CHECK(max_abs_diff(raw::narrow(picked.k, 2, 41, 1), raw::narrow(b, 0, 0, 1)) == 0);
+}
+
+TEST_CASE("KeyValues: with gradients needed, append is differentiable", "[models]") {
+  Generator gen(27);
+  const Tensor k1 = randn({1, kHeads, 2, 4}, gen).requires_grad_(), k2 = randn({1, kHeads, 1, 4}, gen).requires_grad_();
+  KeyValues cache;
+  cache.append({k1, k1});
+  cache.append({k2, k2});
+  sum(cache.k).backward();
+  CHECK(k1.grad().defined());
+  CHECK(k2.grad().defined());
 }
 
 TEST_CASE("MultiHeadAttention's cached halves name themselves and the shapes in their errors", "[models]") {
