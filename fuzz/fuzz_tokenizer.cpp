@@ -11,7 +11,9 @@
 //                                    from a fixed sample
 //                    3 decode:       decode the text's lines as pieces with that tokenizer
 // Properties of every tokenizer made: serialize → deserialize gives the same text and the same
-// pieces; pieces are non-empty and hold no ASCII whitespace (a Vocab stores one per line); and
+// pieces; pieces are non-empty and hold no newline (a Vocab stores one per line), and for the
+// kinds that split at whitespace no ASCII whitespace at all (rawbpe keeps a tab, a form feed or a
+// CR inside a line as a character of its own: it is lossless, and only a space becomes ▁); and
 // each kind's round-trip promise (round_trip): for whitespace and bpe, decode(encode(line)) is the
 // line's words joined by single spaces; for rawbpe it is the line itself, byte for byte, when the
 // line is valid UTF-8. sentencepiece is fuzzed through deserialize only: its trainer needs far
@@ -92,7 +94,9 @@ void check_tokenizer(const data::Tokenizer& tok, const std::vector<std::string>&
     for (const auto& piece : pieces) {
       if (piece.empty()) fuzz::property_failed("encode gave an empty piece");
       for (const char c : piece) {
-        if (data::is_ascii_space(c)) fuzz::property_failed("encode gave a piece holding whitespace");
+        if (c == '\n') fuzz::property_failed("encode gave a piece holding a newline");
+        if (promise == RoundTrip::words && data::is_ascii_space(c))
+          fuzz::property_failed("encode gave a piece holding whitespace");
       }
     }
     if (promise == RoundTrip::words && tok.decode(pieces) != normalised(line)) {
