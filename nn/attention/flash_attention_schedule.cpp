@@ -95,11 +95,12 @@ void run_forward(Kernel<T> kern, const Tensor& out, const Tensor& lse) {
   T* L = lse.data<T>();
   const int64_t heads = kern.B * kern.H, blocks = kern.query_blocks();
   if (blocks == 1) {
-    // One task per head (short sequences): each transposes its own head's K.
+    // One task per head (short sequences): each transposes its own head's K, unless there is
+    // one query row (a decoding step), whose scores are dot products with K's rows as they are.
     run_tasks<T>(heads, kern.br, kern.bc, [&](int64_t bh, Scratch<T>& sc) {
       const int64_t b = bh / kern.H, h = bh % kern.H;
       Kernel<T> own = kern;
-      own.kt = own_transposed(kern.k, b, h, kern.Tk, kern.Dh, sc.kt);
+      if (kern.Tq > 1) own.kt = own_transposed(kern.k, b, h, kern.Tk, kern.Dh, sc.kt);
       own.forward_block(b, h, 0, o, L + bh * kern.Tq, sc);
     });
     return;

@@ -70,6 +70,11 @@ TileKind Kernel<T>::scores(int64_t b, int64_t h, int64_t i0, int64_t rows, int64
   if (kind == TileKind::empty) return kind;
   if (Dh == 0) {
     std::fill_n(s, rows * bc, T(0));
+  } else if (kt.data == nullptr) {  // rows == 1
+    // One query row and K as it is (the schedule transposes nothing for a decoding step): S is
+    // a dot product per key, without the transpose and BLAS's packing of Kᵀ.
+    const T* qi = q.rows(b, h, i0);
+    for (int64_t c = 0; c < cols; ++c) s[c] = scale * lane_dot(Dh, qi, k.rows(b, h, j0 + c));
   } else {
     gemm(false, false, rows, cols, Dh, scale, q.rows(b, h, i0), q.ld, kt.rows(b, h, 0) + j0, kt.ld, T(0), s, bc);
   }
@@ -123,8 +128,16 @@ void Kernel<T>::forward_block(int64_t b, int64_t h, int64_t qb, const Operand<T>
         for (int64_t c = 0; c < Dv; ++c) orow[c] *= alpha;
       }
     }
-    // O_i += P·V_j   (rows, cols)·(cols, Dv)
-    if (Dv > 0) gemm(false, false, rows, Dv, cols, T(1), s, bc, v.rows(b, h, j0), v.ld, T(1), out, o.ld);
+    // O_i += P·V_j   (rows, cols)·(cols, Dv); for one row, a sum of V's rows (BLAS would pack V)
+    if (Dv > 0 && rows == 1) {
+      for (int64_t c = 0; c < cols; ++c) {  // zeros included: 0·NaN is NaN here as in the product
+        const T p = s[c];
+        const T* vrow = v.rows(b, h, j0 + c);
+        for (int64_t d = 0; d < Dv; ++d) out[d] += p * vrow[d];
+      }
+    } else if (Dv > 0) {
+      gemm(false, false, rows, Dv, cols, T(1), s, bc, v.rows(b, h, j0), v.ld, T(1), out, o.ld);
+    }
   }
   // O_i = O_i / l; L_i = m + log l (a row with nothing allowed: O_i = 0, L_i = -inf)
   for (int64_t r = 0; r < rows; ++r) {

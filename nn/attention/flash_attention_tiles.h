@@ -91,7 +91,8 @@ struct Kernel {
   Operand<T> q, k, v;
   // Kᵀ (B, H, Dh, Tk) and, for backward, Vᵀ (B, H, Dv, Tk), contiguous: S = Q·Kᵀ and dP = dO·Vᵀ
   // as plain products, which OpenBLAS's small-matrix kernels take (its A·Bᵀ path packs the
-  // operands and is about 1.5× slower on these tiles). Set by the schedule.
+  // operands and is about 1.5× slower on these tiles). Set by the schedule, except for a single
+  // query row (a decoding step), whose scores are dot products with K's own rows.
   Operand<T> kt = {}, vt = {};
 
   int64_t query_blocks() const { return (Tq + br - 1) / br; }

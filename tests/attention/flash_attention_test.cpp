@@ -126,6 +126,19 @@ TEST_CASE("flash attention agrees with the composed path in float64", "[attentio
         check_agrees(c, AttentionMask::causal());  // Tq > Tk: the first Tq - Tk rows see nothing
       }
     }
+    SECTION("one query row (a decoding step: no K transpose, dot products) against many keys") {
+      for (int64_t tk : {1, 7, 100, 257}) {
+        Case c;
+        c.tq = 1;
+        c.tk = tk;
+        c.dv = 5;
+        check_agrees(c, {});
+        check_agrees(c, AttentionMask::causal());
+        check_agrees(c, AttentionMask::key_padding(padding_mask(c.tk, {tk / 2, 0})) & AttentionMask::causal());
+        c.dtype = Dtype::float32;
+        check_agrees(c, AttentionMask::causal());
+      }
+    }
     SECTION("key padding, with a fully padded batch element") {
       Case c;
       c.tq = 50;
