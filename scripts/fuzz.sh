@@ -7,6 +7,7 @@
 #   scripts/fuzz.sh list                  # the targets
 #   scripts/fuzz.sh utf8 60               # fuzz one target for 60 seconds (default 60)
 #   scripts/fuzz.sh all 1800              # every target in turn, 30 minutes each
+#   scripts/fuzz.sh minimize all          # shrink the saved corpora to the inputs their edges need
 #
 # Each run logs to runs/fuzz/<UTC time>/: <target>.log (libFuzzer's output), summary.txt (per
 # target: executions, seconds, cov, ft, corpus added, result), and any crash-*, leak-*,
@@ -22,12 +23,18 @@ root=$(pwd)
 
 targets=$(ls fuzz/fuzz_*.cpp | sed -e 's|fuzz/fuzz_||' -e 's|\.cpp$||' | tr '\n' ' ')
 if [[ $# -lt 1 || $1 == -h || $1 == --help ]]; then
-  sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'
   exit 2
 fi
 if [[ $1 == list ]]; then
   echo "$targets"
   exit 0
+fi
+mode=fuzz
+if [[ $1 == minimize ]]; then
+  mode=minimize
+  shift
+  set -- "${1:-all}"
 fi
 which=$1
 seconds=${2:-60}
@@ -57,6 +64,28 @@ cmake -S "$root" -B "$build" -DCMAKE_CXX_COMPILER=clang++-14 -DCMAKE_BUILD_TYPE=
   "${launcher[@]}" >/dev/null
 # shellcheck disable=SC2086
 cmake --build "$build" -j2 --target $(for t in $run; do echo "fuzz_$t"; done)
+fi
+
+if [[ $mode == minimize ]]; then
+  # Inputs with a name of their own (hand-written seeds, regressions) are all kept; the ones
+  # fuzzing saved (named by their SHA-1) stay only if they reach an edge the others do not
+  # (-use_counters=0: edges, not libFuzzer's finer hit-count features, which keep many more
+  # inputs; a fuzzing run grows those back from the edges in minutes).
+  for t in $run; do
+    corpus=$root/fuzz/corpus/$t
+    keep=$(mktemp -d "${TMPDIR:-/tmp}/qkv-min-$t-XXXXXX") rest=$(mktemp -d "${TMPDIR:-/tmp}/qkv-min-$t-XXXXXX")
+    before=$(ls "$corpus" | wc -l) before_kb=$(du -sk "$corpus" | cut -f1)
+    for f in "$corpus"/*; do
+      if [[ $(basename "$f") =~ ^[0-9a-f]{40}$ ]]; then cp "$f" "$rest/"; else cp "$f" "$keep/"; fi
+    done
+    OPENBLAS_NUM_THREADS=1 QKV_NUM_THREADS=1 "$build/fuzz/fuzz_$t" -merge=1 -use_counters=0 "$keep" "$rest" >/dev/null 2>&1 ||
+      { echo "fuzz.sh: minimizing $t failed; its corpus is unchanged" >&2; rm -rf "$keep" "$rest"; exit 1; }
+    rm -f "$corpus"/*
+    cp "$keep"/* "$corpus/"
+    rm -rf "$keep" "$rest"
+    echo "$t: $before inputs ($before_kb KB) -> $(ls "$corpus" | wc -l) ($(du -sk "$corpus" | cut -f1) KB)"
+  done
+  exit 0
 fi
 
 logs=$root/runs/fuzz/$(date -u +%Y%m%dT%H%M%SZ)
