@@ -3,7 +3,10 @@
 // bench/torch_decode_bench.py. Prints the median wall and CPU ms for the whole batch (encoder
 // included) over several repeats. RESULT lines are for scripts/bench_decode.sh.
 //
-//   build/decode_bench [repeats] [steps]      # default 5 timed repeats, 30 decoding steps
+//   build/decode_bench [repeats] [steps] [fp32|bf16]   # default 5 timed repeats, 30 steps, fp32
+//
+// bf16 runs every large enough matrix product with bfloat16 operands and fp32 sums
+// (tensor/precision.h), as `qkv translate --precision bf16` does.
 //
 // The model: d=256, 8 heads, 3+3 layers, FFN 512, source and target vocab 8000, random weights
 // from seed 0 (TransformerConfig's defaults otherwise: post-norm, sinusoidal positions, tied
@@ -14,16 +17,14 @@
 // sentence stops early and every one runs exactly `steps` steps on the full batch of 64 (the
 // program checks that every output has `steps` tokens). The PyTorch twin runs the same number
 // of steps with no eos check.
-#include <sys/resource.h>
-
 #include <algorithm>
 #include <chrono>
-#include <ctime>
 #include <string>
 #include <vector>
 
 #include <fmt/format.h>
 
+#include "bench/seq2seq_train_step.h"
 #include "models/decoding.h"
 #include "models/transformer.h"
 #include "tensor/factories.h"
@@ -76,12 +77,6 @@ SourceBatch make_sources() {
   return batch;
 }
 
-double cpu_seconds() {
-  timespec ts{};
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);  // all threads of the process
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
-}
-
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   return v[v.size() / 2];
@@ -92,8 +87,8 @@ double median(std::vector<double> v) {
 int main(int argc, char** argv) {
   const int repeats = argc > 1 ? std::stoi(argv[1]) : 5;
   const int64_t steps = argc > 2 ? std::stoll(argv[2]) : 30;
-  if (repeats < 1 || steps < 1) {
-    fmt::print(stderr, "usage: decode_bench [repeats >= 1] [steps >= 1]\n");
+  if (repeats < 1 || steps < 1 || !bench::set_precision_argument(argc, argv, 3)) {
+    fmt::print(stderr, "usage: decode_bench [repeats >= 1] [steps >= 1] [fp32|bf16]\n");
     return 2;
   }
   models::TransformerConfig config;
@@ -118,10 +113,10 @@ int main(int argc, char** argv) {
   int64_t generated = 0;
   for (int i = 0; i < repeats + 1; ++i) {  // one untimed warm-up
     const auto start = std::chrono::steady_clock::now();
-    const double cpu_start = cpu_seconds();
+    const double cpu_start = bench::cpu_seconds();
     const auto out = models::greedy_decode(model, src.source, src.padding, options);
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    const double cpu_used = cpu_seconds() - cpu_start;
+    const double cpu_used = bench::cpu_seconds() - cpu_start;
     generated = 0;
     for (const auto& hyp : out) {
       if (static_cast<int64_t>(hyp.size()) != steps) {
@@ -136,14 +131,12 @@ int main(int argc, char** argv) {
     }
   }
   const double ms = median(wall) * 1000, cpu_ms = median(cpu) * 1000;
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  const double peak = static_cast<double>(usage.ru_maxrss) / 1024.0;
+  const double peak = bench::peak_rss_mb();
   fmt::print(
-      "qkv greedy: {} sentences ({} source tokens, S = {}), {} steps, {} tokens generated; {} parameters; "
+      "qkv greedy {}: {} sentences ({} source tokens, S = {}), {} steps, {} tokens generated; {} parameters; "
       "{:.1f} ms ({:.1f} ms CPU), {:.0f} tokens/s, peak RSS {:.0f} MB\n",
-      kSentences, src.tokens, src.source.size(1), steps, generated, model.parameter_count(), ms, cpu_ms,
-      static_cast<double>(generated) / ms * 1000, peak);
+      enum_name(matmul_precision()), kSentences, src.tokens, src.source.size(1), steps, generated,
+      model.parameter_count(), ms, cpu_ms, static_cast<double>(generated) / ms * 1000, peak);
   fmt::print("RESULT ms {:.3f}\nRESULT cpu_ms {:.3f}\nRESULT peak_mb {:.1f}\nRESULT params {}\nRESULT generated {}\n",
              ms, cpu_ms, peak, model.parameter_count(), generated);
   return 0;

@@ -9,9 +9,12 @@
 # generated per sentence, as on the qkv side. Prints the median wall and CPU ms for the whole
 # batch (encoder included); RESULT lines are for scripts/bench_decode.sh.
 #
-#   OMP_WAIT_POLICY=PASSIVE /usr/bin/python3 bench/torch_decode_bench.py [threads] [repeats] [steps]
+#   OMP_WAIT_POLICY=PASSIVE /usr/bin/python3 bench/torch_decode_bench.py [threads] [repeats] [steps] [fp32|bf16]
 #
 # threads: 0 (default) keeps torch's default thread count; N calls torch.set_num_threads(N).
+# bf16: the decoding runs under torch.autocast("cpu", dtype=torch.bfloat16), PyTorch's own
+# mixed precision (matrix products in bfloat16), the twin of decode_bench's bf16.
+import contextlib
 import os
 import resource
 import sys
@@ -71,8 +74,9 @@ def main():
     threads = int(sys.argv[1]) if len(sys.argv) > 1 else 0
     repeats = int(sys.argv[2]) if len(sys.argv) > 2 else 5
     steps = int(sys.argv[3]) if len(sys.argv) > 3 else 30
-    if repeats < 1 or steps < 1:
-        sys.exit("usage: torch_decode_bench.py [threads] [repeats >= 1] [steps >= 1]")
+    precision = sys.argv[4] if len(sys.argv) > 4 else "fp32"
+    if repeats < 1 or steps < 1 or precision not in ("fp32", "bf16"):
+        sys.exit("usage: torch_decode_bench.py [threads] [repeats >= 1] [steps >= 1] [fp32|bf16]")
     if threads > 0:
         torch.set_num_threads(threads)
     torch.manual_seed(0)
@@ -84,7 +88,14 @@ def main():
     model.eval()
     src, src_pad, source_tokens = make_sources()
     wall, cpu = [], []
-    with torch.inference_mode():
+    autocast = contextlib.nullcontext()
+    if precision == "bf16":
+        autocast = torch.autocast("cpu", dtype=torch.bfloat16)
+        # torch 1.13's inference fast paths (nn.TransformerEncoderLayer, nn.MultiheadAttention)
+        # step aside under autocast, but test only CUDA's (torch.is_autocast_enabled): under CPU
+        # autocast they get bfloat16 weights with float inputs and fail. Let them see CPU's.
+        torch.is_autocast_enabled = torch.is_autocast_cpu_enabled
+    with torch.inference_mode(), autocast:
         for i in range(repeats + 1):  # one untimed warm-up
             start, cpu_start = time.perf_counter(), time.process_time()
             ys = greedy(model, src, src_pad, steps)
@@ -95,7 +106,7 @@ def main():
     generated = SENTENCES * steps
     ms, cpu_ms = sorted(wall)[len(wall) // 2] * 1000, sorted(cpu)[len(cpu) // 2] * 1000
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"torch greedy: {SENTENCES} sentences ({source_tokens} source tokens, S = {src.size(1)}), {steps} steps, "
+    print(f"torch greedy {precision}: {SENTENCES} sentences ({source_tokens} source tokens, S = {src.size(1)}), {steps} steps, "
           f"{generated} tokens generated; {params} parameters; {ms:.1f} ms ({cpu_ms:.1f} ms CPU), "
           f"{generated / ms * 1000:.0f} tokens/s, peak RSS {peak:.0f} MB (threads {torch.get_num_threads()})")
     print(f"RESULT ms {ms:.3f}")

@@ -14,6 +14,8 @@
 #
 #   scripts/bench_decode.sh                  # 5 timed repeats (medians), 30 steps
 #   scripts/bench_decode.sh --quick          # smoke test: 1 repeat, torch threads=1 only — not a measurement
+#   scripts/bench_decode.sh --precision bf16 # also qkv with bf16 products (tensor/precision.h) and torch
+#                                            # under autocast bf16: a second table of all four
 #   REPEATS=10 STEPS=30 ...
 #   TORCH_SETTINGS="threads=1" ...           # torch thread settings to try (default: all three)
 #   BUILD_DIR=build-x ...                    # where qkv's benchmark is built (default: build)
@@ -26,7 +28,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=scripts/bench_common.sh
 source scripts/bench_common.sh
-parse_quick "$@"
+parse_quick_precision "$@"
 
 steps=${STEPS:-30}
 if [ "$quick" = 1 ]; then
@@ -40,16 +42,22 @@ fi
 build_bench decode_bench
 
 start_results
-echo "qkv (load $(load_now))" >&2
-"$dir/decode_bench" "$repeats" "$steps" | sed "s/^RESULT/RESULT qkv default/" | tee -a "$results" >&2
-for s in $settings; do
-  echo "torch $s (load $(load_now))" >&2
-  case $s in
-    threads=1) OPENBLAS_NUM_THREADS=$cores /usr/bin/python3 bench/torch_decode_bench.py 1 "$repeats" "$steps" ;;
-    default) OMP_WAIT_POLICY=PASSIVE /usr/bin/python3 bench/torch_decode_bench.py 0 "$repeats" "$steps" ;;
-    threads=*) OMP_WAIT_POLICY=PASSIVE /usr/bin/python3 bench/torch_decode_bench.py "${s#threads=}" "$repeats" "$steps" ;;
-    *) echo "unknown torch setting $s" >&2; exit 2 ;;
-  esac | sed "s/^RESULT/RESULT torch $s/" | tee -a "$results" >&2
+precisions=fp32
+[ "$precision" = bf16 ] && precisions="fp32 bf16"
+for p in $precisions; do
+  qkv_side=qkv torch_side=torch
+  [ "$p" = bf16 ] && qkv_side=qkv_bf16 torch_side=torch_bf16
+  echo "qkv $p (load $(load_now))" >&2
+  "$dir/decode_bench" "$repeats" "$steps" "$p" | sed "s/^RESULT/RESULT $qkv_side default/" | tee -a "$results" >&2
+  for s in $settings; do
+    echo "torch $s $p (load $(load_now))" >&2
+    case $s in
+      threads=1) OPENBLAS_NUM_THREADS=$cores /usr/bin/python3 bench/torch_decode_bench.py 1 "$repeats" "$steps" "$p" ;;
+      default) OMP_WAIT_POLICY=PASSIVE /usr/bin/python3 bench/torch_decode_bench.py 0 "$repeats" "$steps" "$p" ;;
+      threads=*) OMP_WAIT_POLICY=PASSIVE /usr/bin/python3 bench/torch_decode_bench.py "${s#threads=}" "$repeats" "$steps" "$p" ;;
+      *) echo "unknown torch setting $s" >&2; exit 2 ;;
+    esac | sed "s/^RESULT/RESULT $torch_side $s/" | tee -a "$results" >&2
+  done
 done
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
@@ -87,4 +95,19 @@ print("| params | tokens generated | qkv ms | torch ms | speed | qkv cpu ms | to
 print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |")
 print(f"| {params} | {int(q['generated'])} | {q['ms']:.1f} | {t['ms']:.1f} | {speed:.2f}x | {q['cpu_ms']:.1f} "
       f"| {t['cpu_ms']:.1f} | {q['peak_mb']:.0f} | {t['peak_mb']:.0f} | {'met' if speed >= 2 else 'MISSED'} | {setting} |")
+
+qb = runs.get(("qkv_bf16", "default"))
+torch_bf16 = [(k[1], v) for k, v in runs.items() if k[0] == "torch_bf16" and "ms" in v]
+if qb is not None and torch_bf16:
+    best = min(torch_runs + [("bf16 " + s, v) for s, v in torch_bf16], key=lambda r: r[1]["ms"])
+    tb = min(torch_bf16, key=lambda r: r[1]["ms"])[1]
+    print()
+    print("bf16 matrix products (qkv --precision bf16; torch.autocast bfloat16), fastest run of each side; "
+          "ratios > 1: the first is faster")
+    print()
+    print("| qkv fp32 ms | qkv bf16 ms | torch fp32 ms | torch bf16 ms | qkv bf16 / qkv fp32 | qkv bf16 / torch best "
+          "| torch best setting |")
+    print("| ---: | ---: | ---: | ---: | ---: | ---: | --- |")
+    print(f"| {q['ms']:.1f} | {qb['ms']:.1f} | {t['ms']:.1f} | {tb['ms']:.1f} | {q['ms'] / qb['ms']:.2f}x "
+          f"| {best[1]['ms'] / qb['ms']:.2f}x | {best[0]} |")
 PY
