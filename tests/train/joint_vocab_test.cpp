@@ -1,6 +1,7 @@
 // joint_vocab_test.cpp — --joint-vocab (train/codec_factory.h): one tokenizer and vocabulary over
 // both sides for every tokenizer kind, so --share-embeddings trains; the checkpoint keeps the
-// choice and a resumed run reads it back; --share-embeddings without it is refused by name.
+// choice and a resumed run reads it back; --share-embeddings without it is refused by name; and
+// vocabularies counted a line at a time equal those of the whole corpus tokenised at once.
 #include <catch2/catch.hpp>
 
 #include <unistd.h>
@@ -80,6 +81,38 @@ TEST_CASE("a joint vocabulary is one codec for both sides, for every tokenizer k
     const train::TextCodecs separate = train::learn_codecs(o, corpus);
     CHECK(separate.source != separate.target);
     o.joint_vocab = true;
+  }
+}
+
+TEST_CASE("vocabularies counted a line at a time are the ones the whole tokenised corpus gives",
+          "[train][joint_vocab]") {
+  test::TempDir dir;
+  train::TrainOptions o = tiny_raw_options(dir);
+  const data::ParallelCorpus corpus = data::read_parallel(o.train_source, o.train_target);
+  o.bpe_merges = 300;
+  o.vocab_size = 700;
+  // Vocab::build over every line tokenised at once, plus the inventory counted once more: what
+  // codec_factory did before it counted a line at a time.
+  const auto whole = [&](const train::TextCodec& codec, const std::vector<const std::vector<std::string>*>& sides) {
+    std::vector<std::vector<std::string>> tokenised;
+    for (const auto* lines : sides)
+      for (const std::string& line : *lines) tokenised.push_back(codec.tokenizer().encode(line));
+    std::vector<std::string> inventory = codec.tokenizer().inventory();
+    const bool subword = !inventory.empty();
+    if (subword) tokenised.push_back(std::move(inventory));
+    return data::Vocab::build(tokenised, subword ? 1 : o.min_freq).serialize();
+  };
+  for (const auto kind : {data::TokenizerKind::whitespace, data::TokenizerKind::bpe, data::TokenizerKind::rawbpe}) {
+    INFO(enum_name(kind));
+    o.tokenizer = kind;
+    o.min_freq = kind == data::TokenizerKind::rawbpe ? 1 : 2;
+    o.joint_vocab = true;
+    const train::TextCodecs joint = train::learn_codecs(o, corpus);
+    CHECK(joint.source->vocab().serialize() == whole(*joint.source, {&corpus.source, &corpus.target}));
+    o.joint_vocab = false;
+    const train::TextCodecs separate = train::learn_codecs(o, corpus);
+    CHECK(separate.source->vocab().serialize() == whole(*separate.source, {&corpus.source}));
+    CHECK(separate.target->vocab().serialize() == whole(*separate.target, {&corpus.target}));
   }
 }
 
