@@ -30,8 +30,9 @@ done
 pairs=$(wc -l < "$work/train.en")
 launcher=()
 [ -n "${MPI_RANKS:-}" ] && launcher=(mpirun --allow-run-as-root --oversubscribe -np "$MPI_RANKS")
-# shellcheck disable=SC2086  # QKV_ARGS is a list of options
-# Each process writes its own time.<pid>.txt (under mpirun, one per rank).
+# Each process writes its own time.<pid>.txt (under mpirun, one per rank): $0, $$ and $@ are
+# the inner shell's, and QKV_ARGS is a list of options.
+# shellcheck disable=SC2016,SC2086
 "${launcher[@]}" sh -c 'exec /usr/bin/time -v -o "$0/time.$$.txt" "$@"' "$work" "$QKV" train --train-source "$work/train.en" \
   --train-target "$work/train.de" --d-model 8 --heads 1 --encoder-layers 1 --decoder-layers 1 --ffn-dim 8 \
   --max-steps 1 --max-tokens 64 --valid-sentences 2 --no-progress --out-dir "$work/run" ${QKV_ARGS:-} \
