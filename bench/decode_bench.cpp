@@ -77,11 +77,6 @@ SourceBatch make_sources() {
   return batch;
 }
 
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -130,7 +125,7 @@ int main(int argc, char** argv) {
       cpu.push_back(cpu_used);
     }
   }
-  const double ms = median(wall) * 1000, cpu_ms = median(cpu) * 1000;
+  const double ms = bench::median(wall) * 1000, cpu_ms = bench::median(cpu) * 1000;
   const double peak = bench::peak_rss_mb();
   fmt::print(
       "qkv greedy {}: {} sentences ({} source tokens, S = {}), {} steps, {} tokens generated; {} parameters; "
