@@ -1,16 +1,20 @@
 // bf16_gemm.cpp — gemm_bf16 through oneDNN's matmul primitive (see bf16_gemm.h), and the
 // float -> bfloat16 rounding of its operands. Built without oneDNN, gemm_bf16 throws.
 //
-// Per call: round op(A) and op(B) into packed bf16 buffers of this thread, then run a matmul
-// primitive made for this shape (m, n, k, transposes, ldc, alpha, beta). Making a primitive
-// compiles kernels (milliseconds), so each thread keeps the ones it made, by shape.
+// Per call: round op(A) and op(B) into packed bf16 buffers of this thread (or take operands
+// round_operands already rounded), then run a matmul primitive made for this shape (m, n, k,
+// transposes, leading dimensions, alpha, beta). Making a primitive compiles kernels
+// (milliseconds), so each thread keeps the ones it made, by shape.
 #include "tensor/bf16_gemm.h"
 
+#include <algorithm>
 #include <bit>
 #include <cstring>
+#include <memory>
 #include <vector>
 
 #include "tensor/error.h"
+#include "tensor/parallel.h"
 
 #if defined(__AVX512BF16__) && defined(__AVX512VL__)
 #include <immintrin.h>
@@ -50,12 +54,59 @@ void round_to_bf16(const float* in, uint16_t* out, int64_t n) {
 
 float bf16_to_float(uint16_t x) { return std::bit_cast<float>(static_cast<uint32_t>(x) << 16); }
 
+namespace {
+
+// A bf16 buffer that grows when asked for more and never fills what it hands out (a
+// std::vector's resize would zero every element it adds, only to have them overwritten).
+class Bf16Buffer {
+ public:
+  uint16_t* get(int64_t n) {
+    if (static_cast<size_t>(n) > size_) {
+      data_.reset(new uint16_t[static_cast<size_t>(n)]);  // uninitialised: written before read
+      size_ = static_cast<size_t>(n);
+    }
+    return data_.get();
+  }
+
+ private:
+  std::unique_ptr<uint16_t[]> data_;
+  size_t size_ = 0;
+};
+
+// The rows × cols float matrix at src (row stride ld) rounded into out, packed (row stride cols).
+void round_rows(const float* src, int64_t first, int64_t last, int64_t cols, int64_t ld, uint16_t* out) {
+  for (int64_t r = first; r < last; ++r) round_to_bf16(src + r * ld, out + r * cols, cols);
+}
+
+}  // namespace
+
+RoundedOperands round_operands(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda,
+                               const float* b, int64_t ldb) {
+  // Stored as given: A is m rows of k (or, transposed, k rows of m); likewise B.
+  const int64_t a_rows = trans_a ? k : m, a_cols = trans_a ? m : k;
+  const int64_t b_rows = trans_b ? n : k, b_cols = trans_b ? k : n;
+  thread_local Bf16Buffer a_buffer, b_buffer;
+  uint16_t* a16 = a_buffer.get(a_rows * a_cols);
+  uint16_t* b16 = b_buffer.get(b_rows * b_cols);
+  // One loop over the rows of both, so the threads share the work evenly.
+  const int64_t grain = std::max<int64_t>(1, 16384 / std::max(a_cols, b_cols));
+  parallel_for(a_rows + b_rows, grain, [&](int64_t begin, int64_t end) {
+    if (begin < a_rows) round_rows(a, begin, std::min(end, a_rows), a_cols, lda, a16);
+    if (end > a_rows) round_rows(b, std::max(begin, a_rows) - a_rows, end - a_rows, b_cols, ldb, b16);
+  });
+  return {a16, a_cols, b16, b_cols};
+}
+
 #ifndef QKV_HAVE_DNNL
 
 bool bf16_gemm_built() { return false; }
 std::string bf16_gemm_unsupported_reason() { return "qkv was built without oneDNN (libdnnl-dev)"; }
 void gemm_bf16(bool, bool, int64_t, int64_t, int64_t, float, const float*, int64_t, const float*, int64_t, float,
                float*, int64_t) {
+  throw Error("gemm_bf16: qkv was built without oneDNN (install libdnnl-dev and rebuild)");
+}
+void gemm_bf16_rounded(bool, bool, int64_t, int64_t, int64_t, float, const uint16_t*, int64_t, const uint16_t*, int64_t,
+                       float, float*, int64_t) {
   throw Error("gemm_bf16: qkv was built without oneDNN (install libdnnl-dev and rebuild)");
 }
 
@@ -75,7 +126,7 @@ dnnl::engine& cpu_engine() {
 
 struct Key {
   bool trans_a, trans_b;
-  int64_t m, n, k, ldc;
+  int64_t m, n, k, lda, ldb, ldc;
   float alpha, beta;
   bool operator==(const Key&) const = default;
 };
@@ -83,7 +134,7 @@ struct Key {
 struct KeyHash {
   size_t operator()(const Key& key) const {
     size_t h = std::hash<int64_t>()(key.m);
-    for (int64_t v : {key.n, key.k, key.ldc, int64_t(key.trans_a), int64_t(key.trans_b),
+    for (int64_t v : {key.n, key.k, key.lda, key.ldb, key.ldc, int64_t(key.trans_a), int64_t(key.trans_b),
                       int64_t(std::bit_cast<uint32_t>(key.alpha)), int64_t(std::bit_cast<uint32_t>(key.beta))}) {
       h = h * 1000003u ^ std::hash<int64_t>()(v);
     }
@@ -97,15 +148,15 @@ struct Product {
   memory a, b, c, scratchpad;
 };
 
-// A packed row-major (rows × cols) bf16 matrix, or its transpose when `transposed`
-// (stored cols × rows): the layout qkv's operand has, without its leading-dimension gaps.
-memory::desc bf16_matrix(int64_t rows, int64_t cols, bool transposed) {
-  return memory::desc(Dims{rows, cols}, memory::data_type::bf16, transposed ? Dims{1, rows} : Dims{cols, 1});
+// A row-major (rows × cols) bf16 matrix with row stride ld, or, when `transposed`, one stored
+// transposed (cols rows of `rows` values, row stride ld).
+memory::desc bf16_matrix(int64_t rows, int64_t cols, bool transposed, int64_t ld) {
+  return memory::desc(Dims{rows, cols}, memory::data_type::bf16, transposed ? Dims{1, ld} : Dims{ld, 1});
 }
 
 Product make_product(const Key& key) {
-  const memory::desc a_md = bf16_matrix(key.m, key.k, key.trans_a);
-  const memory::desc b_md = bf16_matrix(key.k, key.n, key.trans_b);
+  const memory::desc a_md = bf16_matrix(key.m, key.k, key.trans_a, key.lda);
+  const memory::desc b_md = bf16_matrix(key.k, key.n, key.trans_b, key.ldb);
   const memory::desc c_md(Dims{key.m, key.n}, memory::data_type::f32, Dims{key.ldc, 1});
   dnnl::primitive_attr attr;
   attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
@@ -121,19 +172,12 @@ Product make_product(const Key& key) {
                  memory(pd.scratchpad_desc(), e, nullptr)};
 }
 
-// Copies rows × cols floats (row stride ld) into a packed bf16 buffer.
-void pack(const float* src, int64_t rows, int64_t cols, int64_t ld, std::vector<uint16_t>& out) {
-  out.resize(static_cast<size_t>(rows * cols));
-  for (int64_t r = 0; r < rows; ++r) round_to_bf16(src + r * ld, out.data() + r * cols, cols);
-}
-
-// What each thread keeps: its stream, its primitives by shape, its operand and scratch buffers.
+// What each thread keeps: its stream, its primitives by shape, its scratch buffer.
 struct ThreadState {
   // First: oneDNN then makes and runs its primitives inline on this thread (bf16_gemm.h: THREADS).
   bool single_threaded = (omp_set_num_threads(1), true);
   dnnl::stream stream{cpu_engine()};
   std::unordered_map<Key, Product, KeyHash> products;
-  std::vector<uint16_t> a, b;
   std::vector<char> scratchpad;
 };
 
@@ -154,10 +198,10 @@ std::string bf16_gemm_unsupported_reason() {
   return "this CPU has no AVX512_BF16 or AMX-BF16 instructions (or DNNL_MAX_CPU_ISA hides them from oneDNN)";
 }
 
-void gemm_bf16(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda,
-               const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {
+void gemm_bf16_rounded(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const uint16_t* a,
+                       int64_t lda, const uint16_t* b, int64_t ldb, float beta, float* c, int64_t ldc) {
   thread_local ThreadState state;
-  const Key key{trans_a, trans_b, m, n, k, ldc, alpha, beta};
+  const Key key{trans_a, trans_b, m, n, k, lda, ldb, ldc, alpha, beta};
   auto found = state.products.find(key);
   if (found == state.products.end()) {
     if (state.products.size() >= kMaxProducts) state.products.clear();
@@ -169,19 +213,30 @@ void gemm_bf16(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, floa
     }
   }
   Product& p = found->second;
-  // op(A) is m×k: stored m rows of k, or (transposed) k rows of m; likewise op(B).
-  pack(a, trans_a ? k : m, trans_a ? m : k, lda, state.a);
-  pack(b, trans_b ? n : k, trans_b ? k : n, ldb, state.b);
   const size_t scratch = p.scratchpad.get_desc().get_size();
   if (state.scratchpad.size() < scratch) state.scratchpad.resize(scratch);
-  p.a.set_data_handle(state.a.data());
-  p.b.set_data_handle(state.b.data());
+  // oneDNN only reads A and B; its handles are not const.
+  p.a.set_data_handle(const_cast<uint16_t*>(a));
+  p.b.set_data_handle(const_cast<uint16_t*>(b));
   p.c.set_data_handle(c);
   p.scratchpad.set_data_handle(state.scratchpad.data());
   p.primitive.execute(
       state.stream,
       {{DNNL_ARG_SRC, p.a}, {DNNL_ARG_WEIGHTS, p.b}, {DNNL_ARG_DST, p.c}, {DNNL_ARG_SCRATCHPAD, p.scratchpad}});
   state.stream.wait();
+}
+
+void gemm_bf16(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda,
+               const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {
+  // op(A) is m×k: stored m rows of k, or (transposed) k rows of m; likewise op(B).
+  const int64_t a_rows = trans_a ? k : m, a_cols = trans_a ? m : k;
+  const int64_t b_rows = trans_b ? n : k, b_cols = trans_b ? k : n;
+  thread_local Bf16Buffer a_buffer, b_buffer;  // this thread's own, apart from round_operands'
+  uint16_t* a16 = a_buffer.get(a_rows * a_cols);
+  uint16_t* b16 = b_buffer.get(b_rows * b_cols);
+  round_rows(a, 0, a_rows, a_cols, lda, a16);
+  round_rows(b, 0, b_rows, b_cols, ldb, b16);
+  gemm_bf16_rounded(trans_a, trans_b, m, n, k, alpha, a16, a_cols, b16, b_cols, beta, c, ldc);
 }
 
 #endif  // QKV_HAVE_DNNL

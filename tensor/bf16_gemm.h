@@ -1,6 +1,9 @@
 // bf16_gemm.h — one float32 gemm computed from bfloat16 copies of its operands with fp32
 // accumulation (oneDNN's matmul primitive), on the calling thread. blas::gemm sends float32
 // products here when bf16 products are active (tensor/precision.h); nothing else should call it.
+// blas::parallel_gemm rounds a large product's operands once, over the pool (round_operands),
+// and has each thread multiply a block of them (gemm_bf16_rounded): when every thread rounded
+// the operands of its own block, the operand all blocks share was rounded once per thread.
 //
 // THREADS. Debian's oneDNN runs on OpenMP. qkv keeps one thread pool (blas.h), so each thread
 // that calls this sets its own OpenMP thread count to 1 first: oneDNN then computes inline on
@@ -23,6 +26,23 @@ std::string bf16_gemm_unsupported_reason();
 // naming the shapes if oneDNN refuses the product.
 void gemm_bf16(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda,
                const float* b, int64_t ldb, float beta, float* c, int64_t ldc);
+
+// op(A) and op(B) of one product rounded to bf16 and packed: each stored as its float original
+// (transposed or not) without leading-dimension gaps, so lda is A's stored row length. They
+// live in buffers of the calling thread, valid until its next round_operands call.
+struct RoundedOperands {
+  const uint16_t* a;
+  int64_t lda;
+  const uint16_t* b;
+  int64_t ldb;
+};
+// Rounds the operands of the product gemm_bf16 would compute, split over qkv's threads. Call it
+// outside parallel_for bodies (inside one it runs serially).
+RoundedOperands round_operands(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda,
+                               const float* b, int64_t ldb);
+// gemm_bf16 on operands already rounded (row strides lda, ldb counted in bf16 values).
+void gemm_bf16_rounded(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const uint16_t* a,
+                       int64_t lda, const uint16_t* b, int64_t ldb, float beta, float* c, int64_t ldc);
 
 // Rounds n floats to bfloat16 (round to nearest even; NaN stays NaN), as the products do.
 void round_to_bf16(const float* in, uint16_t* out, int64_t n);

@@ -1,5 +1,6 @@
 // blas.cpp — gemm through cblas with OpenBLAS held single-threaded (or, for float32 with bf16
-// products active, through gemm_bf16), and its split across qkv's threads (see blas.h for why).
+// products active, through gemm_bf16), and its split across qkv's threads (see blas.h for why;
+// a split bf16 product rounds its operands once, bf16_gemm.h).
 #include "tensor/blas.h"
 
 #include <cblas.h>
@@ -26,17 +27,33 @@ CBLAS_TRANSPOSE flag(bool trans) { return trans ? CblasTrans : CblasNoTrans; }
 // x86 sgemm/dgemm kernels, so no block ends in a partial tile except the last.
 constexpr int64_t kBlockAlign = 16;
 
+// Into how many blocks a product is split over the pool: 1 when it is too small to gain, or
+// when the pool is already busy (inside a parallel_for body).
+int64_t split_parts(int64_t m, int64_t n, int64_t k) {
+  const int64_t parts = std::min<int64_t>(num_threads(), std::max(m, n) / kBlockAlign);
+  if (parts < 2 || m * n * k < grain::kSplitGemm || in_parallel_region()) return 1;
+  return parts;
+}
+
+// One block of a split product: gemm, or oneDNN's bf16 product for operands round_operands
+// already rounded (bf16_gemm.h).
 template <class T>
-void split_gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T alpha, const T* a, int64_t lda,
+void block_gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T alpha, const T* a, int64_t lda,
                 const T* b, int64_t ldb, T beta, T* c, int64_t ldc) {
-  const int64_t threads = num_threads();
+  gemm(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+}
+void block_gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const uint16_t* a,
+                int64_t lda, const uint16_t* b, int64_t ldb, float beta, float* c, int64_t ldc) {
+  gemm_bf16_rounded(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+}
+
+// Computes the product in `parts` blocks of C's rows (or columns, when C is wide) on the pool;
+// In is the operands' element type (T, or uint16_t for bf16 operands already rounded).
+template <class In, class T>
+void split_gemm(int64_t parts, bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T alpha, const In* a,
+                int64_t lda, const In* b, int64_t ldb, T beta, T* c, int64_t ldc) {
   const bool split_rows = m >= n;
   const int64_t extent = split_rows ? m : n;
-  const int64_t parts = std::min(threads, extent / kBlockAlign);
-  if (parts < 2 || m * n * k < grain::kSplitGemm || in_parallel_region()) {
-    gemm(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
-    return;
-  }
   // Block p covers [p·chunk, (p+1)·chunk) of the split dimension, chunk rounded up to 16.
   const int64_t chunk = ((extent + parts - 1) / parts + kBlockAlign - 1) / kBlockAlign * kBlockAlign;
   const int64_t blocks = (extent + chunk - 1) / chunk;
@@ -45,11 +62,11 @@ void split_gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T a
       const int64_t first = p * chunk;
       const int64_t count = std::min(chunk, extent - first);
       if (split_rows) {  // rows first.. of op(A) and C
-        const T* a_block = trans_a ? a + first : a + first * lda;
-        gemm(trans_a, trans_b, count, n, k, alpha, a_block, lda, b, ldb, beta, c + first * ldc, ldc);
+        const In* a_block = trans_a ? a + first : a + first * lda;
+        block_gemm(trans_a, trans_b, count, n, k, alpha, a_block, lda, b, ldb, beta, c + first * ldc, ldc);
       } else {  // columns first.. of op(B) and C
-        const T* b_block = trans_b ? b + first * ldb : b + first;
-        gemm(trans_a, trans_b, m, count, k, alpha, a, lda, b_block, ldb, beta, c + first, ldc);
+        const In* b_block = trans_b ? b + first * ldb : b + first;
+        block_gemm(trans_a, trans_b, m, count, k, alpha, a, lda, b_block, ldb, beta, c + first, ldc);
       }
     }
   });
@@ -79,12 +96,25 @@ void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, double al
 
 void parallel_gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
                    int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {
-  split_gemm(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+  const int64_t parts = split_parts(m, n, k);
+  if (parts == 1) {
+    gemm(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+  } else if (bf16_products_active() && bf16_pays(m, n, k)) {  // each operand rounded once, not once per block
+    const RoundedOperands r = round_operands(trans_a, trans_b, m, n, k, a, lda, b, ldb);
+    split_gemm(parts, trans_a, trans_b, m, n, k, alpha, r.a, r.lda, r.b, r.ldb, beta, c, ldc);
+  } else {
+    split_gemm(parts, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+  }
 }
 
 void parallel_gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, double alpha, const double* a,
                    int64_t lda, const double* b, int64_t ldb, double beta, double* c, int64_t ldc) {
-  split_gemm(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+  const int64_t parts = split_parts(m, n, k);
+  if (parts == 1) {
+    gemm(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+  } else {
+    split_gemm(parts, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+  }
 }
 
 }  // namespace qkv::blas

@@ -140,6 +140,33 @@ TEST_CASE("bf16 products split over qkv's threads agree with the exact product",
   set_num_threads(saved);
 }
 
+TEST_CASE("a bf16 product split over qkv's threads multiplies the rounded operands in every block", "[bf16][matmul]") {
+  if (!bf16_here()) return;
+  const int saved = num_threads();
+  set_num_threads(2);
+  Generator gen(17);
+  // Rows split (tall C), then columns split (wide C): the operands are rounded once, and each
+  // block multiplies its part of them, at an offset that depends on the layout.
+  const int64_t sizes[][3] = {{256, 128, 96}, {64, 128, 512}};  // m, k, n
+  for (const auto& mkn : sizes) {
+    for (Layout la : kLayouts) {
+      for (Layout lb : kLayouts) {
+        INFO(fmt::format("m={} k={} n={} a:{} b:{}", mkn[0], mkn[1], mkn[2], layout_name(la), layout_name(lb)));
+        const Tensor a = make({mkn[0], mkn[1]}, la, Dtype::float32, gen);
+        const Tensor b = make({mkn[1], mkn[2]}, lb, Dtype::float32, gen);
+        Tensor got;
+        {
+          const PrecisionGuard bf16(Precision::bf16);
+          got = raw::matmul(a, b);
+        }
+        CHECK(worst_relative_error(got, naive_matmul(rounded_to_bf16(a), rounded_to_bf16(b))) <=
+              mkn[1] * std::ldexp(1.0, -23));
+      }
+    }
+  }
+  set_num_threads(saved);
+}
+
 TEST_CASE("bf16 products are products of bf16-rounded operands, not fp32 ones", "[bf16][matmul]") {
   if (!bf16_here()) return;
   Generator gen(14);
