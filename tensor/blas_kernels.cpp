@@ -47,6 +47,8 @@ std::string_view strongest_core(const CpuVectors& cpu) {
   return "";
 }
 
+bool avx512_kernels(std::string_view core) { return vector_rank(core) >= 2; }
+
 std::string_view better_core(std::string_view loaded, std::string_view pinned, const CpuVectors& cpu) {
   if (!pinned.empty()) return "";  // the user's choice
   const std::string_view best = strongest_core(cpu);

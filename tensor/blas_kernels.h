@@ -38,6 +38,9 @@ CpuVectors this_cpu();
 // "Haswell"), or "" when it has no AVX2.
 std::string_view strongest_core(const CpuVectors& cpu);
 
+// True for OpenBLAS's AVX-512 kernel sets (SkylakeX, Cooperlake, SapphireRapids).
+bool avx512_kernels(std::string_view core);
+
 // The kernel set to run instead of `loaded` (OpenBLAS's own pick), or "" to keep it: only when
 // nothing pinned it (`pinned` empty) and `loaded` uses a narrower vector width than `cpu` has.
 std::string_view better_core(std::string_view loaded, std::string_view pinned, const CpuVectors& cpu);

@@ -7,7 +7,10 @@
 #include <cstdio>
 #include <mutex>
 
+#include <cblas.h>
+
 #include "tensor/bf16_gemm.h"
+#include "tensor/blas_kernels.h"
 
 namespace qkv {
 namespace {
@@ -48,5 +51,18 @@ void set_matmul_precision(Precision p) {
 Precision matmul_precision() { return requested.load(); }
 
 bool bf16_products_active() { return active.load(std::memory_order_relaxed); }
+
+int64_t bf16_min_product(std::string_view openblas_core) {
+  return blas::avx512_kernels(openblas_core) ? int64_t{1} << 18 : int64_t{1} << 16;
+}
+
+int64_t bf16_min_product() {
+  static const int64_t min_product = bf16_min_product(openblas_get_corename());
+  return min_product;
+}
+
+bool bf16_pays(int64_t m, int64_t n, int64_t k) {
+  return m >= kBf16MinSide && n >= kBf16MinSide && k >= kBf16MinSide && m * n * k >= bf16_min_product();
+}
 
 }  // namespace qkv

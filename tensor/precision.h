@@ -25,6 +25,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "tensor/enum_names.h"
 
@@ -51,19 +52,23 @@ bool bf16_products_supported();
 // Why bf16 products are not supported here, or "" when they are.
 std::string bf16_unsupported_reason();
 
-// Which products bf16 mode computes in bf16: every side at least 16 and m·n·k at least 2^18
-// multiply-adds. Below that a product's time is fixed cost and memory traffic, not arithmetic:
-// a oneDNN call costs a microsecond or two more than OpenBLAS's small-matrix kernels, while bf16
-// saves about m·n·k / 2·10^11 seconds on a core doing ~200 GFLOP/s in fp32 (break-even near
-// 64³); and a matrix-vector-like product (a side below 16, e.g. one decoding step's row) reads its
-// big operand once in fp32 but would round it first in bf16. The short sentences of Multi30k
-// give attention tiles of about 16×16×16, a million of them per 20 training steps: those stay
-// fp32. Thresholds from this estimate, to be tuned with scripts/bench_matmul.sh and bench_train.sh.
+// Which products bf16 mode computes in bf16: every side at least 16 and m·n·k at least
+// bf16_min_product() multiply-adds. Below that a product's time is fixed cost and memory
+// traffic, not arithmetic: a oneDNN call costs a microsecond or two more than OpenBLAS's
+// small-matrix kernels and rounds both operands first, and a matrix-vector-like product (a side
+// below 16, e.g. one decoding step's row) reads its big operand once in fp32 but would round it
+// first in bf16. Where bf16 starts to pay depends on how fast the fp32 products it replaces are:
+// bench/bf16_threshold_bench.cpp timed one thread's fp32 and bf16 products over 252 shapes on a
+// Zen 5 (docs/bf16.md), and the best rule of this form was 2^18 with OpenBLAS's AVX-512 kernels
+// and 2^16 with its AVX2 ones (half as fast). The short sentences of Multi30k give attention
+// tiles of about 16×16×16, a million of them per 20 training steps: those stay fp32 either way.
 inline constexpr int64_t kBf16MinSide = 16;
-inline constexpr int64_t kBf16MinProduct = int64_t{1} << 18;
-constexpr bool bf16_pays(int64_t m, int64_t n, int64_t k) {
-  return m >= kBf16MinSide && n >= kBf16MinSide && k >= kBf16MinSide && m * n * k >= kBf16MinProduct;
-}
+// 2^18 for OpenBLAS's AVX-512 kernel sets (SkylakeX, Cooperlake, SapphireRapids), 2^16 for the
+// others (`openblas_core`: a name openblas_get_corename gives).
+int64_t bf16_min_product(std::string_view openblas_core);
+// The same for the kernel set this process loaded.
+int64_t bf16_min_product();
+bool bf16_pays(int64_t m, int64_t n, int64_t k);
 
 // Sets a precision for its lifetime and restores the previous request.
 class PrecisionGuard {

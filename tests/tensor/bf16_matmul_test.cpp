@@ -7,10 +7,10 @@
 //   |got - want| ≤ (2^-7 + 2^-16 + k·2^-23)·Σ|a·b| (the last term with a factor 2 to spare).
 //
 // The shapes are large enough for bf16 mode to use bf16 (bf16_pays: every side >= 16, m·n·k >=
-// 2^18); smaller products stay fp32, bit for bit. Plus: the products really are bf16 ones (equal,
-// to fp32 rounding, to fp32 products of bf16-rounded operands, and farther from the exact product
-// than fp32's bound), float64 stays exact, and the rounding itself. Without oneDNN or bf16 instructions the product
-// cases are skipped with a warning (CPU) or check the refusal (no oneDNN).
+// 2^18, the larger of bf16_min_product's two values); smaller products stay fp32, bit for bit. Plus: the products
+// really are bf16 ones (equal, to fp32 rounding, to fp32 products of bf16-rounded operands, and farther from the exact
+// product than fp32's bound), float64 stays exact, and the rounding itself. Without oneDNN or bf16 instructions the
+// product cases are skipped with a warning (CPU) or check the refusal (no oneDNN).
 #include <catch2/catch.hpp>
 
 #include <bit>
@@ -197,6 +197,12 @@ TEST_CASE("products too small to gain from bf16 stay fp32, bit for bit", "[bf16]
   CHECK_FALSE(bf16_pays(1, 256, 256));  // a matrix-vector product (one decoding step's row)
   CHECK_FALSE(bf16_pays(16, 16, 16));   // a short sentence's attention tile
   CHECK(bf16_pays(64, 64, 64));
+  // Lower where OpenBLAS's fp32 kernels are slower (AVX2 and narrower) than its AVX-512 ones.
+  CHECK(bf16_min_product("Cooperlake") == int64_t{1} << 18);
+  CHECK(bf16_min_product("SkylakeX") == int64_t{1} << 18);
+  CHECK(bf16_min_product("Haswell") == int64_t{1} << 16);
+  CHECK(bf16_min_product("Prescott") == int64_t{1} << 16);
+  CHECK((bf16_min_product() == bf16_min_product("Cooperlake") || bf16_min_product() == bf16_min_product("Haswell")));
   for (const auto& [a, b] :
        {std::pair{randn({5, 7}, gen), randn({7, 3}, gen)}, std::pair{randn({1, 256}, gen), randn({256, 256}, gen)},
         std::pair{randn({16, 16, 16}, gen), randn({16, 16, 16}, gen)}}) {
