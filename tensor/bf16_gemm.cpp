@@ -1,9 +1,9 @@
 // bf16_gemm.cpp — gemm_bf16 through oneDNN's matmul primitive (see bf16_gemm.h), and the
 // float -> bfloat16 rounding of its operands. Built without oneDNN, gemm_bf16 throws.
 //
-// Per call: round op(A) and op(B) into packed bf16 buffers of this thread (or take operands
-// round_operands already rounded), then run a matmul primitive made for this shape (m, n, k,
-// transposes, leading dimensions, alpha, beta). Making a primitive compiles kernels
+// Per call: round op(A) and op(B) into packed bf16 buffers of this thread (or take operands a
+// split product already rounded, see blas.cpp), then run a matmul primitive made for this shape
+// (m, n, k, transposes, leading dimensions, alpha, beta). Making a primitive compiles kernels
 // (milliseconds), so each thread keeps the ones it made, by shape.
 #include "tensor/bf16_gemm.h"
 
@@ -73,28 +73,22 @@ class Bf16Buffer {
   size_t size_ = 0;
 };
 
-// The rows × cols float matrix at src (row stride ld) rounded into out, packed (row stride cols).
-void round_rows(const float* src, int64_t first, int64_t last, int64_t cols, int64_t ld, uint16_t* out) {
-  for (int64_t r = first; r < last; ++r) round_to_bf16(src + r * ld, out + r * cols, cols);
-}
-
 }  // namespace
 
-RoundedOperands round_operands(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda,
-                               const float* b, int64_t ldb) {
-  // Stored as given: A is m rows of k (or, transposed, k rows of m); likewise B.
-  const int64_t a_rows = trans_a ? k : m, a_cols = trans_a ? m : k;
-  const int64_t b_rows = trans_b ? n : k, b_cols = trans_b ? k : n;
-  thread_local Bf16Buffer a_buffer, b_buffer;
-  uint16_t* a16 = a_buffer.get(a_rows * a_cols);
-  uint16_t* b16 = b_buffer.get(b_rows * b_cols);
-  // One loop over the rows of both, so the threads share the work evenly.
-  const int64_t grain = std::max<int64_t>(1, 16384 / std::max(a_cols, b_cols));
-  parallel_for(a_rows + b_rows, grain, [&](int64_t begin, int64_t end) {
-    if (begin < a_rows) round_rows(a, begin, std::min(end, a_rows), a_cols, lda, a16);
-    if (end > a_rows) round_rows(b, std::max(begin, a_rows) - a_rows, end - a_rows, b_cols, ldb, b16);
+void round_to_bf16(const float* src, int64_t rows, int64_t cols, int64_t ld, uint16_t* dst, int64_t dst_ld) {
+  for (int64_t r = 0; r < rows; ++r) round_to_bf16(src + r * ld, dst + r * dst_ld, cols);
+}
+
+void round_to_bf16_parallel(const float* src, int64_t rows, int64_t cols, int64_t ld, uint16_t* dst) {
+  parallel_for(rows, std::max<int64_t>(1, 16384 / std::max<int64_t>(cols, 1)), [&](int64_t begin, int64_t end) {
+    round_to_bf16(src + begin * ld, end - begin, cols, ld, dst + begin * cols, cols);
   });
-  return {a16, a_cols, b16, b_cols};
+}
+
+Bf16Operands bf16_operand_buffers(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k) {
+  thread_local Bf16Buffer a_buffer, b_buffer;
+  const int64_t a_cols = trans_a ? m : k, b_cols = trans_b ? k : n;
+  return {a_buffer.get(m * k), a_cols, b_buffer.get(k * n), b_cols};
 }
 
 #ifndef QKV_HAVE_DNNL
@@ -231,11 +225,11 @@ void gemm_bf16(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, floa
   // op(A) is m×k: stored m rows of k, or (transposed) k rows of m; likewise op(B).
   const int64_t a_rows = trans_a ? k : m, a_cols = trans_a ? m : k;
   const int64_t b_rows = trans_b ? n : k, b_cols = trans_b ? k : n;
-  thread_local Bf16Buffer a_buffer, b_buffer;  // this thread's own, apart from round_operands'
+  thread_local Bf16Buffer a_buffer, b_buffer;  // this thread's own, apart from bf16_operand_buffers'
   uint16_t* a16 = a_buffer.get(a_rows * a_cols);
   uint16_t* b16 = b_buffer.get(b_rows * b_cols);
-  round_rows(a, 0, a_rows, a_cols, lda, a16);
-  round_rows(b, 0, b_rows, b_cols, ldb, b16);
+  round_to_bf16(a, a_rows, a_cols, lda, a16, a_cols);
+  round_to_bf16(b, b_rows, b_cols, ldb, b16, b_cols);
   gemm_bf16_rounded(trans_a, trans_b, m, n, k, alpha, a16, a_cols, b16, b_cols, beta, c, ldc);
 }
 

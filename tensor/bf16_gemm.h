@@ -1,9 +1,10 @@
 // bf16_gemm.h — one float32 gemm computed from bfloat16 copies of its operands with fp32
 // accumulation (oneDNN's matmul primitive), on the calling thread. blas::gemm sends float32
 // products here when bf16 products are active (tensor/precision.h); nothing else should call it.
-// blas::parallel_gemm rounds a large product's operands once, over the pool (round_operands),
-// and has each thread multiply a block of them (gemm_bf16_rounded): when every thread rounded
-// the operands of its own block, the operand all blocks share was rounded once per thread.
+// blas::parallel_gemm rounds each operand of a large product once: the one all blocks share
+// over the pool, the other a block at a time by the thread that multiplies that block
+// (gemm_bf16_rounded). When every thread rounded both operands of its own block, the shared
+// one was rounded once per thread.
 //
 // THREADS. Debian's oneDNN runs on OpenMP. qkv keeps one thread pool (blas.h), so each thread
 // that calls this sets its own OpenMP thread count to 1 first: oneDNN then computes inline on
@@ -27,19 +28,20 @@ std::string bf16_gemm_unsupported_reason();
 void gemm_bf16(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a, int64_t lda,
                const float* b, int64_t ldb, float beta, float* c, int64_t ldc);
 
-// op(A) and op(B) of one product rounded to bf16 and packed: each stored as its float original
-// (transposed or not) without leading-dimension gaps, so lda is A's stored row length. They
-// live in buffers of the calling thread, valid until its next round_operands call.
-struct RoundedOperands {
-  const uint16_t* a;
+// Buffers for the rounded operands of one product, each as big as its float original stored
+// without leading-dimension gaps (lda is A's stored row length). They belong to the calling
+// thread and stay valid until its next call; their contents are not initialised.
+struct Bf16Operands {
+  uint16_t* a;
   int64_t lda;
-  const uint16_t* b;
+  uint16_t* b;
   int64_t ldb;
 };
-// Rounds the operands of the product gemm_bf16 would compute, split over qkv's threads. Call it
-// outside parallel_for bodies (inside one it runs serially).
-RoundedOperands round_operands(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda,
-                               const float* b, int64_t ldb);
+Bf16Operands bf16_operand_buffers(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k);
+// Rounds the rows × cols float matrix at src (row stride ld) into dst (row stride dst_ld):
+// on this thread, or split over qkv's threads.
+void round_to_bf16(const float* src, int64_t rows, int64_t cols, int64_t ld, uint16_t* dst, int64_t dst_ld);
+void round_to_bf16_parallel(const float* src, int64_t rows, int64_t cols, int64_t ld, uint16_t* dst);
 // gemm_bf16 on operands already rounded (row strides lda, ldb counted in bf16 values).
 void gemm_bf16_rounded(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const uint16_t* a,
                        int64_t lda, const uint16_t* b, int64_t ldb, float beta, float* c, int64_t ldc);

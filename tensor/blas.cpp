@@ -35,41 +35,59 @@ int64_t split_parts(int64_t m, int64_t n, int64_t k) {
   return parts;
 }
 
-// One block of a split product: gemm, or oneDNN's bf16 product for operands round_operands
-// already rounded (bf16_gemm.h).
-template <class T>
-void block_gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T alpha, const T* a, int64_t lda,
-                const T* b, int64_t ldb, T beta, T* c, int64_t ldc) {
-  gemm(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
-}
-void block_gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const uint16_t* a,
-                int64_t lda, const uint16_t* b, int64_t ldb, float beta, float* c, int64_t ldc) {
-  gemm_bf16_rounded(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
-}
-
-// Computes the product in `parts` blocks of C's rows (or columns, when C is wide) on the pool;
-// In is the operands' element type (T, or uint16_t for bf16 operands already rounded).
-template <class In, class T>
-void split_gemm(int64_t parts, bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T alpha, const In* a,
-                int64_t lda, const In* b, int64_t ldb, T beta, T* c, int64_t ldc) {
-  const bool split_rows = m >= n;
-  const int64_t extent = split_rows ? m : n;
-  // Block p covers [p·chunk, (p+1)·chunk) of the split dimension, chunk rounded up to 16.
+// Calls block(first, count) for the blocks [first, first + count) that `parts` makes of the
+// split dimension (C's rows, or its columns when C is wide), on the pool: chunk rounded up to 16.
+template <class Block>
+void for_each_block(int64_t parts, int64_t extent, const Block& block) {
   const int64_t chunk = ((extent + parts - 1) / parts + kBlockAlign - 1) / kBlockAlign * kBlockAlign;
   const int64_t blocks = (extent + chunk - 1) / chunk;
   parallel_for(blocks, 1, [&](int64_t begin, int64_t end) {
-    for (int64_t p = begin; p < end; ++p) {
-      const int64_t first = p * chunk;
-      const int64_t count = std::min(chunk, extent - first);
-      if (split_rows) {  // rows first.. of op(A) and C
-        const In* a_block = trans_a ? a + first : a + first * lda;
-        block_gemm(trans_a, trans_b, count, n, k, alpha, a_block, lda, b, ldb, beta, c + first * ldc, ldc);
-      } else {  // columns first.. of op(B) and C
-        const In* b_block = trans_b ? b + first * ldb : b + first;
-        block_gemm(trans_a, trans_b, m, count, k, alpha, a, lda, b_block, ldb, beta, c + first, ldc);
-      }
-    }
+    for (int64_t p = begin; p < end; ++p) block(p * chunk, std::min(chunk, extent - p * chunk));
   });
+}
+
+// Computes the product in `parts` blocks of C's rows (or columns, when C is wide) on the pool.
+template <class T>
+void split_gemm(int64_t parts, bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T alpha, const T* a,
+                int64_t lda, const T* b, int64_t ldb, T beta, T* c, int64_t ldc) {
+  if (m >= n) {
+    for_each_block(parts, m, [&](int64_t first, int64_t count) {  // rows first.. of op(A) and C
+      const T* a_block = trans_a ? a + first : a + first * lda;
+      gemm(trans_a, trans_b, count, n, k, alpha, a_block, lda, b, ldb, beta, c + first * ldc, ldc);
+    });
+  } else {
+    for_each_block(parts, n, [&](int64_t first, int64_t count) {  // columns first.. of op(B) and C
+      const T* b_block = trans_b ? b + first * ldb : b + first;
+      gemm(trans_a, trans_b, m, count, k, alpha, a, lda, b_block, ldb, beta, c + first, ldc);
+    });
+  }
+}
+
+// The same in bf16 (bf16_gemm.h), each operand rounded once: the one every block reads first,
+// over the pool; then each block's task rounds its own part of the other just before
+// multiplying it, so that part is in the cache of the core that multiplies it.
+void split_gemm_bf16(int64_t parts, bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,
+                     const float* a, int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {
+  const Bf16Operands r = bf16_operand_buffers(trans_a, trans_b, m, n, k);
+  if (m >= n) {
+    round_to_bf16_parallel(b, trans_b ? n : k, trans_b ? k : n, ldb, r.b);
+    for_each_block(parts, m, [&](int64_t first, int64_t count) {  // rows first.. of op(A) and C
+      // op(A)'s rows first..: stored rows, or (transposed) the same columns of every stored row.
+      const int64_t offset = trans_a ? first : first * r.lda;
+      round_to_bf16(a + (trans_a ? first : first * lda), trans_a ? k : count, trans_a ? count : k, lda, r.a + offset,
+                    r.lda);
+      gemm_bf16_rounded(trans_a, trans_b, count, n, k, alpha, r.a + offset, r.lda, r.b, r.ldb, beta, c + first * ldc,
+                        ldc);
+    });
+  } else {
+    round_to_bf16_parallel(a, trans_a ? k : m, trans_a ? m : k, lda, r.a);
+    for_each_block(parts, n, [&](int64_t first, int64_t count) {  // columns first.. of op(B) and C
+      const int64_t offset = trans_b ? first * r.ldb : first;
+      round_to_bf16(b + (trans_b ? first * ldb : first), trans_b ? count : k, trans_b ? k : count, ldb, r.b + offset,
+                    r.ldb);
+      gemm_bf16_rounded(trans_a, trans_b, m, count, k, alpha, r.a, r.lda, r.b + offset, r.ldb, beta, c + first, ldc);
+    });
+  }
 }
 
 }  // namespace
@@ -99,9 +117,8 @@ void parallel_gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, 
   const int64_t parts = split_parts(m, n, k);
   if (parts == 1) {
     gemm(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
-  } else if (bf16_products_active() && bf16_pays(m, n, k)) {  // each operand rounded once, not once per block
-    const RoundedOperands r = round_operands(trans_a, trans_b, m, n, k, a, lda, b, ldb);
-    split_gemm(parts, trans_a, trans_b, m, n, k, alpha, r.a, r.lda, r.b, r.ldb, beta, c, ldc);
+  } else if (bf16_products_active() && bf16_pays(m, n, k)) {
+    split_gemm_bf16(parts, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
   } else {
     split_gemm(parts, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
   }
