@@ -9,6 +9,7 @@
 #   scripts/bf16_quality.sh                 # 30 minutes each
 #   MINUTES=120 scripts/bf16_quality.sh     # the 2-hour pair
 #   QKV_FRESH=1 scripts/bf16_quality.sh     # replace earlier runs of the same length
+#   PRECISIONS=fp32 MINUTES=120 scripts/bf16_quality.sh   # one half of the pair (the other later)
 #
 # The budget is wall time, so run it on a quiet machine, and on a CPU with AVX512_BF16 (it
 # refuses to start elsewhere, where bf16 would run as fp32). Summary: runs/bf16-quality/summary.txt.
@@ -16,12 +17,19 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 minutes=${MINUTES:-30}
+read -r -a precisions <<< "${PRECISIONS:-fp32 bf16}"
 root=runs/bf16-quality
+for p in "${precisions[@]}"; do
+  if [[ $p != fp32 && $p != bf16 ]]; then
+    echo "bf16_quality.sh: PRECISIONS may hold fp32 and bf16, not '$p'" >&2
+    exit 2
+  fi
+done
 if ! grep -qw avx512_bf16 /proc/cpuinfo; then
   echo "bf16_quality.sh: this CPU has no AVX512_BF16, so --precision bf16 would run fp32" >&2
   exit 2
 fi
-for p in fp32 bf16; do
+for p in "${precisions[@]}"; do
   if [[ -e $root/$p-$minutes && "${QKV_FRESH:-0}" != "1" ]]; then
     echo "bf16_quality.sh: $root/$p-$minutes exists; move it away or set QKV_FRESH=1 to replace it" >&2
     exit 2
@@ -33,7 +41,7 @@ cmake --build build -j "$(nproc)" --target qkv_cli
 mkdir -p "$root"
 qkv() { env -u OPENBLAS_CORETYPE build/qkv "$@"; }
 
-for p in fp32 bf16; do
+for p in "${precisions[@]}"; do
   out=$root/$p-$minutes
   echo "== $p, $minutes minutes: $out"
   qkv train --config examples/multi30k_raw.toml --out-dir "$out" --overwrite --max-minutes "$minutes" \
@@ -51,6 +59,7 @@ done
   echo "$minutes minutes: precision, steps, final model, BLEU (val, val lowercased, test, test lowercased)"
   for p in fp32 bf16; do
     out=$root/$p-$minutes
+    [[ -f $out/eval_test_2016_flickr_lowercase.out ]] || { echo "$p | not run yet"; continue; }
     steps=$(grep -o 'after [0-9]* steps' "$out/train.log" | tail -1)
     final=$(grep 'qkv finalize: wrote' "$out/train.log" | sed 's/.*safetensors: //')
     scores=$(for f in val val_lowercase test_2016_flickr test_2016_flickr_lowercase; do
