@@ -225,12 +225,10 @@ void gemm_bf16(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, floa
   // op(A) is m×k: stored m rows of k, or (transposed) k rows of m; likewise op(B).
   const int64_t a_rows = trans_a ? k : m, a_cols = trans_a ? m : k;
   const int64_t b_rows = trans_b ? n : k, b_cols = trans_b ? k : n;
-  thread_local Bf16Buffer a_buffer, b_buffer;  // this thread's own, apart from bf16_operand_buffers'
-  uint16_t* a16 = a_buffer.get(a_rows * a_cols);
-  uint16_t* b16 = b_buffer.get(b_rows * b_cols);
-  round_to_bf16(a, a_rows, a_cols, lda, a16, a_cols);
-  round_to_bf16(b, b_rows, b_cols, ldb, b16, b_cols);
-  gemm_bf16_rounded(trans_a, trans_b, m, n, k, alpha, a16, a_cols, b16, b_cols, beta, c, ldc);
+  const Bf16Operands r = bf16_operand_buffers(trans_a, trans_b, m, n, k);
+  round_to_bf16(a, a_rows, a_cols, lda, r.a, r.lda);
+  round_to_bf16(b, b_rows, b_cols, ldb, r.b, r.ldb);
+  gemm_bf16_rounded(trans_a, trans_b, m, n, k, alpha, r.a, r.lda, r.b, r.ldb, beta, c, ldc);
 }
 
 #endif  // QKV_HAVE_DNNL

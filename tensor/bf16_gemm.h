@@ -30,7 +30,8 @@ void gemm_bf16(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, floa
 
 // Buffers for the rounded operands of one product, each as big as its float original stored
 // without leading-dimension gaps (lda is A's stored row length). They belong to the calling
-// thread and stay valid until its next call; their contents are not initialised.
+// thread and stay valid until its next call, which gemm_bf16 makes too: while a thread holds
+// them it multiplies with gemm_bf16_rounded only. Their contents are not initialised.
 struct Bf16Operands {
   uint16_t* a;
   int64_t lda;
