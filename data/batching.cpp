@@ -67,6 +67,9 @@ std::vector<std::vector<int64_t>> plan_epoch(const EncodedCorpus& examples, cons
                                              int64_t epoch) {
   return plan_epoch_of(examples, options, epoch);
 }
+std::vector<std::vector<int64_t>> plan_epoch(const PairLengths& lengths, const BatchOptions& options, int64_t epoch) {
+  return plan_epoch_of(lengths, options, epoch);
+}
 
 int64_t padded_length(const Example& example) {
   return static_cast<int64_t>(std::max(example.source.size(), example.target.size())) + 1;

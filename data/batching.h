@@ -31,6 +31,7 @@
 
 #include "data/corpus.h"
 #include "data/encoded_corpus.h"
+#include "data/pair_lengths.h"
 #include "data/tokenizer.h"
 #include "data/vocab.h"
 #include "tensor/tensor.h"
@@ -74,5 +75,6 @@ int64_t padded_length(const Example& example);
 std::vector<std::vector<int64_t>> plan_epoch(const std::vector<Example>& examples, const BatchOptions& options,
                                              int64_t epoch);
 std::vector<std::vector<int64_t>> plan_epoch(const EncodedCorpus& examples, const BatchOptions& options, int64_t epoch);
+std::vector<std::vector<int64_t>> plan_epoch(const PairLengths& lengths, const BatchOptions& options, int64_t epoch);
 
 }  // namespace qkv::data

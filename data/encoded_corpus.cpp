@@ -34,10 +34,7 @@ void EncodedCorpus::Side::add(std::span<const int64_t> ids) {
   offsets.push_back(offsets.back() + ids.size());
 }
 
-size_t EncodedCorpus::Side::bytes() const {
-  return narrow_ids.capacity() * sizeof(uint16_t) + wide_ids.capacity() * sizeof(uint32_t) +
-         offsets.capacity() * sizeof(uint64_t);
-}
+size_t EncodedCorpus::Side::bytes() const { return narrow_ids.bytes() + wide_ids.bytes() + offsets.bytes(); }
 
 void EncodedCorpus::add(std::span<const int64_t> source, std::span<const int64_t> target) {
   source_.check_ids(source, "source");  // both sides first: a refused pair leaves no half behind
@@ -53,24 +50,12 @@ Example EncodedCorpus::example(size_t i) const {
   return ex;
 }
 
-void EncodedCorpus::shrink_to_fit() {
-  for (Side* side : {&source_, &target_}) {
-    side->narrow_ids.shrink_to_fit();
-    side->wide_ids.shrink_to_fit();
-    side->offsets.shrink_to_fit();
-  }
-}
-
-EncodedCorpus encode_compact(const ParallelCorpus& corpus, const Tokenizer& src_tok, const Tokenizer& tgt_tok,
+EncodedCorpus encode_compact(const PairSource& pairs, const Tokenizer& src_tok, const Tokenizer& tgt_tok,
                              const Vocab& src_vocab, const Vocab& tgt_vocab) {
-  check(corpus.source.size() == corpus.target.size(),
-        "encode_compact: the corpus has {} source and {} target sentences ({}, {})", corpus.source.size(),
-        corpus.target.size(), corpus.source_name, corpus.target_name);
   EncodedCorpus out(src_vocab.size(), tgt_vocab.size());
-  for (size_t i = 0; i < corpus.size(); ++i) {
-    out.add(src_vocab.encode(src_tok.encode(corpus.source[i])), tgt_vocab.encode(tgt_tok.encode(corpus.target[i])));
-  }
-  out.shrink_to_fit();
+  pairs.for_each([&](std::string_view source, std::string_view target) {
+    out.add(src_vocab.encode(src_tok.encode(source)), tgt_vocab.encode(tgt_tok.encode(target)));
+  });
   return out;
 }
 

@@ -1,6 +1,7 @@
 // encoded_corpus.h — EncodedCorpus: a training corpus as token ids, stored compactly.
 //
-//   EncodedCorpus c = encode_compact(corpus, *src_tok, *tgt_tok, src_vocab, tgt_vocab);
+//   EncodedCorpus c = encode_compact(PairFiles("", "train.en", "train.de"), *src_tok, *tgt_tok,
+//                                    src_vocab, tgt_vocab);
 //   c.size();                 // pairs
 //   c.source_length(7);       // ids of pair 7's source (no bos/eos)
 //   c.target_id(7, 0);        // its first target id
@@ -8,15 +9,17 @@
 // Each side is one flat buffer of ids plus one offset per sentence: uint16 ids while the
 // vocabulary has at most 65,536 entries (BPE and Multi30k's word vocabularies do), else uint32.
 // A Multi30k pair (about 13 tokens a side) takes about 2 × (13 × 2 + 8) = 68 bytes, against
-// about 1 KB as strings, std::vector<int64_t> per sentence and their heap overhead. The text is
-// not kept: encode, then let the strings go.
+// about 1 KB as strings, std::vector<int64_t> per sentence and their heap overhead. The buffers
+// grow in chunks (data/chunked_array.h), never by copying. The text is never held:
+// encode_compact reads the pairs one at a time (data/pair_source.h).
 #pragma once
 
 #include <cstdint>
 #include <span>
 #include <vector>
 
-#include "data/corpus.h"
+#include "data/chunked_array.h"
+#include "data/pair_source.h"
 #include "data/tokenizer.h"
 #include "data/vocab.h"
 
@@ -39,17 +42,18 @@ class EncodedCorpus {
   int64_t target_id(size_t i, int64_t j) const { return target_.id(i, j); }
   // Pair i as vectors (tests, small corpora).
   Example example(size_t i) const;
-  // Bytes held (buffers' capacity), for the log and the memory measurements.
+  // Bytes of ids and offsets held, for the log and the memory measurements (the buffers' last
+  // chunks add at most a few MiB).
   size_t bytes() const { return source_.bytes() + target_.bytes(); }
-  void shrink_to_fit();
 
  private:
   struct Side {
     bool wide = false;  // uint32 ids (vocabulary over 65,536)
-    std::vector<uint16_t> narrow_ids;
-    std::vector<uint32_t> wide_ids;
-    std::vector<uint64_t> offsets{0};  // sentence i is [offsets[i], offsets[i + 1])
+    ChunkedArray<uint16_t> narrow_ids;
+    ChunkedArray<uint32_t> wide_ids;
+    ChunkedArray<uint64_t> offsets;  // sentence i is [offsets[i], offsets[i + 1]); offsets[0] = 0
     int64_t vocab_size = 0;
+    Side() { offsets.push_back(0); }
     void check_ids(std::span<const int64_t> ids, const char* side) const;
     void add(std::span<const int64_t> ids);
     int64_t length(size_t i) const { return static_cast<int64_t>(offsets[i + 1] - offsets[i]); }
@@ -62,8 +66,8 @@ class EncodedCorpus {
   Side source_, target_;
 };
 
-// Tokenizes and maps every pair of the corpus to ids, straight into an EncodedCorpus.
-EncodedCorpus encode_compact(const ParallelCorpus& corpus, const Tokenizer& src_tok, const Tokenizer& tgt_tok,
+// Tokenizes and maps every pair to ids, straight into an EncodedCorpus, one pair at a time.
+EncodedCorpus encode_compact(const PairSource& pairs, const Tokenizer& src_tok, const Tokenizer& tgt_tok,
                              const Vocab& src_vocab, const Vocab& tgt_vocab);
 
 }  // namespace qkv::data

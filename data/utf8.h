@@ -24,6 +24,12 @@ char32_t next_code_point(std::string_view text, size_t& pos);
 
 // ASCII whitespace as std::isspace sees it in the C locale: space, \t, \n, \v, \f, \r.
 inline bool is_ascii_space(char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
+// True for "" and for text of ASCII whitespace only: what the corpus readers call an empty line.
+inline bool is_ascii_blank(std::string_view text) {
+  for (char c : text)
+    if (!is_ascii_space(c)) return false;
+  return true;
+}
 
 // The code points Python's str.split() and str.isspace() treat as whitespace (ASCII
 // whitespace, the file/group/record/unit separators U+001C..U+001F, U+0085, U+00A0 and the

@@ -17,11 +17,15 @@
 // With --joint-vocab one tokenizer and one vocabulary are learned over the source and target
 // lines together and used for both sides (source and target are the same codec), which is
 // what --share-embeddings needs.
+//
+// The corpus is read pair by pair, never held: a subword learner reads a sample of at most
+// --subword-max-pairs pairs (all of them when there are no more, so Multi30k's 29,000 are all
+// read), then one more pass counts every pair's pieces for the vocabularies.
 #pragma once
 
 #include <memory>
 
-#include "data/corpus.h"
+#include "data/pair_source.h"
 #include "train/text_codec.h"
 #include "train/train_options.h"
 
@@ -32,6 +36,10 @@ struct TextCodecs {
 };
 
 // Throws qkv::Error naming the option when the data cannot give a usable vocabulary.
-TextCodecs learn_codecs(const TrainOptions& options, const data::ParallelCorpus& corpus);
+TextCodecs learn_codecs(const TrainOptions& options, const data::PairSource& pairs);
+// The same for a corpus already in memory (tests, small samples).
+inline TextCodecs learn_codecs(const TrainOptions& options, const data::ParallelCorpus& corpus) {
+  return learn_codecs(options, data::PairsInMemory(corpus));
+}
 
 }  // namespace qkv::train

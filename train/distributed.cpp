@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include "tensor/error.h"
+
 namespace qkv::train {
 namespace {
 
@@ -20,6 +22,10 @@ class SingleProcess final : public Distributed {
   void wait_all() override {}
   void sum(std::span<double>) override {}
   void broadcast_from_root(std::span<double>) override {}
+  std::vector<std::vector<int64_t>> exchange(const std::vector<std::vector<int64_t>>& to_each) override {
+    check(to_each.size() == 1, "exchange: {} lists for 1 rank", to_each.size());
+    return to_each;
+  }
   [[noreturn]] void abort(int exit_code) override { std::exit(exit_code); }
 };
 

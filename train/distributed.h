@@ -5,13 +5,14 @@
 //
 // The trainer sees only this: its rank and the number of ranks, sums over all ranks (the
 // gradients, started while backward still runs, and a few scalars per step), a broadcast from
-// rank 0 (what only rank 0 computes: validation results) and abort. Two implementations: one
+// rank 0 (what only rank 0 computes: validation results), an exchange of integer lists between
+// every pair of ranks (training data: rank_corpus.h) and abort. Two implementations: one
 // process (distributed.cpp; every sum is the value itself) and MPI (distributed_mpi.cpp,
 // compiled only when CMake found MPI, chosen only when mpirun started the process). What is
 // not here: which examples a rank trains on (train/shard.h) and how gradients are bucketed
 // (train/gradient_buckets.h).
 //
-// Every collective (start_sum, sum, broadcast_from_root) must be called in the same order on
+// Every collective (start_sum, sum, broadcast_from_root, exchange) must be called in the same order on
 // every rank, as MPI requires; the callers keep that order fixed.
 #pragma once
 
@@ -19,6 +20,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "tensor/dtype.h"
 
@@ -47,6 +49,10 @@ class Distributed {
   // on rank 0 keeps the cores it shares with them.
   virtual void broadcast_from_root(std::span<double> values) = 0;
 
+  // Sends to_each[q] to rank q (to_each has size() lists, any lengths) and returns what every
+  // rank sent this one: from_each[q] came from rank q. Blocking; every rank calls it. How a
+  // rank gets the ids of its share of a batch from the ranks that own them (rank_corpus.h).
+  virtual std::vector<std::vector<int64_t>> exchange(const std::vector<std::vector<int64_t>>& to_each) = 0;
   // Ends every rank of the job with `exit_code` (after the caller printed why).
   [[noreturn]] virtual void abort(int exit_code) = 0;
 };

@@ -1,7 +1,8 @@
 // distributed_mpi.cpp — Distributed over MPI (compiled only when CMake found MPI; see
 // distributed.h). Gradient sums are MPI_Iallreduce calls that backward starts bucket by bucket;
 // the few scalars per step go through one MPI_Allreduce; rank 0's validation results reach the
-// others through MPI_Ibcast, which they wait on with short sleeps instead of MPI's busy polling.
+// others through MPI_Ibcast, which they wait on with short sleeps instead of MPI's busy polling;
+// training data moves between ranks through MPI_Ialltoallv (exchange).
 #include <mpi.h>
 
 #include <chrono>
@@ -39,14 +40,23 @@ void check_mpi(int code, const char* call) {
   throw Error(fmt::format("{}{} failed: {}", rank_prefix(), call, std::string(text, static_cast<size_t>(length))));
 }
 
-// Waits for `request` with 1 ms sleeps between tests: MPI's own wait spins a core at 100%.
-void wait_asleep(MPI_Request& request, const char* call) {
+// Waits for `request` with 1 ms sleeps between tests (after testing without a pause for `spin`):
+// MPI's own wait spins a core at 100%.
+void wait_asleep(MPI_Request& request, const char* call,
+                 std::chrono::microseconds spin = std::chrono::microseconds::zero()) {
+  const auto start = std::chrono::steady_clock::now();
   int done = 0;
   while (true) {
     check_mpi(MPI_Test(&request, &done, MPI_STATUS_IGNORE), call);
     if (done) return;
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    if (std::chrono::steady_clock::now() - start >= spin) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
+}
+
+// MPI counts elements in int.
+int checked_int(size_t n, const char* what) {
+  check(n <= static_cast<size_t>(INT32_MAX), "exchange: {} {} (MPI counts at most 2^31 - 1)", n, what);
+  return static_cast<int>(n);
 }
 
 class Mpi final : public Distributed {
@@ -92,6 +102,42 @@ class Mpi final : public Distributed {
     check_mpi(MPI_Ibcast(values.data(), static_cast<int>(values.size()), MPI_DOUBLE, 0, MPI_COMM_WORLD, &request),
               "MPI_Ibcast");
     wait_asleep(request, "MPI_Ibcast");
+  }
+  std::vector<std::vector<int64_t>> exchange(const std::vector<std::vector<int64_t>>& to_each) override {
+    check(to_each.size() == static_cast<size_t>(size_), "exchange: {} lists for {} ranks", to_each.size(), size_);
+    std::vector<int> send_counts(to_each.size()), send_offsets(to_each.size());
+    std::vector<int> receive_counts(to_each.size()), receive_offsets(to_each.size());
+    std::vector<int64_t> send;
+    for (size_t q = 0; q < to_each.size(); ++q) {
+      send_offsets[q] = checked_int(send.size(), "values sent");
+      send_counts[q] = checked_int(to_each[q].size(), "values sent to one rank");
+      send.insert(send.end(), to_each[q].begin(), to_each[q].end());
+    }
+    checked_int(send.size(), "values sent");
+    // A step's exchange is over in microseconds; loading's may wait for a slower rank, asleep.
+    const auto spin = std::chrono::milliseconds(20);
+    MPI_Request request;
+    check_mpi(
+        MPI_Ialltoall(send_counts.data(), 1, MPI_INT, receive_counts.data(), 1, MPI_INT, MPI_COMM_WORLD, &request),
+        "MPI_Ialltoall");
+    wait_asleep(request, "MPI_Ialltoall", spin);
+    size_t total = 0;
+    for (size_t q = 0; q < to_each.size(); ++q) {
+      receive_offsets[q] = checked_int(total, "values received");
+      total += static_cast<size_t>(receive_counts[q]);
+    }
+    checked_int(total, "values received");
+    std::vector<int64_t> receive(total);
+    check_mpi(MPI_Ialltoallv(send.data(), send_counts.data(), send_offsets.data(), MPI_INT64_T, receive.data(),
+                             receive_counts.data(), receive_offsets.data(), MPI_INT64_T, MPI_COMM_WORLD, &request),
+              "MPI_Ialltoallv");
+    wait_asleep(request, "MPI_Ialltoallv", spin);
+    std::vector<std::vector<int64_t>> from_each(to_each.size());
+    for (size_t q = 0; q < to_each.size(); ++q) {
+      const auto first = receive.begin() + receive_offsets[q];
+      from_each[q].assign(first, first + receive_counts[q]);
+    }
+    return from_each;
   }
   [[noreturn]] void abort(int exit_code) override {
     MPI_Abort(MPI_COMM_WORLD, exit_code);

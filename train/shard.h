@@ -19,10 +19,13 @@
 namespace qkv::train {
 
 struct Shard {
-  std::optional<data::Batch> batch;                            // this rank's examples; none if its share is empty
+  std::vector<int64_t> indices;                                // this rank's examples (may be none)
+  std::optional<data::Batch> batch;                            // their batch (rank_corpus.h); none if no examples
   int64_t global_source_tokens = 0, global_target_tokens = 0;  // of the whole batch, as make_batch counts
 };
 
-Shard shard_of(const data::EncodedCorpus& corpus, const std::vector<int64_t>& global_batch, int rank, int size);
+// This rank's examples and the whole batch's token counts, from the pairs' lengths; the caller
+// fetches the batch (RankCorpus::fetch_batch: the ids live with their owners).
+Shard shard_of(const data::PairLengths& lengths, const std::vector<int64_t>& global_batch, int rank, int size);
 
 }  // namespace qkv::train

@@ -17,6 +17,7 @@ std::map<std::string, std::string> TrainOptions::to_metadata() const {
   if (spm_model.empty()) out.erase("train.spm_model");
   if (tokenizer != data::TokenizerKind::sentencepiece || !spm_model.empty()) out.erase("train.spm_type");
   if (!joint_vocab) out.erase("train.joint_vocab");
+  if (subword_max_pairs == TrainOptions{}.subword_max_pairs) out.erase("train.subword_max_pairs");
   if (precision == Precision::fp32) out.erase("train.precision");
   if (finalize_beam == 0) out.erase("train.finalize_beam");
   for (const auto& [k, v] : arch == Arch::rnn ? rnn.to_metadata() : model.to_metadata()) out["model." + k] = v;
@@ -27,10 +28,10 @@ TrainOptions TrainOptions::from_metadata(const std::map<std::string, std::string
   TrainOptions o;
   // Older checkpoints have no arch (a Transformer), no schedule (inverse-sqrt, no decay_steps)
   // and no raw-text tokenizer options (separate vocabularies); fp32 runs have no precision, runs without --finalize no
-  // finalize_beam.
+  // finalize_beam, runs with the default --subword-max-pairs (all runs before it existed) none.
   models::read_fields(train_option_fields, models::MetadataReader("checkpoint metadata", metadata), o, "train.",
                       {"arch", "schedule", "decay_steps", "vocab_size", "spm_model", "spm_type", "joint_vocab",
-                       "precision", "finalize_beam"});
+                       "subword_max_pairs", "precision", "finalize_beam"});
   std::map<std::string, std::string> model;
   for (const auto& [k, v] : metadata) {
     if (k.starts_with("model.")) model[k.substr(6)] = v;

@@ -49,6 +49,10 @@ struct TrainOptions {
   std::string spm_model;  // with sentencepiece: an spm_train .model to use instead of learning one
   data::SentencePieceType spm_type = data::SentencePieceType::unigram;  // with sentencepiece, learning
   bool joint_vocab = false;  // one tokenizer and vocabulary, learned over both sides, for both
+  // A subword learner (bpe, rawbpe, a sentencepiece model learned in the run) reads at most this
+  // many training pairs, a sample drawn by --seed when there are more (0: all of them), so
+  // learning costs the same memory for a corpus of any size (Marian's --sentencepiece-max-lines).
+  int64_t subword_max_pairs = 1000000;
   int64_t min_freq = 2;      // rarer tokens become <unk>
   int64_t max_length = 100;  // longer training pairs are dropped (tokens)
 
@@ -141,6 +145,9 @@ inline constexpr std::tuple train_recipe_fields{
           "with --tokenizer sentencepiece (no --spm-model): the model it learns, unigram or bpe"},
     Field{"joint_vocab", &TrainOptions::joint_vocab, "--joint-vocab",
           "learn one tokenizer and vocabulary over source and target lines, used for both (for --share-embeddings)"},
+    Field{"subword_max_pairs", &TrainOptions::subword_max_pairs, "--subword-max-pairs",
+          "a subword learner reads at most this many training pairs, sampled by --seed when there are more (0: all)",
+          at_least(0)},
     Field{"min_freq", &TrainOptions::min_freq, "--min-freq", "rarer tokens become <unk>", at_least(1)},
     Field{"max_length", &TrainOptions::max_length, "--max-length", "drop training pairs longer than this (tokens)",
           at_least(1)},

@@ -25,10 +25,9 @@ const char* to_string(TrainResult::Stop stop) {
 
 TrainResult train(const TrainOptions& options) {
   options.validate();
-  data::ParallelCorpus corpus = read_corpus(options.train_tsv, options.train_source, options.train_target);
-  TextCodecs codecs = learn_codecs(options, corpus);
-  TrainingRun run(options, TrainingState{}, std::move(codecs.source), std::move(codecs.target), std::move(corpus),
-                  RunStart{});
+  const data::PairFiles pairs = training_pairs(options);
+  TextCodecs codecs = learn_codecs(options, pairs);
+  TrainingRun run(options, TrainingState{}, std::move(codecs.source), std::move(codecs.target), pairs, RunStart{});
   return run.run();
 }
 
@@ -38,8 +37,7 @@ TrainResult train_from(const TrainOptions& options, const std::string& checkpoin
   check(options.arch == from.arch, "qkv train: --init-from '{}': --arch {} differs from the checkpoint's {}",
         checkpoint_path, enum_name(options.arch), enum_name(from.arch));
   options.validate();
-  TrainingRun run(options, TrainingState{}, checkpoint.source, checkpoint.target,
-                  read_corpus(options.train_tsv, options.train_source, options.train_target),
+  TrainingRun run(options, TrainingState{}, checkpoint.source, checkpoint.target, training_pairs(options),
                   RunStart{.checkpoint = &checkpoint, .path = checkpoint_path});
   return run.run();
 }
@@ -65,8 +63,7 @@ TrainResult resume(const std::string& checkpoint_path, const RunControl& control
   o.validate();
   const TrainingState& s = checkpoint.state;
   if (const auto limit = limit_reached(o, s)) throw Error(nothing_left_to_do(*limit, checkpoint_path, o, s));
-  TrainingRun run(o, checkpoint.state, checkpoint.source, checkpoint.target,
-                  read_corpus(o.train_tsv, o.train_source, o.train_target),
+  TrainingRun run(o, checkpoint.state, checkpoint.source, checkpoint.target, training_pairs(o),
                   RunStart{.checkpoint = &checkpoint, .path = checkpoint_path, .resume = true});
   return run.run();
 }

@@ -55,7 +55,7 @@ TrainResult TrainingRun::run() {
   return result;
 }
 std::optional<TrainResult::Stop> TrainingRun::train_epoch() {
-  const auto plan = data::plan_epoch(train_examples_, batch_options(), state_.epoch);
+  const auto plan = data::plan_epoch(train_.lengths(), batch_options(), state_.epoch);
   ProgressBar bar(fmt::format("epoch {}/{}", state_.epoch + 1, o_.epochs), static_cast<int64_t>(plan.size()),
                   o_.progress && !o_.quiet && root());
   ThroughputWindow throughput;
@@ -77,10 +77,10 @@ std::optional<TrainResult::Stop> TrainingRun::train_epoch() {
 }
 StepResult TrainingRun::update(const std::vector<int64_t>& global_batch, double lr) {
   const StepOptions options{.lr = lr, .label_smoothing = o_.label_smoothing, .clip_norm = o_.clip_norm};
-  if (dist_.size() == 1)
-    return train_step(*model_, *optimizer_, data::make_batch(train_examples_, global_batch), options);
+  if (dist_.size() == 1) return train_step(*model_, *optimizer_, *train_.fetch_batch(global_batch), options);
   reseed_generators_for_step(*model_, o_.seed, state_.step, dist_.rank());
-  const Shard shard = shard_of(train_examples_, global_batch, dist_.rank(), dist_.size());
+  Shard shard = shard_of(train_.lengths(), global_batch, dist_.rank(), dist_.size());
+  shard.batch = train_.fetch_batch(shard.indices);  // from the ranks that own the pairs
   return train_step(*model_, *optimizer_, shard, *buckets_, dist_, options);
 }
 std::optional<TrainResult::Stop> TrainingRun::stop_reason() {

@@ -28,18 +28,14 @@ std::vector<data::Example> encode(const data::ParallelCorpus& corpus, const Text
   return data::encode_corpus(corpus, source.tokenizer(), target.tokenizer(), source.vocab(), target.vocab());
 }
 
-// The training corpus as compact ids (data/encoded_corpus.h); its text is freed here.
-data::EncodedCorpus encode_and_free(data::ParallelCorpus&& corpus, const TextCodec& source, const TextCodec& target) {
-  data::EncodedCorpus ids =
-      data::encode_compact(corpus, source.tokenizer(), target.tokenizer(), source.vocab(), target.vocab());
-  corpus = data::ParallelCorpus{};
-  return ids;
-}
-
 }  // namespace
 
 data::ParallelCorpus read_corpus(const std::string& tsv, const std::string& source, const std::string& target) {
   return tsv.empty() ? data::read_parallel(source, target) : data::read_parallel_tsv(tsv);
+}
+
+data::PairFiles training_pairs(const TrainOptions& o) {
+  return data::PairFiles(o.train_tsv, o.train_source, o.train_target);
 }
 
 std::optional<TrainResult::Stop> limit_reached(const TrainOptions& o, const TrainingState& s) {
@@ -50,20 +46,20 @@ std::optional<TrainResult::Stop> limit_reached(const TrainOptions& o, const Trai
 }
 
 TrainingRun::TrainingRun(TrainOptions options, TrainingState state, std::shared_ptr<TextCodec> source,
-                         std::shared_ptr<TextCodec> target, data::ParallelCorpus&& train, const RunStart& start)
+                         std::shared_ptr<TextCodec> target, const data::PairSource& train, const RunStart& start)
     : o_(std::move(options)),
       state_(state),
       source_(std::move(source)),
       target_(std::move(target)),
-      train_examples_(encode_and_free(std::move(train), *source_, *target_)) {
+      train_(train, *source_, *target_, dist_) {
   // The data first: a run with nothing to train on is refused before it writes anything.
   const data::ParallelCorpus valid = read_corpus(o_.valid_tsv, o_.valid_source, o_.valid_target);
   valid_examples_ = encode(valid, *source_, *target_);
-  if (dropped_count() == train_examples_.size()) {
+  if (dropped_count() == train_.size()) {
     throw Error(fmt::format(
         "qkv train: all {} training pairs are longer than --max-length {} tokens once tokenised, so there is "
         "nothing to train on; raise --max-length",
-        train_examples_.size(), o_.max_length));
+        train_.size(), o_.max_length));
   }
   check_validation_fits(o_, valid, valid_examples_);
   o_.model.source_vocab = o_.rnn.source_vocab = source_->vocab().size();
@@ -121,8 +117,11 @@ void TrainingRun::begin_writing(const RunStart& start, const std::string& data_n
     log_ = std::make_unique<MetricsLog>(o_.out_dir + "/metrics.jsonl", start.resume ? state_.step : -1);
     write_options_toml(o_, config_path());
   }
-  info(fmt::format("qkv train: {} training pairs ({} dropped as longer than {}), {} validation pairs",
-                   train_examples_.size(), dropped_count(), o_.max_length, valid_examples_.size()));
+  info(fmt::format(
+      "qkv train: {} training pairs ({} dropped as longer than {}), {} validation pairs; {:.1f} MB of "
+      "token ids and lengths{}",
+      train_.size(), dropped_count(), o_.max_length, valid_examples_.size(), static_cast<double>(train_.bytes()) / 1e6,
+      dist_.size() > 1 ? fmt::format(" on rank 0, which keeps the ids of 1 pair in {}", dist_.size()) : std::string()));
   info(fmt::format("qkv train: vocabularies {} (source) and {} (target); {} model, {} parameters; out {}",
                    source_->vocab().size(), target_->vocab().size(), enum_name(o_.arch), model_->parameter_count(),
                    o_.out_dir));
@@ -138,8 +137,8 @@ void TrainingRun::begin_writing(const RunStart& start, const std::string& data_n
 
 size_t TrainingRun::dropped_count() const {
   size_t kept = 0;
-  for (const auto& b : data::plan_epoch(train_examples_, batch_options(), 0)) kept += b.size();
-  return train_examples_.size() - kept;
+  for (const auto& b : data::plan_epoch(train_.lengths(), batch_options(), 0)) kept += b.size();
+  return train_.size() - kept;
 }
 
 }  // namespace qkv::train

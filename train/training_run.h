@@ -20,6 +20,7 @@
 #include "data/batching.h"
 #include "data/corpus.h"
 #include "data/encoded_corpus.h"
+#include "data/pair_source.h"
 #include "models/seq2seq.h"
 #include "optim/optimizer.h"
 #include "optim/schedule.h"
@@ -29,6 +30,7 @@
 #include "train/gradient_buckets.h"
 #include "train/metrics_log.h"
 #include "train/progress_bar.h"
+#include "train/rank_corpus.h"
 #include "train/run_log.h"
 #include "train/text_codec.h"
 #include "train/throughput.h"
@@ -37,8 +39,11 @@
 
 namespace qkv::train {
 
-// The training pairs from --train-tsv, or else from --train-source and --train-target.
+// The pairs of --train-tsv / --valid-tsv, or else of the two aligned files, read into memory
+// (the validation pairs).
 data::ParallelCorpus read_corpus(const std::string& tsv, const std::string& source, const std::string& target);
+// The training pairs, read from the files pair by pair on every pass (data/pair_source.h).
+data::PairFiles training_pairs(const TrainOptions& o);
 
 // Which of its limits a run has reached, if any: all its epochs, --max-steps or --max-minutes
 // (both count the whole run, resumed parts included). The loop asks after every step; resume()
@@ -57,9 +62,10 @@ struct RunStart {
 class TrainingRun {
  public:
   // Checks everything (data, model size, memory, a resumed run's data fingerprints) before the
-  // first write; throws qkv::Error naming what is wrong.
+  // first write; throws qkv::Error naming what is wrong. The training pairs are read once more,
+  // into token ids, this rank's share of them (rank_corpus.h); their text is not kept.
   TrainingRun(TrainOptions options, TrainingState state, std::shared_ptr<TextCodec> source,
-              std::shared_ptr<TextCodec> target, data::ParallelCorpus&& train, const RunStart& start);
+              std::shared_ptr<TextCodec> target, const data::PairSource& train, const RunStart& start);
 
   // Trains until a limit, early stopping or Ctrl-C; saves; with --finalize, finalizes.
   TrainResult run();
@@ -132,7 +138,7 @@ class TrainingRun {
   TrainingState state_;
   std::shared_ptr<TextCodec> source_, target_;
   Distributed& dist_ = distributed();
-  data::EncodedCorpus train_examples_;
+  RankCorpus train_;  // every pair's lengths, this rank's pairs' ids
   std::vector<data::Example> valid_examples_;
   std::vector<std::string> valid_source_, valid_reference_;
   std::unique_ptr<models::Seq2Seq> model_;

@@ -215,5 +215,5 @@ TEST_CASE("plan_epoch rejects nonsense options", "[data][batching]") {
   CHECK_THROWS_WITH(plan_epoch(ex, opt, 0), Contains("max_sentences"));
   opt.max_sentences = 0;
   CHECK_THROWS_WITH(plan_epoch(ex, opt, -1), Contains("epoch"));
-  CHECK(plan_epoch({}, opt, 0).empty());
+  CHECK(plan_epoch(std::vector<Example>{}, opt, 0).empty());
 }

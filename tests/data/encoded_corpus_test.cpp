@@ -69,8 +69,7 @@ TEST_CASE("EncodedCorpus stores a word vocabulary's ids in two bytes each plus a
   const auto ex = random_examples(1000, 20, 30000, 7);
   size_t ids = 0;
   for (const auto& e : ex) ids += e.source.size() + e.target.size();
-  EncodedCorpus c = compact(ex, 30000);
-  c.shrink_to_fit();
+  const EncodedCorpus c = compact(ex, 30000);
   CHECK(c.bytes() == ids * 2 + 2 * (ex.size() + 1) * 8);
 }
 

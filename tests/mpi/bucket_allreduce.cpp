@@ -10,6 +10,9 @@
 // small multiples of powers of two), and a parameter no rank gave a gradient must stay without;
 //   * random gradients (where summation order shows): every rank must get the same bits, as
 //     data-parallel training assumes (each rank takes its optimizer step from its own copy).
+// Then Distributed::exchange with lists of uneven lengths (none included) between every pair of
+// ranks, and RankCorpus (train/rank_corpus.h): every rank knows every pair's lengths, and a
+// batch fetched from the owners equals the batch of the whole corpus encoded in one place.
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -21,8 +24,10 @@
 #include "autograd/ops/reduce.h"
 #include "tensor/factories.h"
 #include "tensor/random.h"
+#include "train/codec_factory.h"
 #include "train/distributed.h"
 #include "train/gradient_buckets.h"
+#include "train/rank_corpus.h"
 
 using namespace qkv;
 using train::Distributed;
@@ -145,6 +150,64 @@ void check_same_bits_everywhere(Distributed& d) {
   }
 }
 
+// Rank r sends rank q the list r·1000 + q·10 + k, k < (3r + q) mod 5: lengths 0 to 4.
+void check_exchange(Distributed& d) {
+  const auto n = static_cast<size_t>(d.size());
+  std::vector<std::vector<int64_t>> to_each(n);
+  for (size_t q = 0; q < n; ++q) {
+    for (int64_t k = 0; k < (3 * d.rank() + static_cast<int64_t>(q)) % 5; ++k)
+      to_each[q].push_back(d.rank() * 1000 + static_cast<int64_t>(q) * 10 + k);
+  }
+  const std::vector<std::vector<int64_t>> from_each = d.exchange(to_each);
+  expect(from_each.size() == n, fmt::format("exchange: {} lists back from {} ranks", from_each.size(), n));
+  for (size_t q = 0; q < from_each.size(); ++q) {
+    std::vector<int64_t> want;
+    for (int64_t k = 0; k < (3 * static_cast<int64_t>(q) + d.rank()) % 5; ++k)
+      want.push_back(static_cast<int64_t>(q) * 1000 + d.rank() * 10 + k);
+    expect(from_each[q] == want, fmt::format("exchange: the list from rank {} is wrong", q));
+  }
+}
+
+// 23 pairs of made-up sentences; each rank fetches its own list of pairs, owned by every rank.
+void check_rank_corpus(Distributed& d) {
+  data::ParallelCorpus text;
+  for (int i = 0; i < 23; ++i) {
+    std::string s, t;
+    for (int w = 0; w <= (i * 7) % 9; ++w) s += fmt::format("s{} ", (i + w) % 6);
+    for (int w = 0; w <= (i * 5) % 11; ++w) t += fmt::format("t{} ", (i * w) % 8);
+    text.source.push_back(s);
+    text.target.push_back(t);
+  }
+  train::TrainOptions o;
+  o.min_freq = 1;
+  const train::TextCodecs codecs = train::learn_codecs(o, text);
+  const data::PairsInMemory pairs(text);
+  const train::RankCorpus corpus(pairs, *codecs.source, *codecs.target, d);
+  const data::EncodedCorpus whole = data::encode_compact(pairs, codecs.source->tokenizer(), codecs.target->tokenizer(),
+                                                         codecs.source->vocab(), codecs.target->vocab());
+  expect(corpus.size() == whole.size(), fmt::format("RankCorpus: {} pairs, not {}", corpus.size(), whole.size()));
+  for (size_t i = 0; i < whole.size() && i < corpus.size(); ++i) {
+    expect(corpus.lengths().source_length(i) == whole.source_length(i) &&
+               corpus.lengths().target_length(i) == whole.target_length(i),
+           fmt::format("RankCorpus: the lengths of pair {}", i));
+  }
+  for (int round = 0; round < 3; ++round) {
+    std::vector<int64_t> indices;  // rank 1 asks for nothing in round 1
+    if (!(round == 1 && d.rank() == 1)) {
+      for (int64_t k = 0; k < 9; ++k) indices.push_back((d.rank() * 5 + round * 3 + k * 4) % 23);
+    }
+    const std::optional<data::Batch> fetched = corpus.fetch_batch(indices);
+    expect(fetched.has_value() == !indices.empty(), fmt::format("RankCorpus round {}: a batch for no pairs", round));
+    if (!fetched) continue;
+    const data::Batch want = data::make_batch(whole, indices);
+    expect(fetched->indices == indices && to_vector<int64_t>(fetched->source) == to_vector<int64_t>(want.source) &&
+               to_vector<int64_t>(fetched->target_in) == to_vector<int64_t>(want.target_in) &&
+               to_vector<int64_t>(fetched->target_out) == to_vector<int64_t>(want.target_out) &&
+               fetched->target_tokens == want.target_tokens,
+           fmt::format("RankCorpus round {}: the fetched batch differs from the whole corpus's", round));
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -159,6 +222,8 @@ int main(int argc, char** argv) {
     check_backward(d, bucket_bytes);
   }
   check_same_bits_everywhere(d);
+  check_exchange(d);
+  check_rank_corpus(d);
   double total[1] = {static_cast<double>(failures)};
   d.sum(total);
   if (d.is_root()) fmt::print("bucket_allreduce: {} ranks, {} failures\n", d.size(), total[0]);

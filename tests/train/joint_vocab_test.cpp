@@ -1,7 +1,8 @@
 // joint_vocab_test.cpp — --joint-vocab (train/codec_factory.h): one tokenizer and vocabulary over
 // both sides for every tokenizer kind, so --share-embeddings trains; the checkpoint keeps the
 // choice and a resumed run reads it back; --share-embeddings without it is refused by name; and
-// vocabularies counted a line at a time equal those of the whole corpus tokenised at once.
+// vocabularies counted a line at a time equal those of the whole corpus tokenised at once; a
+// subword learner reads a seeded sample (--subword-max-pairs) and the vocabulary every pair.
 #include <catch2/catch.hpp>
 
 #include <unistd.h>
@@ -9,6 +10,7 @@
 #include <fstream>
 
 #include "data/corpus.h"
+#include "data/pair_source.h"
 #include "data/sentencepiece_tokenizer.h"
 #include "io/test_temp_dir.h"
 #include "tensor/error.h"
@@ -114,6 +116,41 @@ TEST_CASE("vocabularies counted a line at a time are the ones the whole tokenise
     CHECK(separate.source->vocab().serialize() == whole(*separate.source, {&corpus.source}));
     CHECK(separate.target->vocab().serialize() == whole(*separate.target, {&corpus.target}));
   }
+}
+
+TEST_CASE("a subword learner reads a seeded sample of --subword-max-pairs pairs, the vocabulary every pair",
+          "[train][joint_vocab]") {
+  test::TempDir dir;
+  train::TrainOptions o = tiny_raw_options(dir);
+  const data::PairFiles files("", o.train_source, o.train_target);
+  o.bpe_merges = 100;
+  o.vocab_size = 400;
+  o.subword_max_pairs = 30;  // of 200
+  o.seed = 5;
+  const data::ParallelCorpus sample = data::sample_pairs(files, 30, 5);
+  REQUIRE(sample.size() == 30);
+  train::TrainOptions on_sample = o;
+  on_sample.subword_max_pairs = 0;  // all of the sample
+  for (const auto kind : {data::TokenizerKind::bpe, data::TokenizerKind::rawbpe}) {
+    for (const bool joint : {true, false}) {
+      INFO(enum_name(kind) << (joint ? ", joint" : ", separate"));
+      o.tokenizer = on_sample.tokenizer = kind;
+      o.min_freq = on_sample.min_freq = kind == data::TokenizerKind::rawbpe ? 1 : 2;
+      o.joint_vocab = on_sample.joint_vocab = joint;
+      const train::TextCodecs codecs = train::learn_codecs(o, files);
+      const train::TextCodecs learned_on_sample = train::learn_codecs(on_sample, sample);
+      CHECK(codecs.source->tokenizer().serialize() == learned_on_sample.source->tokenizer().serialize());
+      CHECK(codecs.target->tokenizer().serialize() == learned_on_sample.target->tokenizer().serialize());
+      // The pieces were counted over all 200 pairs: more of them reach --min-freq than in 30.
+      if (kind == data::TokenizerKind::bpe)
+        CHECK(codecs.target->vocab().size() > learned_on_sample.target->vocab().size());
+    }
+  }
+  o.tokenizer = data::TokenizerKind::bpe;  // learned from all 200 pairs, the merges differ
+  o.min_freq = 2;
+  const std::string from_sample = train::learn_codecs(o, files).source->tokenizer().serialize();
+  o.subword_max_pairs = 0;
+  CHECK(train::learn_codecs(o, files).source->tokenizer().serialize() != from_sample);
 }
 
 TEST_CASE("a decoded translation is one line of text whatever byte pieces the model emits", "[train][joint_vocab]") {

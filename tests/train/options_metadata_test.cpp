@@ -151,6 +151,16 @@ TEST_CASE("options metadata: an old RNN checkpoint's options read back and write
   CHECK(o.to_metadata() == kOldRnn);
 }
 
+TEST_CASE("options metadata: --subword-max-pairs is recorded when it is not the default", "[train]") {
+  train::TrainOptions o = train::TrainOptions::from_metadata(kOldTransformer);
+  CHECK_FALSE(o.to_metadata().contains("train.subword_max_pairs"));  // the text older runs wrote
+  o.subword_max_pairs = 5000;
+  CHECK(o.to_metadata().at("train.subword_max_pairs") == "5000");
+  CHECK(train::TrainOptions::from_metadata(o.to_metadata()).subword_max_pairs == 5000);
+  CHECK(train::TrainOptions::from_metadata(kOldTransformer).subword_max_pairs ==
+        train::TrainOptions{}.subword_max_pairs);
+}
+
 TEST_CASE("options metadata: every enum keeps the names older checkpoints and flags use", "[train]") {
   check_names<train::Arch>({{train::Arch::transformer, "transformer"}, {train::Arch::rnn, "rnn"}});
   check_names<data::TokenizerKind>(
