@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# pipelines.sh — the main job's recipe (examples/multi30k_raw.toml: d128, joint vocabulary of
+# 10,000, shared embeddings, final model chosen on validation) trained for MINUTES through each
+# text pipeline of issue 18, then scored on test_2016_flickr against the raw references as
+# sacreBLEU scores (13a), beam 5:
+#
+#   raw        qkv's rawbpe on the raw text (the main job itself)       cased and --lowercase
+#   spm        a SentencePiece unigram model learned on the raw text    cased and --lowercase
+#   tokenised  joint BPE, 10,000 merges, on the tokenised lowercased    --lowercase
+#              files (its output is lowercased and already split, so 13a leaves it nearly as is)
+#
+#   scripts/pipelines.sh                           # all three, 30 minutes each (about 100 minutes)
+#   PIPELINES="raw tokenised" RAW_RUN=runs/bf16-quality/fp32-30 scripts/pipelines.sh
+#                                                  # the raw run taken from an earlier run
+#                                                  # of the same recipe, kernels and length
+#   MINUTES=120 QKV_FRESH=1 scripts/pipelines.sh
+#
+# OpenBLAS runs its own choice of kernels (OPENBLAS_CORETYPE is dropped), as for a user. The
+# budget is wall time: run it on a quiet machine. Summary: runs/pipelines/summary.txt.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+minutes=${MINUTES:-30}
+read -r -a pipelines <<< "${PIPELINES:-raw spm tokenised}"
+root=runs/pipelines
+run_dir() {
+  if [[ $1 == raw && -n ${RAW_RUN:-} ]]; then echo "$RAW_RUN"; else echo "$root/$1-$minutes"; fi
+}
+for p in "${pipelines[@]}"; do
+  case $p in raw|spm|tokenised) ;; *) echo "pipelines.sh: PIPELINES may hold raw, spm and tokenised, not '$p'" >&2; exit 2 ;; esac
+  if [[ $p == raw && -n ${RAW_RUN:-} ]]; then continue; fi
+  if [[ -e $(run_dir "$p") && "${QKV_FRESH:-0}" != "1" ]]; then
+    echo "pipelines.sh: $(run_dir "$p") exists; move it away or set QKV_FRESH=1 to replace it" >&2
+    exit 2
+  fi
+done
+if [[ -n ${RAW_RUN:-} && ! -f $RAW_RUN/final.safetensors ]]; then
+  echo "pipelines.sh: RAW_RUN=$RAW_RUN has no final.safetensors" >&2
+  exit 2
+fi
+
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release > /dev/null
+cmake --build build -j "$(nproc)" --target qkv_cli
+mkdir -p "$root"
+qkv() { env -u OPENBLAS_CORETYPE build/qkv "$@"; }
+
+for p in "${pipelines[@]}"; do
+  out=$(run_dir "$p")
+  if [[ $p == raw && -n ${RAW_RUN:-} ]]; then continue; fi
+  case $p in
+    raw) options=(--config examples/multi30k_raw.toml) ;;
+    spm) options=(--config examples/multi30k_raw.toml --tokenizer sentencepiece --spm-type unigram) ;;
+    # multi30k_raw.toml is multi30k_d128.toml plus the raw files, rawbpe 10k, --joint-vocab,
+    # --share-embeddings and --finalize 5; the tokenised files are qkv train's defaults.
+    tokenised) options=(--config examples/multi30k_d128.toml --tokenizer bpe --bpe-merges 10000 --joint-vocab
+      --share-embeddings --finalize 5) ;;
+  esac
+  echo "== $p, $minutes minutes: $out"
+  qkv train "${options[@]}" --out-dir "$out" --overwrite --max-minutes "$minutes" > "$out.out" 2>&1
+done
+
+bleu() { sed -n 's/^BLEU[^=]*= \([0-9.]*\) .*/\1/p' "$1"; }
+score() {  # pipeline, run dir: "cased lowercased" BLEU on test_2016_flickr
+  local source=data/multi30k/raw/test_2016_flickr.en cased="-"
+  [[ $1 == tokenised ]] && source=data/multi30k/test_2016_flickr.en
+  for lowercase in --lowercase ""; do
+    [[ $1 == tokenised && -z $lowercase ]] && continue
+    qkv eval --model "$2/final.safetensors" --beam 5 $lowercase --metrics bleu --source "$source" \
+      --reference data/multi30k/raw/test_2016_flickr.de > "$2/pipelines_test${lowercase:+_lowercase}.out" 2>&1
+  done
+  [[ $1 != tokenised ]] && cased=$(bleu "$2/pipelines_test.out")
+  echo "$cased $(bleu "$2/pipelines_test_lowercase.out")"
+}
+{
+  echo "$minutes minutes, test_2016_flickr against the raw references, 13a, beam 5: pipeline | steps | BLEU cased | BLEU --lowercase"
+  for p in "${pipelines[@]}"; do
+    out=$(run_dir "$p")
+    read -r cased lower <<< "$(score "$p" "$out")"
+    echo "$p ($out) | $(grep -o 'after [0-9]* steps' "$out/train.log" | tail -1) | $cased | $lower"
+  done
+} | tee -a "$root/summary.txt"
