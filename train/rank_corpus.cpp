@@ -47,47 +47,47 @@ std::optional<data::Batch> RankCorpus::fetch_batch(const std::vector<int64_t>& i
   for (const int64_t i : indices) {
     check(i >= 0 && static_cast<size_t>(i) < size(), "RankCorpus: pair {} is out of range for {} pairs", i, size());
   }
+  if (n == 1) {  // one process owns every pair, each at its own index
+    if (indices.empty()) return std::nullopt;
+    return data::make_batch(owned_, indices);
+  }
+  // 1. Ask each owner for the slots of its pairs, in the order of `indices`.
+  std::vector<std::vector<int64_t>> asked(n);
+  for (const int64_t i : indices) asked[static_cast<size_t>(owner(i))].push_back(slot(i));
+  const std::vector<std::vector<int64_t>> asked_of_me = ranks_.exchange(asked);
+  // 2. Answer every rank: per pair, the source length and ids, then the target's.
+  std::vector<std::vector<int64_t>> answers(n);
+  for (size_t q = 0; q < n; ++q) {
+    for (const int64_t k : asked_of_me[q]) {
+      const auto at = static_cast<size_t>(k);
+      check(k >= 0 && at < owned_.size(), "RankCorpus: rank {} asked for slot {} of {}", q, k, owned_.size());
+      std::vector<int64_t>& out = answers[q];
+      out.push_back(owned_.source_length(at));
+      for (int64_t j = 0; j < owned_.source_length(at); ++j) out.push_back(owned_.source_id(at, j));
+      out.push_back(owned_.target_length(at));
+      for (int64_t j = 0; j < owned_.target_length(at); ++j) out.push_back(owned_.target_id(at, j));
+    }
+  }
+  const std::vector<std::vector<int64_t>> answered = ranks_.exchange(answers);
+  // 3. Read the answers back in the order of `indices`.
   std::vector<data::Example> examples;
-  if (n == 1) {
-    for (const int64_t i : indices) examples.push_back(owned_.example(static_cast<size_t>(i)));
-  } else {
-    // 1. Ask each owner for the slots of its pairs, in the order of `indices`.
-    std::vector<std::vector<int64_t>> asked(n);
-    for (const int64_t i : indices) asked[static_cast<size_t>(owner(i))].push_back(slot(i));
-    const std::vector<std::vector<int64_t>> asked_of_me = ranks_.exchange(asked);
-    // 2. Answer every rank: per pair, the source length and ids, then the target's.
-    std::vector<std::vector<int64_t>> answers(n);
-    for (size_t q = 0; q < n; ++q) {
-      for (const int64_t k : asked_of_me[q]) {
-        const auto at = static_cast<size_t>(k);
-        check(k >= 0 && at < owned_.size(), "RankCorpus: rank {} asked for slot {} of {}", q, k, owned_.size());
-        std::vector<int64_t>& out = answers[q];
-        out.push_back(owned_.source_length(at));
-        for (int64_t j = 0; j < owned_.source_length(at); ++j) out.push_back(owned_.source_id(at, j));
-        out.push_back(owned_.target_length(at));
-        for (int64_t j = 0; j < owned_.target_length(at); ++j) out.push_back(owned_.target_id(at, j));
-      }
-    }
-    const std::vector<std::vector<int64_t>> answered = ranks_.exchange(answers);
-    // 3. Read the answers back in the order of `indices`.
-    std::vector<size_t> read(n, 0);
-    const auto take = [&](size_t q) {
-      const std::vector<int64_t>& list = answered[q];
-      check(read[q] < list.size(), "RankCorpus: rank {} answered with too few values", q);
-      const auto length = static_cast<size_t>(list[read[q]++]);
-      check(read[q] + length <= list.size(), "RankCorpus: rank {} answered with too few values", q);
-      std::vector<int64_t> ids(list.begin() + static_cast<std::ptrdiff_t>(read[q]),
-                               list.begin() + static_cast<std::ptrdiff_t>(read[q] + length));
-      read[q] += length;
-      return ids;
-    };
-    for (const int64_t i : indices) {
-      const auto q = static_cast<size_t>(owner(i));
-      data::Example e;
-      e.source = take(q);
-      e.target = take(q);
-      examples.push_back(std::move(e));
-    }
+  std::vector<size_t> read(n, 0);
+  const auto take = [&](size_t q) {
+    const std::vector<int64_t>& list = answered[q];
+    check(read[q] < list.size(), "RankCorpus: rank {} answered with too few values", q);
+    const auto length = static_cast<size_t>(list[read[q]++]);
+    check(read[q] + length <= list.size(), "RankCorpus: rank {} answered with too few values", q);
+    std::vector<int64_t> ids(list.begin() + static_cast<std::ptrdiff_t>(read[q]),
+                             list.begin() + static_cast<std::ptrdiff_t>(read[q] + length));
+    read[q] += length;
+    return ids;
+  };
+  for (const int64_t i : indices) {
+    const auto q = static_cast<size_t>(owner(i));
+    data::Example e;
+    e.source = take(q);
+    e.target = take(q);
+    examples.push_back(std::move(e));
   }
   if (indices.empty()) return std::nullopt;
   std::vector<int64_t> order(indices.size());
