@@ -37,4 +37,8 @@ Tensor mse_loss(const Tensor& input, const Tensor& target, Reduction reduction =
 // !training or p == 0.  dx = dy·mask/(1-p)
 Tensor dropout(const Tensor& x, double p, bool training, Generator& gen);
 
+// dropout(relu(x), p, training, gen) in one pass, with the same result and the same draw from
+// gen; backward keeps only the output (no mask, no relu output).  dx = dy·mask where x > 0
+Tensor relu_dropout(const Tensor& x, double p, bool training, Generator& gen);
+
 }  // namespace qkv

@@ -31,6 +31,7 @@ Tensor LayerNorm::forward(const Tensor& x) { return layer_norm(x, weight_, bias_
 Dropout::Dropout(double p) : p_(p) { check(p >= 0 && p <= 1, "Dropout: probability {} is outside [0, 1]", p); }
 
 Tensor Dropout::forward(const Tensor& x) { return dropout(x, p_, training(), rng_); }
+Tensor Dropout::after_relu(const Tensor& x) { return relu_dropout(x, p_, training(), rng_); }
 
 Tensor ReLU::forward(const Tensor& x) { return relu(x); }
 Tensor GELU::forward(const Tensor& x) { return gelu(x); }
@@ -59,12 +60,15 @@ void Sequential::visit(ModuleVisitor& v) {
 
 FeedForward::FeedForward(int64_t d_model, int64_t d_ff, double dropout, Activation activation, Dtype dtype)
     : linear1_(d_model, d_ff, true, dtype),
+      activation_kind_(activation),
       activation_(make_activation(activation)),
       dropout_(dropout),
       linear2_(d_ff, d_model, true, dtype) {}
 
 Tensor FeedForward::forward(const Tensor& x) {
-  return linear2_(dropout_(activation_->forward(linear1_(x))));  // (..., d_ff) inside
+  const Tensor h = linear1_(x);  // (..., d_ff)
+  if (activation_kind_ == Activation::relu) return linear2_(dropout_.after_relu(h));
+  return linear2_(dropout_(activation_->forward(h)));
 }
 
 void FeedForward::visit(ModuleVisitor& v) {

@@ -33,6 +33,8 @@ class Dropout : public UnaryModule {
  public:
   explicit Dropout(double p);
   Tensor forward(const Tensor& x) override;
+  // forward(relu(x)) in one pass, drawing the same mask (nn/functional.h: relu_dropout).
+  Tensor after_relu(const Tensor& x);
   void visit(ModuleVisitor& v) override { v.generator("rng", rng_); }
   double p() const { return p_; }
 
@@ -98,7 +100,8 @@ class Sequential : public UnaryModule {
   std::vector<std::unique_ptr<UnaryModule>> layers_;
 };
 
-// The Transformer's position-wise feed-forward block: linear2(dropout(act(linear1(x)))).
+// The Transformer's position-wise feed-forward block: linear2(dropout(act(linear1(x)))), with
+// ReLU and dropout as one op (relu_dropout) when the activation is ReLU.
 // Parameter names match torch.nn.TransformerEncoderLayer: linear1, linear2.
 class FeedForward : public UnaryModule {
  public:
@@ -109,6 +112,7 @@ class FeedForward : public UnaryModule {
 
  private:
   Linear linear1_;
+  Activation activation_kind_;
   std::unique_ptr<UnaryModule> activation_;
   Dropout dropout_;
   Linear linear2_;

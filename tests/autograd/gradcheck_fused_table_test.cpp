@@ -1,5 +1,6 @@
 // gradcheck_fused_table_test.cpp — the second table: every fused op above autograd/ops/ (an op
 // with its own forward kernel and hand-written backward: layer_norm, cross_entropy, dropout,
+// relu_dropout,
 // flash attention and its packed form, sparsemax, entmax15, linear attention's φ and prefix
 // sums, per_position's scores and pool, unbind_steps) against central finite differences in
 // float64, one row per op and mode.
@@ -67,6 +68,11 @@ std::vector<Row> qkv::gradcheck_tables::fused_rows() {
        [](const Inputs& x) {
          Generator gen(3);  // the same mask at every evaluation
          return dropout(x[0], 0.3, true, gen);
+       }},
+      {"relu_dropout", normals({{5, 7}}),
+       [](const Inputs& x) {
+         Generator gen(3);
+         return relu_dropout(x[0], 0.3, true, gen);
        }},
       // nn/attention/flash_attention.cpp
       {"flash_attention", attention_inputs(5, 7, 2),

@@ -110,6 +110,36 @@ TEST_CASE("dropout drops the same elements in float32 (vector compare) and float
   }
 }
 
+TEST_CASE("relu_dropout is dropout(relu(x)) from the same draw, forward and backward", "[nn]") {
+  // 2 chunks and a tail of 45: the vector and the scalar mask paths, in both float types.
+  const auto values = [](const Tensor& t) { return to_vector<double>(to_dtype(t.detach(), Dtype::float64)); };
+  for (Dtype dtype : {Dtype::float32, Dtype::float64}) {
+    INFO("dtype " << fmt::format("{}", dtype));
+    Generator data(23);
+    const Tensor x_fused = randn({3, 2746}, data, dtype).requires_grad_();  // 8,238 = 2·4,096 + 46
+    const Tensor x_plain = x_fused.detach().clone().requires_grad_();
+    const Tensor dy = randn(x_fused.shape(), data, dtype);
+    Generator fused_gen(8), plain_gen(8);
+    const Tensor fused = relu_dropout(x_fused, 0.35, true, fused_gen);
+    const Tensor plain = dropout(relu(x_plain), 0.35, true, plain_gen);
+    fused.backward(dy);
+    plain.backward(dy);
+    CHECK(values(fused) == values(plain));
+    CHECK(values(x_fused.grad()) == values(x_plain.grad()));
+    CHECK(fused_gen.next_u64() == plain_gen.next_u64());  // one draw each
+    const std::vector<double> y = values(fused);
+    const auto zeros = std::count(y.begin(), y.end(), 0.0);
+    CHECK(static_cast<double>(zeros) / static_cast<double>(y.size()) == Approx(1 - 0.5 * 0.65).margin(0.03));
+  }
+  Generator gen(4);
+  const Tensor x = from_vector(std::vector<float>{-1, 2, -3, 4}, Shape{4});
+  CHECK(to_vector<float>(relu_dropout(x, 0.5, false, gen)) == std::vector<float>{0, 2, 0, 4});  // eval: relu
+  CHECK(to_vector<float>(relu_dropout(x, 1.0, true, gen)) == std::vector<float>{0, 0, 0, 0});
+  CHECK_THROWS_WITH(relu_dropout(x, 1.5, true, gen), Contains("relu_dropout: probability 1.5 is outside [0, 1]"));
+  CHECK_THROWS_WITH(relu_dropout(ones({2}, Dtype::int64), 0.5, true, gen),
+                    Contains("relu_dropout: expects a float tensor"));
+}
+
 TEST_CASE("Linear computes x·Wᵀ + b and its gradients pass gradcheck", "[nn][gradcheck]") {
   Linear lin(3, 2, true, Dtype::float64);
   Generator gen(16);
