@@ -10,6 +10,10 @@
 #   MINUTES=120 scripts/bf16_quality.sh     # the 2-hour pair
 #   QKV_FRESH=1 scripts/bf16_quality.sh     # replace earlier runs of the same length
 #   PRECISIONS=fp32 MINUTES=120 scripts/bf16_quality.sh   # one half of the pair (the other later)
+#   TRAIN_OPTIONS="--tokenizer rawbpe" ...  # more qkv train options, for both halves: the pairs
+#                                           # measured before the recipe moved to SentencePiece
+#                                           # (December 2026) used rawbpe; a half run later
+#                                           # must use it too to pair with them
 #
 # The budget is wall time, so run it on a quiet machine, and on a CPU with AVX512_BF16 (it
 # refuses to start elsewhere, where bf16 would run as fp32). Summary: runs/bf16-quality/summary.txt.
@@ -18,6 +22,7 @@ cd "$(dirname "$0")/.."
 
 minutes=${MINUTES:-30}
 read -r -a precisions <<< "${PRECISIONS:-fp32 bf16}"
+read -r -a train_options <<< "${TRAIN_OPTIONS:-}"
 root=runs/bf16-quality
 for p in "${precisions[@]}"; do
   if [[ $p != fp32 && $p != bf16 ]]; then
@@ -45,7 +50,7 @@ for p in "${precisions[@]}"; do
   out=$root/$p-$minutes
   echo "== $p, $minutes minutes: $out"
   qkv train --config examples/multi30k_raw.toml --out-dir "$out" --overwrite --max-minutes "$minutes" \
-    --precision "$p" > "$out.out" 2>&1
+    --precision "$p" "${train_options[@]}" > "$out.out" 2>&1
   for set in val test_2016_flickr; do
     for lowercase in "" --lowercase; do
       qkv eval --model "$out/final.safetensors" --beam 5 $lowercase --precision "$p" --metrics bleu \

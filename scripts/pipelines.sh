@@ -4,14 +4,14 @@
 # text pipeline of issue 18, then scored on test_2016_flickr against the raw references as
 # sacreBLEU scores (13a), beam 5:
 #
-#   raw        qkv's rawbpe on the raw text (the main job itself)       cased and --lowercase
-#   spm        a SentencePiece unigram model learned on the raw text    cased and --lowercase
-#   tokenised  joint BPE, 10,000 merges, on the tokenised lowercased    --lowercase
-#              files (its output is lowercased and already split, so 13a leaves it nearly as is)
+#   main       the recipe as it is: a SentencePiece unigram model on the raw text   cased and --lowercase
+#   rawbpe     the same with qkv's own rawbpe (--tokenizer rawbpe)                   cased and --lowercase
+#   tokenised  joint BPE, 10,000 merges, on the tokenised lowercased files            --lowercase
+#              (its output is lowercased and already split, so 13a leaves it nearly as is)
 #
 #   scripts/pipelines.sh                           # all three, 30 minutes each (about 100 minutes)
-#   PIPELINES="raw tokenised" RAW_RUN=runs/bf16-quality/fp32-30 scripts/pipelines.sh
-#                                                  # the raw run taken from an earlier run
+#   PIPELINES="main tokenised" MAIN_RUN=runs/x scripts/pipelines.sh
+#                                                  # the main run taken from an earlier run
 #                                                  # of the same recipe, kernels and length
 #   MINUTES=120 QKV_FRESH=1 scripts/pipelines.sh
 #
@@ -21,21 +21,21 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 minutes=${MINUTES:-30}
-read -r -a pipelines <<< "${PIPELINES:-raw spm tokenised}"
+read -r -a pipelines <<< "${PIPELINES:-main rawbpe tokenised}"
 root=runs/pipelines
 run_dir() {
-  if [[ $1 == raw && -n ${RAW_RUN:-} ]]; then echo "$RAW_RUN"; else echo "$root/$1-$minutes"; fi
+  if [[ $1 == main && -n ${MAIN_RUN:-} ]]; then echo "$MAIN_RUN"; else echo "$root/$1-$minutes"; fi
 }
 for p in "${pipelines[@]}"; do
-  case $p in raw|spm|tokenised) ;; *) echo "pipelines.sh: PIPELINES may hold raw, spm and tokenised, not '$p'" >&2; exit 2 ;; esac
-  if [[ $p == raw && -n ${RAW_RUN:-} ]]; then continue; fi
+  case $p in main|rawbpe|tokenised) ;; *) echo "pipelines.sh: PIPELINES may hold main, rawbpe and tokenised, not '$p'" >&2; exit 2 ;; esac
+  if [[ $p == main && -n ${MAIN_RUN:-} ]]; then continue; fi
   if [[ -e $(run_dir "$p") && "${QKV_FRESH:-0}" != "1" ]]; then
     echo "pipelines.sh: $(run_dir "$p") exists; move it away or set QKV_FRESH=1 to replace it" >&2
     exit 2
   fi
 done
-if [[ -n ${RAW_RUN:-} && ! -f $RAW_RUN/final.safetensors ]]; then
-  echo "pipelines.sh: RAW_RUN=$RAW_RUN has no final.safetensors" >&2
+if [[ -n ${MAIN_RUN:-} && ! -f $MAIN_RUN/final.safetensors ]]; then
+  echo "pipelines.sh: MAIN_RUN=$MAIN_RUN has no final.safetensors" >&2
   exit 2
 fi
 
@@ -46,11 +46,11 @@ qkv() { env -u OPENBLAS_CORETYPE build/qkv "$@"; }
 
 for p in "${pipelines[@]}"; do
   out=$(run_dir "$p")
-  if [[ $p == raw && -n ${RAW_RUN:-} ]]; then continue; fi
+  if [[ $p == main && -n ${MAIN_RUN:-} ]]; then continue; fi
   case $p in
-    raw) options=(--config examples/multi30k_raw.toml) ;;
-    spm) options=(--config examples/multi30k_raw.toml --tokenizer sentencepiece --spm-type unigram) ;;
-    # multi30k_raw.toml is multi30k_d128.toml plus the raw files, rawbpe 10k, --joint-vocab,
+    main) options=(--config examples/multi30k_raw.toml) ;;
+    rawbpe) options=(--config examples/multi30k_raw.toml --tokenizer rawbpe) ;;
+    # multi30k_raw.toml is multi30k_d128.toml plus the raw files, a 10k vocabulary, --joint-vocab,
     # --share-embeddings and --finalize 5; the tokenised files are qkv train's defaults.
     tokenised) options=(--config examples/multi30k_d128.toml --tokenizer bpe --bpe-merges 10000 --joint-vocab
       --share-embeddings --finalize 5) ;;
