@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # run.sh — the main job: installs what is missing, builds qkv, trains a Transformer on the
-# bundled raw (true case, untokenised) Multi30k English→German text with qkv's lossless subwords
-# (examples/multi30k_raw.toml), then translates typed sentences with it and scores it on the
-# test_2016_flickr set as sacreBLEU does (13a, cased; and lowercased).
+# bundled raw (true case, untokenised) Multi30k English→German text with a lossless
+# SentencePiece unigram model (examples/multi30k_raw.toml), then translates typed sentences with
+# it and scores it on the test_2016_flickr set as sacreBLEU does (13a, cased; and lowercased).
 #
 #   scripts/run.sh                    # 30 minutes of training into runs/default
 #   QKV_MINUTES=120 scripts/run.sh    # longer (the run continues if runs/default exists)
 #   QKV_FRESH=1 scripts/run.sh        # start over instead of continuing runs/default
 #
 # Ctrl-C during training saves runs/default/last.safetensors; running the script again
-# continues from there.
+# continues from there, with the recipe that run started with (a runs/default from before the
+# recipe moved from rawbpe to SentencePiece keeps rawbpe; QKV_FRESH=1 starts the new one).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
