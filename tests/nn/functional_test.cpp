@@ -111,7 +111,7 @@ TEST_CASE("dropout drops the same elements in float32 (vector compare) and float
 }
 
 TEST_CASE("relu_dropout is dropout(relu(x)) from the same draw, forward and backward", "[nn]") {
-  // 2 chunks and a tail of 45: the vector and the scalar mask paths, in both float types.
+  // 2 chunks and a tail of 46: the vector and the scalar mask paths, in both float types.
   const auto values = [](const Tensor& t) { return to_vector<double>(to_dtype(t.detach(), Dtype::float64)); };
   for (Dtype dtype : {Dtype::float32, Dtype::float64}) {
     INFO("dtype " << fmt::format("{}", dtype));
