@@ -3,6 +3,10 @@
 
 #include <algorithm>
 
+#include <fmt/format.h>
+
+#include "tensor/error.h"
+
 namespace qkv::train {
 
 std::optional<viz::LinePlot> training_curve_plot(const std::vector<MetricsRow>& rows) {
@@ -45,6 +49,25 @@ std::optional<viz::LinePlot> bleu_plot(const std::vector<MetricsRow>& rows) {
   bleu.series.push_back(viz::line_series("BLEU", steps, bleus));
   bleu.y_floor = 0.0;
   return bleu;
+}
+
+viz::LinePlot compare_bleu_plot(const std::vector<LabelledRun>& runs, PlotAxis x, std::string title) {
+  if (runs.empty()) throw Error("BLEU comparison plot: no runs to draw");
+  viz::LinePlot plot{.title = std::move(title),
+                     .x_label = x == PlotAxis::step ? "step" : "training time (minutes)",
+                     .y_label = "validation BLEU"};
+  for (const auto& run : runs) {
+    std::vector<double> xs, bleus;
+    for (const auto& r : run.rows) {
+      if (r.kind == "train") continue;
+      xs.push_back(x == PlotAxis::step ? static_cast<double>(r.step) : r.elapsed / 60.0);
+      bleus.push_back(r.bleu);
+    }
+    if (xs.empty()) throw Error(fmt::format("BLEU comparison plot: run '{}' has no validation rows", run.label));
+    plot.series.push_back(viz::line_series(run.label, xs, bleus));
+  }
+  plot.y_floor = 0.0;
+  return plot;
 }
 
 }  // namespace qkv::train

@@ -30,5 +30,6 @@ Command add_attention(CLI::App& app);  // qkv attention: heatmaps of a model's a
 Command add_variants(CLI::App& app);   // qkv variants: the registered attention variants and normalisers
 Command add_average(CLI::App& app);    // qkv average: mean of several checkpoints' weights
 Command add_finalize(CLI::App& app);   // qkv finalize: final weights and length penalty, chosen on validation
+Command add_plot(CLI::App& app);       // qkv plot: validation BLEU of several runs on one SVG
 
 }  // namespace qkv::cli

@@ -1,4 +1,4 @@
-// main.cpp — the `qkv` command line: train, translate, eval, attention, variants, average, finalize.
+// main.cpp — the `qkv` command line: train, translate, eval, attention, variants, average, finalize, plot.
 //
 //   qkv train --out-dir runs/en-de                       # train on the bundled Multi30k en→de
 //   echo "a dog runs on the beach ." | qkv translate --model runs/en-de/best.safetensors
@@ -69,6 +69,7 @@ int main(int argc, char** argv) {
   add("variants", "list the registered attention variants and normalisers", qkv::cli::add_variants);
   add("average", "average the weights of several checkpoints of one model", qkv::cli::add_average);
   add("finalize", "choose a run's final weights and length penalty on validation", qkv::cli::add_finalize);
+  add("plot", "plot the validation BLEU of several runs on one SVG", qkv::cli::add_plot);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -90,3 +90,36 @@ TEST_CASE("a y floor is a promise about the data: a value under it is an error",
   plot.y_floor = 0.0;
   CHECK_THROWS_WITH(viz::render_line_plot(plot), Contains("line plot 'scores': series 's' has y = -0.25 at index 1"));
 }
+
+TEST_CASE("the comparison plot draws each run's validation BLEU against its minutes or steps",
+          "[viz][training_plots]") {
+  auto rows = two_and_a_half_epochs();
+  for (auto& r : rows) r.elapsed = 30.0 * static_cast<double>(r.step);  // half a minute per step
+  std::vector<MetricsRow> other = {train_row(0, 1), valid_row(1, 6, 20.0)};
+  other[1].elapsed = 90.0;
+  const std::vector<LabelledRun> runs = {{"first", rows}, {"second", other}};
+
+  const viz::LinePlot by_time = compare_bleu_plot(runs, PlotAxis::minutes, "two recipes");
+  CHECK(by_time.title == "two recipes");
+  CHECK(by_time.x_label == "training time (minutes)");
+  REQUIRE(by_time.series.size() == 2);
+  CHECK(by_time.series[0].name == "first");
+  CHECK(by_time.series[0].x == std::vector<double>{2, 4, 5});
+  CHECK(by_time.series[0].y == std::vector<double>{3.5, 9.25, 11.0});
+  CHECK(by_time.series[1].name == "second");
+  CHECK(by_time.series[1].x == std::vector<double>{1.5});
+  CHECK(by_time.series[1].y == std::vector<double>{20.0});
+  CHECK(test::xml_problem(viz::render_line_plot(by_time)) == "");
+
+  const viz::LinePlot by_step = compare_bleu_plot(runs, PlotAxis::step, "");
+  CHECK(by_step.x_label == "step");
+  CHECK(by_step.series[0].x == std::vector<double>{4, 8, 10});
+  CHECK(by_step.series[1].x == std::vector<double>{6});
+}
+
+TEST_CASE("the comparison plot names a run it cannot draw", "[viz][training_plots]") {
+  CHECK_THROWS_WITH(compare_bleu_plot({}, PlotAxis::step, ""), Contains("no runs to draw"));
+  const std::vector<LabelledRun> runs = {{"fine", two_and_a_half_epochs()}, {"runs/early", {train_row(0, 1)}}};
+  CHECK_THROWS_WITH(compare_bleu_plot(runs, PlotAxis::minutes, ""),
+                    Contains("run 'runs/early' has no validation rows"));
+}
