@@ -19,6 +19,7 @@
 # refuses to start elsewhere, where bf16 would run as fp32). Summary: runs/bf16-quality/summary.txt.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/quality_common.sh
 
 minutes=${MINUTES:-30}
 read -r -a precisions <<< "${PRECISIONS:-fp32 bf16}"
@@ -34,17 +35,10 @@ if ! grep -qw avx512_bf16 /proc/cpuinfo; then
   echo "bf16_quality.sh: this CPU has no AVX512_BF16, so --precision bf16 would run fp32" >&2
   exit 2
 fi
-for p in "${precisions[@]}"; do
-  if [[ -e $root/$p-$minutes && "${QKV_FRESH:-0}" != "1" ]]; then
-    echo "bf16_quality.sh: $root/$p-$minutes exists; move it away or set QKV_FRESH=1 to replace it" >&2
-    exit 2
-  fi
-done
+for p in "${precisions[@]}"; do refuse_existing bf16_quality.sh "$root/$p-$minutes"; done
 
-cmake -S . -B build -DCMAKE_BUILD_TYPE=Release > /dev/null
-cmake --build build -j "$(nproc)" --target qkv_cli
+build_qkv_cli
 mkdir -p "$root"
-qkv() { env -u OPENBLAS_CORETYPE build/qkv "$@"; }
 
 for p in "${precisions[@]}"; do
   out=$root/$p-$minutes
@@ -65,11 +59,11 @@ done
   for p in fp32 bf16; do
     out=$root/$p-$minutes
     [[ -f $out/eval_test_2016_flickr_lowercase.out ]] || { echo "$p | not run yet"; continue; }
-    steps=$(grep -o 'after [0-9]* steps' "$out/train.log" | tail -1)
+    trained="after $(steps "$out") steps"
     final=$(grep 'qkv finalize: wrote' "$out/train.log" | sed 's/.*safetensors: //')
     scores=$(for f in val val_lowercase test_2016_flickr test_2016_flickr_lowercase; do
-      grep -o '= [0-9.]*' "$out/eval_$f.out" | head -1 | tr -d '= '
+      bleu "$out/eval_$f.out"
     done | paste -sd ' ')
-    echo "$p | $steps | $final | $scores"
+    echo "$p | $trained | $final | $scores"
   done
 } | tee -a "$root/summary.txt"

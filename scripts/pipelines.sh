@@ -19,6 +19,7 @@
 # budget is wall time: run it on a quiet machine. Summary: runs/pipelines/summary.txt.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/quality_common.sh
 
 minutes=${MINUTES:-30}
 read -r -a pipelines <<< "${PIPELINES:-main rawbpe tokenised}"
@@ -28,21 +29,15 @@ run_dir() {
 }
 for p in "${pipelines[@]}"; do
   case $p in main|rawbpe|tokenised) ;; *) echo "pipelines.sh: PIPELINES may hold main, rawbpe and tokenised, not '$p'" >&2; exit 2 ;; esac
-  if [[ $p == main && -n ${MAIN_RUN:-} ]]; then continue; fi
-  if [[ -e $(run_dir "$p") && "${QKV_FRESH:-0}" != "1" ]]; then
-    echo "pipelines.sh: $(run_dir "$p") exists; move it away or set QKV_FRESH=1 to replace it" >&2
-    exit 2
-  fi
+  [[ $p == main && -n ${MAIN_RUN:-} ]] || refuse_existing pipelines.sh "$(run_dir "$p")"
 done
 if [[ -n ${MAIN_RUN:-} && ! -f $MAIN_RUN/final.safetensors ]]; then
   echo "pipelines.sh: MAIN_RUN=$MAIN_RUN has no final.safetensors" >&2
   exit 2
 fi
 
-cmake -S . -B build -DCMAKE_BUILD_TYPE=Release > /dev/null
-cmake --build build -j "$(nproc)" --target qkv_cli
+build_qkv_cli
 mkdir -p "$root"
-qkv() { env -u OPENBLAS_CORETYPE build/qkv "$@"; }
 
 for p in "${pipelines[@]}"; do
   out=$(run_dir "$p")
@@ -50,16 +45,14 @@ for p in "${pipelines[@]}"; do
   case $p in
     main) options=(--config examples/multi30k_raw.toml) ;;
     rawbpe) options=(--config examples/multi30k_raw.toml --tokenizer rawbpe) ;;
-    # multi30k_raw.toml is multi30k_d128.toml plus the raw files, a 10k vocabulary, --joint-vocab,
-    # --share-embeddings and --finalize 5; the tokenised files are qkv train's defaults.
-    tokenised) options=(--config examples/multi30k_d128.toml --tokenizer bpe --bpe-merges 10000 --joint-vocab
-      --share-embeddings --finalize 5) ;;
+    # multi30k_raw.toml is multi30k_tokenised.toml (qkv train's recipe) on the raw files, with a
+    # vocabulary of 10k pieces learned by SentencePiece instead of 10k BPE merges.
+    tokenised) options=(--config examples/multi30k_tokenised.toml) ;;
   esac
   echo "== $p, $minutes minutes: $out"
   qkv train "${options[@]}" --out-dir "$out" --overwrite --max-minutes "$minutes" > "$out.out" 2>&1
 done
 
-bleu() { sed -n 's/^BLEU[^=]*= \([0-9.]*\) .*/\1/p' "$1"; }
 score() {  # pipeline, run dir: "cased lowercased" BLEU on test_2016_flickr
   local source=data/multi30k/raw/test_2016_flickr.en cased="-"
   [[ $1 == tokenised ]] && source=data/multi30k/test_2016_flickr.en
@@ -76,6 +69,6 @@ score() {  # pipeline, run dir: "cased lowercased" BLEU on test_2016_flickr
   for p in "${pipelines[@]}"; do
     out=$(run_dir "$p")
     read -r cased lower <<< "$(score "$p" "$out")"
-    echo "$p ($out) | $(grep -o 'after [0-9]* steps' "$out/train.log" | tail -1) | $cased | $lower"
+    echo "$p ($out) | after $(steps "$out") steps | $cased | $lower"
   done
 } | tee -a "$root/summary.txt"
