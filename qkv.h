@@ -73,6 +73,7 @@
 #include "tensor/tensor.h"
 #include "train/checkpoint.h"
 #include "train/evaluate.h"
+#include "train/recipe.h"
 #include "train/trained_model.h"
 #include "train/trainer.h"
 #include "viz/attention_maps.h"

@@ -1,5 +1,6 @@
-# torch_train_multi30k.py — a PyTorch trainer with qkv's bundled Multi30k recipe (the defaults
-# of train/train_options.h and models/transformer_config.h), for comparing `qkv train` with
+# torch_train_multi30k.py — a PyTorch trainer with qkv's first Multi30k recipe
+# (examples/multi30k_d256.toml: the plain defaults of train/train_options.h and
+# models/transformer_config.h, qkv train's until December 2026), for comparing `qkv train` with
 # what PyTorch reaches in the same wall time on the same machine. It trains en→de for a wall-time
 # budget, validates (loss) after every epoch, then greedy-decodes the test set, writes the
 # translations (one per line, tokens joined by spaces, no specials) and prints their corpus BLEU.

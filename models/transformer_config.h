@@ -76,7 +76,7 @@ inline constexpr std::tuple transformer_config_fields{
     Field{"learned_positions", &TransformerConfig::learned_positions, "--learned-positions",
           "learned position embeddings instead of sinusoids"},
     Field{"max_positions", &TransformerConfig::max_positions, "", "", at_least(2)},
-    Field{"share_embeddings", &TransformerConfig::share_embeddings, "--share-embeddings",
+    Field{"share_embeddings", &TransformerConfig::share_embeddings, "--share-embeddings,!--no-share-embeddings",
           "one embedding matrix for source, target and output"},
     Field{"tie_output", &TransformerConfig::tie_output, "--tie-output,!--no-tie-output",
           "output projection shares the target embedding"},

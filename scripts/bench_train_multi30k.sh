@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# bench_train_multi30k.sh — PyTorch trained with qkv's bundled Multi30k recipe for a wall-time
+# bench_train_multi30k.sh — PyTorch trained with qkv's first Multi30k recipe for a wall-time
 # budget (bench/torch_train_multi30k.py), then its test-set translations scored with qkv's own
-# BLEU (`qkv eval`), so the figure can stand next to `qkv train --max-minutes N` on this machine.
+# BLEU (`qkv eval`), so the figure can stand next to `qkv train --config
+# examples/multi30k_d256.toml --max-minutes N` on this machine.
 #
 #   scripts/bench_train_multi30k.sh                 # 30 minutes of training, then translate and score
 #   scripts/bench_train_multi30k.sh --minutes 1 --test-sentences 50   # a smoke test (the model

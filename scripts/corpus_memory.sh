@@ -8,7 +8,10 @@
 #   scripts/corpus_memory.sh 35                  # 1,015,000 pairs
 #   scripts/corpus_memory.sh 350                 # 10,150,000 pairs (1.3 GB of text in $TMPDIR)
 #   MPI_RANKS=2 scripts/corpus_memory.sh 35      # under mpirun -np 2: one figure per rank
-#   QKV_ARGS="--tokenizer bpe --joint-vocab" scripts/corpus_memory.sh 35
+#   QKV_ARGS="--tokenizer bpe --joint-vocab --finalize 0" scripts/corpus_memory.sh 35
+#
+# QKV_ARGS replaces the vocabulary options, which are by default the first recipe's (word
+# vocabularies; qkv train's recipe learns joint BPE) with no final model chosen at the end.
 #
 # The repeated files are written to a temporary directory and removed at exit. Peak memory does
 # not depend on how busy the machine is; the time does.
@@ -35,7 +38,8 @@ launcher=()
 # shellcheck disable=SC2016,SC2086
 "${launcher[@]}" sh -c 'exec /usr/bin/time -v -o "$0/time.$$.txt" "$@"' "$work" "$QKV" train --train-source "$work/train.en" \
   --train-target "$work/train.de" --d-model 8 --heads 1 --encoder-layers 1 --decoder-layers 1 --ffn-dim 8 \
-  --max-steps 1 --max-tokens 64 --valid-sentences 2 --no-progress --out-dir "$work/run" ${QKV_ARGS:-} \
+  --max-steps 1 --max-tokens 64 --valid-sentences 2 --no-progress --out-dir "$work/run" \
+  ${QKV_ARGS:---tokenizer whitespace --no-joint-vocab --no-share-embeddings --keep-checkpoints 0 --finalize 0} \
   > "$work/train.out" 2>&1 || { cat "$work/train.out" >&2; exit 1; }
 grep -E "training pairs|vocabularies" "$work/train.out" | head -n 2
 for t in "$work"/time.*.txt; do

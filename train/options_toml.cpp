@@ -2,6 +2,7 @@
 #include "train/options_toml.h"
 
 #include <algorithm>
+#include <fstream>
 #include <optional>
 #include <string_view>
 #include <type_traits>
@@ -66,17 +67,19 @@ bool toml_writable(std::string_view text) {
   return text.find('\'') == std::string_view::npos || text.find_first_of("\"\\") == std::string_view::npos;
 }
 
+// The first line, around the version: how written_by_options_as_toml knows the file.
+constexpr std::string_view kHeaderStart = "# qkv train ";
+constexpr std::string_view kHeaderEnd = ": the effective options of this run. Reuse them with";
+
 std::string options_as_toml(const TrainOptions& o) {
   std::string out = fmt::format(
-      "# qkv train {}: the effective options of this run. Reuse them with\n"
-      "#   qkv train --config config.toml --out-dir NEW_DIR   (the command line wins over this file)\n",
-      QKV_VERSION);
+      "{}{}{}\n#   qkv train --config config.toml --out-dir NEW_DIR   (the command line wins over this file)\n",
+      kHeaderStart, QKV_VERSION, kHeaderEnd);
   std::vector<std::string_view> unused;
   if (o.tokenizer != data::TokenizerKind::bpe) unused.push_back("--bpe-merges");
   if (o.tokenizer != data::TokenizerKind::rawbpe && o.tokenizer != data::TokenizerKind::sentencepiece)
     unused.push_back("--vocab-size");
   if (o.tokenizer != data::TokenizerKind::sentencepiece || !o.spm_model.empty()) unused.push_back("--spm-type");
-  if (!o.joint_vocab) unused.push_back("--joint-vocab");
   append_fields(train_recipe_fields, o, out, unused);
   if (o.arch == Arch::rnn) {
     append_fields(models::rnn_seq2seq_config_fields, o.rnn, out);
@@ -89,6 +92,20 @@ std::string options_as_toml(const TrainOptions& o) {
 
 void write_options_toml(const TrainOptions& o, const std::string& path) {
   write_file_atomically(path, options_as_toml(o));
+}
+
+bool written_by_options_as_toml(const std::string& path) {
+  std::ifstream in(path);
+  std::string first;
+  if (!std::getline(in, first)) return false;
+  return first.starts_with(kHeaderStart) && first.ends_with(kHeaderEnd);
+}
+
+void restore_absent_options(TrainOptions& o, const std::function<bool(std::string_view flag)>& present) {
+  if (!present("--joint-vocab")) o.joint_vocab = false;
+  if (!present("--share-embeddings")) o.model.share_embeddings = false;
+  if (!present("--keep-checkpoints")) o.keep_checkpoints = 0;
+  if (!present("--finalize")) o.finalize_beam = 0;
 }
 
 }  // namespace qkv::train

@@ -13,6 +13,7 @@
 // --overwrite, --threads) are not written.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -29,5 +30,16 @@ bool toml_writable(std::string_view text);
 
 // Writes options_as_toml(o) to `path` atomically.
 void write_options_toml(const TrainOptions& o, const std::string& path);
+
+// Whether the file at `path` is one options_as_toml wrote (its first line says so).
+bool written_by_options_as_toml(const std::string& path);
+
+// A config.toml that qkv train wrote leaves an option out only when the option did not exist
+// yet, or (before qkv train's recipe changed, train/recipe.h) --joint-vocab when it was off.
+// Read with today's recipe such a file would describe another run, so for a file that
+// written_by_options_as_toml, each of these not `present` (in the file or on the command line)
+// gets the value those runs had: --joint-vocab and --share-embeddings off, --keep-checkpoints
+// 0, --finalize 0.
+void restore_absent_options(TrainOptions& o, const std::function<bool(std::string_view flag)>& present);
 
 }  // namespace qkv::train

@@ -61,8 +61,11 @@ void TrainOptions::validate() const {
                       model.max_positions));
   }
   check(!out_dir.empty(), "out-dir", "''", "a directory");
-  check(arch != Arch::transformer || !model.share_embeddings || joint_vocab, "share-embeddings", "true",
-        "used with --joint-vocab (one vocabulary for both sides)");
+  if (arch == Arch::transformer && model.share_embeddings && !joint_vocab) {
+    throw Error(
+        "qkv train: --share-embeddings (one embedding matrix for source, target and output) needs --joint-vocab "
+        "(one vocabulary for both sides); with --no-joint-vocab give --no-share-embeddings too");
+  }
   check(spm_model.empty() || tokenizer == data::TokenizerKind::sentencepiece, "spm-model", spm_model,
         "used with --tokenizer sentencepiece");
   if (precision == Precision::bf16 && !bf16_products_built()) {

@@ -1,6 +1,8 @@
-// train_options.h — TrainOptions: everything `qkv train` can be told, with the defaults of the
-// bundled recipes (Multi30k en→de: a small post-norm Transformer, or with arch = "rnn" a GRU
-// encoder–decoder with additive attention, models/rnn_seq2seq_config.h).
+// train_options.h — TrainOptions: everything `qkv train` can be told. Its defaults are the plain
+// starting point of the library and its tests, and the first recipe qkv shipped (Multi30k en→de:
+// separate word vocabularies, a post-norm Transformer of d 256 and 3+3 layers, or with arch = rnn
+// a GRU encoder–decoder with additive attention, models/rnn_seq2seq_config.h). `qkv train`
+// starts from train::default_recipe() instead (train/recipe.h): the best recipe measured.
 //
 // Options travel with the run: they are written into every checkpoint's metadata, so
 // `--resume` continues with the options the run started with (data, model, recipe) and only
@@ -143,7 +145,7 @@ inline constexpr std::tuple train_recipe_fields{
           "with --tokenizer sentencepiece: an spm_train .model to use instead of learning one"},
     Field{"spm_type", &TrainOptions::spm_type, "--spm-type",
           "with --tokenizer sentencepiece (no --spm-model): the model it learns, unigram or bpe"},
-    Field{"joint_vocab", &TrainOptions::joint_vocab, "--joint-vocab",
+    Field{"joint_vocab", &TrainOptions::joint_vocab, "--joint-vocab,!--no-joint-vocab",
           "learn one tokenizer and vocabulary over source and target lines, used for both (for --share-embeddings)"},
     Field{"subword_max_pairs", &TrainOptions::subword_max_pairs, "--subword-max-pairs",
           "a subword learner reads at most this many training pairs, sampled by --seed when there are more (0: all)",

@@ -4,12 +4,16 @@
 // giving a flag of the other architecture is an error that says so. --resume continues a run;
 // --init-from starts a new one from a checkpoint's weights (train/init_from.h). A new run
 // refuses an --out-dir that holds another run and locks it while it trains (run_directory.h).
+// What neither the command line nor --config gives comes from the recipe of the run's
+// architecture (train/recipe.h), which --help shows as the defaults.
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
+#include <string_view>
 
 #include "apps/qkv/commands.h"
 #include "apps/qkv/config_file.h"
@@ -20,6 +24,8 @@
 #include "train/distributed.h"
 #include "train/init_from.h"
 #include "train/interrupt.h"
+#include "train/options_toml.h"
+#include "train/recipe.h"
 #include "train/run_directory.h"
 #include "train/trainer.h"
 
@@ -32,10 +38,24 @@ int exit_status(const train::TrainResult& result) {
   return result.stop == train::TrainResult::Stop::interrupted ? 128 + train::interrupt_signal() : 0;
 }
 
+// Every data, recipe and run-control option that was not `given` takes the recipe's value.
+void take_recipe_where_not_given(train::TrainOptions& o, const train::TrainOptions& recipe,
+                                 const std::function<bool(std::string_view)>& given) {
+  auto take = [&](const auto& fields) {
+    models::for_each_field(fields, [&](const auto& f) {
+      if (f.flag[0] != '\0' && !given(f.flag_name())) o.*f.member = recipe.*f.member;
+    });
+  };
+  take(train::train_recipe_fields);
+  take(train::run_control_fields);
+}
+
 }  // namespace
 
 Command add_train(CLI::App& app) {
-  auto o = std::make_shared<train::TrainOptions>();
+  // The flags' defaults are the Transformer's recipe (train/recipe.h); an RNN run takes the
+  // RNN's recipe for what it is not given (below).
+  auto o = std::make_shared<train::TrainOptions>(train::default_recipe(train::Arch::transformer));
   auto resume = std::make_shared<std::string>();
   auto config = std::make_shared<std::string>();
   auto init_from = std::make_shared<std::string>();
@@ -73,7 +93,11 @@ Command add_train(CLI::App& app) {
   }
 
   return [=, &app]() {
-    if (!config->empty()) apply_config_file(app, *config);
+    auto given = [&app](std::string_view flag) { return app.get_option(std::string(flag))->count() > 0; };
+    if (!config->empty()) {
+      apply_config_file(app, *config);  // what it sets counts as given
+      if (train::written_by_options_as_toml(*config)) train::restore_absent_options(*o, given);
+    }
     // A resumed run keeps its data, model and recipe: a flag that would change them is an error,
     // not silently ignored. Run-control flags not given keep the checkpoint's values.
     for (const CLI::Option* opt : fixed_by_checkpoint) {
@@ -87,12 +111,16 @@ Command add_train(CLI::App& app) {
                       "--allow-data-change may be given",
                       opt->get_name(), *resume));
     }
-    auto given = [&app](std::string_view flag) { return app.get_option(std::string(flag))->count() > 0; };
+    std::optional<train::TrainOptions> checkpoint;
+    if (!init_from->empty()) checkpoint = train::load_checkpoint(*init_from).options;
+    // An RNN, asked for or fine-tuned from, trains with the RNN's recipe where not told otherwise.
+    if ((checkpoint ? checkpoint->arch : o->arch) == train::Arch::rnn) {
+      take_recipe_where_not_given(*o, train::default_recipe(train::Arch::rnn), given);
+    }
     // --init-from: the model options are the checkpoint's (given ones that differ are refused).
-    if (!init_from->empty()) {
-      const train::TrainOptions checkpoint = train::load_checkpoint(*init_from).options;
+    if (checkpoint) {
       try {
-        *o = train::options_for_init_from(*o, checkpoint, given);
+        *o = train::options_for_init_from(*o, *checkpoint, given);
       } catch (const Error& e) {
         throw UsageError(e.what());
       }
