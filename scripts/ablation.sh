@@ -64,16 +64,6 @@ for row in "${rows[@]}"; do
     --max-minutes "$minutes" > "$out.out" 2>&1
 done
 
-# score MODEL SPLIT LOG [options]: tokenised BLEU of MODEL on val or test_2016_flickr.
-score() {
-  local model=$1 split=$2 log=$3
-  shift 3
-  qkv eval --model "$model" --tokenize none --metrics bleu "$@" --source "data/multi30k/$split.en" \
-    --reference "data/multi30k/$split.de" > "$log" 2>&1
-  bleu "$log"
-}
-chosen_valid() { sed -n 's/^qkv finalize: wrote .* valid BLEU \([0-9.]*\)$/\1/p' "$1/train.log"; }
-
 {
   echo "$minutes minutes; tokenised lowercased BLEU, beam 5: row | run | steps | validation | test_2016_flickr"
   for row in "${rows[@]}"; do

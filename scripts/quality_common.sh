@@ -25,3 +25,16 @@ bleu() { sed -n 's/^BLEU[^=]*= \([0-9.]*\) .*/\1/p' "$1"; }
 
 # steps RUN_DIR: how many steps the run trained.
 steps() { grep -o 'after [0-9]* steps' "$1/train.log" | tail -1 | cut -d' ' -f2; }
+
+# chosen_valid RUN_DIR: the validation BLEU of the final model the run's finalize chose.
+chosen_valid() { sed -n 's/^qkv finalize: wrote .* valid BLEU \([0-9.]*\)$/\1/p' "$1/train.log"; }
+
+# score MODEL SPLIT LOG [options]: tokenised BLEU of MODEL on data/multi30k/SPLIT (val or
+# test_2016_flickr), with qkv eval's output kept in LOG.
+score() {
+  local model=$1 split=$2 log=$3
+  shift 3
+  qkv eval --model "$model" --tokenize none --metrics bleu "$@" --source "data/multi30k/$split.en" \
+    --reference "data/multi30k/$split.de" > "$log" 2>&1
+  bleu "$log"
+}

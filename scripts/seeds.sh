@@ -41,14 +41,11 @@ for seed in "${seeds[@]}"; do
   runs+=("$out")
 done
 
-chosen_valid() { sed -n 's/^qkv finalize: wrote .* valid BLEU \([0-9.]*\)$/\1/p' "$1/train.log"; }
 {
   echo "$minutes minutes, options: ${TRAIN_OPTIONS:-none}; tokenised lowercased BLEU: run | seed | steps | validation | test_2016_flickr"
   tests=()
   for run in "${runs[@]}"; do
-    qkv eval --model "$run/final.safetensors" --tokenize none --metrics bleu --source data/multi30k/test_2016_flickr.en \
-      --reference data/multi30k/test_2016_flickr.de > "$run/seeds_test.out" 2>&1
-    tests+=("$(bleu "$run/seeds_test.out")")
+    tests+=("$(score "$run/final.safetensors" test_2016_flickr "$run/seeds_test.out")")
     echo "$run | $(sed -n 's/^seed = //p' "$run/config.toml") | $(steps "$run") | $(chosen_valid "$run") | ${tests[-1]}"
   done
   printf '%s\n' "${tests[@]}" | awk '{ s += $1; q += $1 * $1; if (NR == 1 || $1 < lo) lo = $1; if (NR == 1 || $1 > hi) hi = $1 }
