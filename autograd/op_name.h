@@ -38,7 +38,7 @@ inline constexpr std::string_view listed_op_names[] = {
     // autograd/ops/index.cpp, matmul.cpp, linear.cpp
     "gather", "index_select", "embedding", "concat", "stack", "matmul", "bmm", "linear",
     // nn/functional/
-    "layer_norm", "cross_entropy", "dropout", "relu_dropout",
+    "layer_norm", "cross_entropy", "linear_cross_entropy", "dropout", "relu_dropout",
     // nn/attention/flash_attention.cpp
     "flash_attention", "flash_attention_packed",
     // nn/attention/normalisers/ (sorted_rows.h)

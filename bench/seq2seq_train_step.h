@@ -63,7 +63,7 @@ inline double median(std::vector<double> v) {
 // `batch` sentences of `length` tokens (ids from 4 up: no pad, bos or eos, so every position is
 // a real token) and prints "<label>: ..." and the RESULT lines.
 inline void time_training_steps(models::Seq2Seq& model, const std::string& label, int64_t batch, int64_t length,
-                                int64_t vocab, int steps) {
+                                int64_t vocab, int steps, bool fused_loss = true) {
   Adam opt(model.parameters(), {.lr = 1e-4, .beta2 = 0.98, .eps = 1e-9});
   Generator data(1);
   const Tensor src = randint(4, vocab, Shape{batch, length}, data);        // (B, S)
@@ -78,8 +78,11 @@ inline void time_training_steps(models::Seq2Seq& model, const std::string& label
   for (int i = 0; i < steps + 2; ++i) {
     const auto start = std::chrono::steady_clock::now();
     const double cpu_start = cpu_seconds();
-    const Tensor logits = model.forward(src, src_padding, tgt_in);  // (B, T, V)
-    const Tensor loss = cross_entropy(logits, tgt_out, {.ignore_index = 0, .label_smoothing = 0.1});
+    // The trainer's loss (train/train_step.cpp): the output layer fused with the loss; or, to
+    // measure what that saves, the whole (B, T, V) logits and then cross_entropy.
+    const CrossEntropyOptions o{.ignore_index = 0, .label_smoothing = 0.1};
+    const Tensor loss = fused_loss ? model.loss(src, src_padding, tgt_in, tgt_out, o)
+                                   : cross_entropy(model.forward(src, src_padding, tgt_in), tgt_out, o);
     opt.zero_grad();
     loss.backward();
     opt.step();

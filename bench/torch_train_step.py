@@ -2,10 +2,10 @@
 # (forward, label-smoothed cross-entropy, backward, Adam; no clipping) of the same seq2seq
 # Transformer (bench/torch_seq2seq.py: post-norm, sinusoidal positions, embeddings · sqrt(D),
 # output projection tied to the target embedding, dropout 0.1) on random full-length batches,
-# at the sizes (tiny, small, base). Prints the parameter count (and fails if it differs
-# from the closed form qkv's model also has), the median wall and CPU ms per step, target
-# tokens per second and the process's peak RSS (torch_train_steps.py). RESULT lines are for
-# scripts/bench_train.sh.
+# at the sizes (tiny, small, base) and qkv train's (recipe, recipe8k). Prints the
+# parameter count (and fails if it differs from the closed form qkv's model also has), the
+# median wall and CPU ms per step, target tokens per second and the process's peak RSS
+# (torch_train_steps.py). RESULT lines are for scripts/bench_train.sh.
 #
 #   OMP_WAIT_POLICY=PASSIVE /usr/bin/python3 bench/torch_train_step.py small [threads] [steps]
 #
@@ -24,11 +24,14 @@ SIZES = {
     "tiny": (64, 4, 2, 2, 256, 32, 16, 1000),
     "small": (256, 8, 3, 3, 1024, 64, 24, 8000),
     "base": (512, 8, 6, 6, 2048, 16, 32, 8000),
+    "recipe": (128, 4, 4, 4, 256, 128, 16, 9435),
+    "recipe8k": (128, 4, 4, 4, 256, 512, 16, 9435),
 }
 
 
 def main():
-    size, steps, precision = parse_arguments(SIZES, "usage: torch_train_step.py [tiny|small|base] [threads] [steps >= 1]")
+    size, steps, precision = parse_arguments(
+        SIZES, "usage: torch_train_step.py [tiny|small|base|recipe|recipe8k] [threads] [steps >= 1]")
     d, heads, enc, dec, ffn, batch, length, vocab = SIZES[size]
     torch.manual_seed(0)
     model = Seq2Seq(vocab, vocab, d, heads, enc, dec, ffn, dropout=0.1)

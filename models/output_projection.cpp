@@ -1,4 +1,4 @@
-// output_projection.cpp — logits = x·Wᵀ + b with an own or a tied W.
+// output_projection.cpp — logits = x·Wᵀ + b with an own or a tied W, or the loss of those logits.
 #include "models/output_projection.h"
 
 #include "autograd/ops/linear.h"
@@ -25,6 +25,13 @@ Tensor OutputProjection::forward(const Tensor& x, const Tensor& tied_weight) {
   const Tensor& w = weight_.defined() ? weight_ : tied_weight;  // (V, D)
   check(x.size(-1) == w.size(1), "OutputProjection: expected input (..., {}), got {}", w.size(1), x.shape());
   return linear(x, w, bias_);  // (..., V) = x·Wᵀ + b, one product
+}
+
+Tensor OutputProjection::loss(const Tensor& x, const Tensor& tied_weight, const Tensor& targets,
+                              const CrossEntropyOptions& options) {
+  const Tensor& w = weight_.defined() ? weight_ : tied_weight;  // (V, D)
+  check(x.size(-1) == w.size(1), "OutputProjection: expected input (..., {}), got {}", w.size(1), x.shape());
+  return linear_cross_entropy(x, w, bias_, targets, options);  // the logits a chunk of rows at a time
 }
 
 }  // namespace qkv::models

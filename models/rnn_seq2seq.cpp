@@ -92,18 +92,28 @@ Tensor RnnSeq2Seq::encode(const Tensor& src, const Tensor& src_padding) {
   return gru_ ? gru_->forward(x, {}, lengths).output : lstm_->forward(x, {}, {}, lengths).output;  // (B, S, K)
 }
 
-Tensor RnnSeq2Seq::forward_impl(const Tensor& src, const Tensor& src_padding, const Tensor& tgt_in, Tensor* weights) {
+Tensor RnnSeq2Seq::decoder_output(const Tensor& src, const Tensor& src_padding, const Tensor& tgt_in, Tensor* weights) {
   check_tokens("RnnSeq2Seq::forward", "tgt_in", tgt_in);
   check(tgt_in.size(0) == src.size(0) && tgt_in.size(1) >= 1,
         "RnnSeq2Seq::forward: tgt_in {} must have src's batch {} and at least one step", tgt_in.shape(), src.size(0));
   RnnDecoderState state = decoder_.start(encode(src, src_padding), src_padding);
-  const Tensor y = target_dropout_(target_embedding_(tgt_in));       // (B, T, E)
-  const Tensor o = decoder_.forward(y, state, weights);              // (B, T, E)
-  return output_projection_.forward(o, target_embedding_.weight());  // (B, T, V)
+  const Tensor y = target_dropout_(target_embedding_(tgt_in));  // (B, T, E)
+  return decoder_.forward(y, state, weights);                   // (B, T, E)
+}
+
+Tensor RnnSeq2Seq::forward_impl(const Tensor& src, const Tensor& src_padding, const Tensor& tgt_in, Tensor* weights) {
+  return output_projection_.forward(decoder_output(src, src_padding, tgt_in, weights),
+                                    target_embedding_.weight());  // (B, T, V)
 }
 
 Tensor RnnSeq2Seq::forward(const Tensor& src, const Tensor& src_padding, const Tensor& tgt_in) {
   return forward_impl(src, src_padding, tgt_in, nullptr);
+}
+
+Tensor RnnSeq2Seq::loss(const Tensor& src, const Tensor& src_padding, const Tensor& tgt_in, const Tensor& tgt_out,
+                        const CrossEntropyOptions& options) {
+  return output_projection_.loss(decoder_output(src, src_padding, tgt_in, nullptr), target_embedding_.weight(), tgt_out,
+                                 options);
 }
 
 std::unique_ptr<DecodingState> RnnSeq2Seq::begin_decoding(const Tensor& src, const Tensor& src_padding) {

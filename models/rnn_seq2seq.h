@@ -47,6 +47,8 @@ class RnnSeq2Seq : public Seq2Seq {
   Tensor encode(const Tensor& src, const Tensor& src_padding);
   // tgt_in (B, T) int64 (bos + tokens, pad-padded) → logits (B, T, V_tgt).
   Tensor forward(const Tensor& src, const Tensor& src_padding, const Tensor& tgt_in) override;
+  Tensor loss(const Tensor& src, const Tensor& src_padding, const Tensor& tgt_in, const Tensor& tgt_out,
+              const CrossEntropyOptions& options) override;
 
   // An RnnDecoderState over the encoded source (its decoder states, keys, values and padding).
   std::unique_ptr<DecodingState> begin_decoding(const Tensor& src, const Tensor& src_padding) override;
@@ -69,6 +71,8 @@ class RnnSeq2Seq : public Seq2Seq {
 
  private:
   // forward, with the decoder's attention weights (B, T, S) to *weights when not null.
+  // The decoder's readout (B, T, E), before the output projection.
+  Tensor decoder_output(const Tensor& src, const Tensor& src_padding, const Tensor& tgt_in, Tensor* weights);
   Tensor forward_impl(const Tensor& src, const Tensor& src_padding, const Tensor& tgt_in, Tensor* weights);
 
   RnnSeq2SeqConfig config_;

@@ -4,7 +4,8 @@
 // encoder–decoder with attention (rnn_seq2seq.h).
 //
 //   Seq2Seq& model = ...;
-//   Tensor logits = model.forward(src, src_padding, tgt_in);           // (B, T, V): training
+//   Tensor logits = model.forward(src, src_padding, tgt_in);           // (B, T, V): teacher forcing
+//   Tensor loss = model.loss(src, src_padding, tgt_in, tgt_out, {...});  // training: no whole logits
 //   std::unique_ptr<DecodingState> state = model.begin_decoding(src, src_padding);  // encodes once
 //   Tensor next = model.decode_step(tokens, *state);                   // (B, V): one token further
 //   state->select(rows);                                               // beam search: reorder, drop
@@ -19,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "nn/functional.h"
 #include "nn/module.h"
 
 namespace qkv::models {
@@ -49,6 +51,15 @@ class Seq2Seq : public Module {
   // src (B, S) int64; src_padding (B, S) bool, true = pad (undefined: none); tgt_in (B, T)
   // int64, bos + tokens, pad-padded → logits (B, T, V) for tgt_out (teacher forcing).
   virtual Tensor forward(const Tensor& src, const Tensor& src_padding, const Tensor& tgt_in) = 0;
+
+  // cross_entropy(forward(src, src_padding, tgt_in), tgt_out, options), tgt_out (B, T) int64:
+  // the trainer's loss and the validation loss. This default makes the (B, T, V) logits; qkv's
+  // models override it with their output layer fused into the loss (linear_cross_entropy), so
+  // the logits are never made whole.
+  virtual Tensor loss(const Tensor& src, const Tensor& src_padding, const Tensor& tgt_in, const Tensor& tgt_out,
+                      const CrossEntropyOptions& options) {
+    return cross_entropy(forward(src, src_padding, tgt_in), tgt_out, options);
+  }
 
   // Encodes the source once; the state then decodes B rows from bos.
   virtual std::unique_ptr<DecodingState> begin_decoding(const Tensor& src, const Tensor& src_padding) = 0;

@@ -103,8 +103,8 @@ Tensor Transformer::encode_impl(const Tensor& src, const Tensor& src_padding, st
   return encoder_.forward(embed_source(src), padding_mask(src_padding), weights);  // (B, S, D)
 }
 
-Tensor Transformer::decode_impl(const Tensor& tgt_in, const Tensor& memory, const Tensor& src_padding,
-                                DecoderWeights* weights) {
+Tensor Transformer::decoder_output(const Tensor& tgt_in, const Tensor& memory, const Tensor& src_padding,
+                                   DecoderWeights* weights) {
   check_tokens("Transformer::decode", "tgt_in", tgt_in);
   check(memory.dim() == 3 && memory.size(0) == tgt_in.size(0) && memory.size(2) == config_.d_model,
         "Transformer::decode: memory must be (B, S, {}) with tgt_in's B = {}, got {}", config_.d_model, tgt_in.size(0),
@@ -115,8 +115,12 @@ Tensor Transformer::decode_impl(const Tensor& tgt_in, const Tensor& memory, cons
           "Transformer::decode: src_padding must be bool (B, S) matching memory {}, got {}", memory.shape(),
           src_padding.shape());
   }
-  const Tensor h = decoder_.forward(embed_target(tgt_in, 0), memory, padding_mask(src_padding), weights);  // (B, T, D)
-  return output_projection_.forward(h, target_table());                                                    // (B, T, V)
+  return decoder_.forward(embed_target(tgt_in, 0), memory, padding_mask(src_padding), weights);  // (B, T, D)
+}
+
+Tensor Transformer::decode_impl(const Tensor& tgt_in, const Tensor& memory, const Tensor& src_padding,
+                                DecoderWeights* weights) {
+  return output_projection_.forward(decoder_output(tgt_in, memory, src_padding, weights), target_table());  // (B, T, V)
 }
 
 Tensor Transformer::encode(const Tensor& src, const Tensor& src_padding) {
@@ -129,6 +133,12 @@ Tensor Transformer::decode(const Tensor& tgt_in, const Tensor& memory, const Ten
 
 Tensor Transformer::forward(const Tensor& src, const Tensor& src_padding, const Tensor& tgt_in) {
   return decode(tgt_in, encode(src, src_padding), src_padding);
+}
+
+Tensor Transformer::loss(const Tensor& src, const Tensor& src_padding, const Tensor& tgt_in, const Tensor& tgt_out,
+                         const CrossEntropyOptions& options) {
+  const Tensor h = decoder_output(tgt_in, encode(src, src_padding), src_padding, nullptr);  // (B, T, D)
+  return output_projection_.loss(h, target_table(), tgt_out, options);
 }
 
 DecoderCache Transformer::start_decoding(const Tensor& memory, const Tensor& src_padding) {

@@ -53,6 +53,8 @@ class Transformer : public Seq2Seq {
   Tensor decode(const Tensor& tgt_in, const Tensor& memory, const Tensor& src_padding);
   // decode(tgt_in, encode(src, src_padding), src_padding)
   Tensor forward(const Tensor& src, const Tensor& src_padding, const Tensor& tgt_in) override;
+  Tensor loss(const Tensor& src, const Tensor& src_padding, const Tensor& tgt_in, const Tensor& tgt_out,
+              const CrossEntropyOptions& options) override;
   const TransformerConfig& config() const { return config_; }
   void visit(ModuleVisitor& v) override;
 
@@ -87,6 +89,8 @@ class Transformer : public Seq2Seq {
   Tensor positions(bool source, int64_t start, int64_t length);  // (length, D)
   Tensor& target_table();  // the target token embedding (the source one when shared)
   Tensor encode_impl(const Tensor& src, const Tensor& src_padding, std::vector<Tensor>* weights);
+  // The decoder's output (B, T, D), before the output projection.
+  Tensor decoder_output(const Tensor& tgt_in, const Tensor& memory, const Tensor& src_padding, DecoderWeights* weights);
   Tensor decode_impl(const Tensor& tgt_in, const Tensor& memory, const Tensor& src_padding, DecoderWeights* weights);
 
   TransformerConfig config_;

@@ -1,8 +1,8 @@
 // functional.h — the stateless building blocks of layers and losses.
 //
-// layer_norm and cross_entropy are fused ops: one forward loop and one backward loop each,
-// written out in nn/functional/*.cpp, rather than a chain of small ops (faster, and the
-// backward formula can be read in one place). softmax and log_softmax live in
+// layer_norm, cross_entropy and linear_cross_entropy are fused ops: one forward loop and one
+// backward loop each, written out in nn/functional/*.cpp, rather than a chain of small ops
+// (faster, and the backward formula can be read in one place). softmax and log_softmax live in
 // autograd/ops/reduce.h and are re-exported here.
 #pragma once
 
@@ -29,6 +29,14 @@ struct CrossEntropyOptions {
 // Cross entropy of logits (..., C) — the class dimension LAST — against int64 targets (...).
 // Fused with log_softmax and numerically stable.  dlogits = (softmax - target distribution)·dloss
 Tensor cross_entropy(const Tensor& logits, const Tensor& targets, const CrossEntropyOptions& options = {});
+
+// cross_entropy(linear(x, weight, bias), targets, options) as one op, for a model's output
+// layer: x (..., D), weight (C, D), bias (C) or undefined, targets (...). The rows go through in
+// chunks of chunk_rows (0: about 2²¹ logits each), so the (rows × C) logits are never held
+// whole; the gradients are made in the forward pass and scaled by dloss in backward
+// (nn/functional/linear_cross_entropy.cpp). Reduction::none is linear then cross_entropy.
+Tensor linear_cross_entropy(const Tensor& x, const Tensor& weight, const Tensor& bias, const Tensor& targets,
+                            const CrossEntropyOptions& options = {}, int64_t chunk_rows = 0);
 
 // Mean (or sum, or elementwise) squared error.  dinput = 2(input - target)·dloss
 Tensor mse_loss(const Tensor& input, const Tensor& target, Reduction reduction = Reduction::mean);

@@ -8,6 +8,11 @@
 #   small  d=256, 8 heads, 3+3 layers, FFN 1024, batch 64, length 24, vocab 8000
 #   base   d=512, 8 heads, 6+6 layers, FFN 2048, batch 16, length 32, vocab 8000
 #
+# and, named in SIZES only, qkv train's recipe at Multi30k's joint vocabulary:
+#
+#   recipe    d=128, 4 heads, 4+4 layers, FFN 256, batch 128, length 16, vocab 9435 (2,048 tokens)
+#   recipe8k  the same with batch 512 (8,192 tokens, Wu et al.'s batch)
+#
 #   scripts/bench_train.sh                   # 10 timed steps per run (medians), all sizes
 #   scripts/bench_train.sh --quick           # smoke test: tiny only, 2 steps — not a measurement
 #   scripts/bench_train.sh --precision bf16  # also qkv with bf16 products (tensor/precision.h) and

@@ -68,9 +68,8 @@ Validation validate(models::Seq2Seq& model, const std::vector<data::Example>& ex
   int64_t total_tokens = 0;
   for (const auto& indices : data::plan_epoch(examples, plan_options, 0)) {
     const data::Batch batch = data::make_batch(examples, indices);
-    const Tensor logits = model.forward(batch.source, batch.source_padding, batch.target_in);  // (B, T, V)
-    const Tensor loss =
-        cross_entropy(logits, batch.target_out, {.ignore_index = data::Vocab::kPad, .reduction = Reduction::sum});
+    const Tensor loss = model.loss(batch.source, batch.source_padding, batch.target_in, batch.target_out,
+                                   {.ignore_index = data::Vocab::kPad, .reduction = Reduction::sum});
     total_loss += loss.item();
     total_tokens += batch.target_tokens;
   }

@@ -25,9 +25,8 @@ void clip_and_step(Optimizer& optimizer, const StepOptions& options, StepResult&
 StepResult train_step(models::Seq2Seq& model, Optimizer& optimizer, const data::Batch& batch,
                       const StepOptions& options) {
   optimizer.set_lr(options.lr);
-  const Tensor logits = model.forward(batch.source, batch.source_padding, batch.target_in);  // (B, T, V)
-  const Tensor loss = cross_entropy(logits, batch.target_out,
-                                    {.ignore_index = data::Vocab::kPad, .label_smoothing = options.label_smoothing});
+  const Tensor loss = model.loss(batch.source, batch.source_padding, batch.target_in, batch.target_out,
+                                 {.ignore_index = data::Vocab::kPad, .label_smoothing = options.label_smoothing});
   optimizer.zero_grad();
   loss.backward();
   StepResult r{.loss = loss.item(), .source_tokens = batch.source_tokens, .target_tokens = batch.target_tokens};
@@ -44,9 +43,8 @@ StepResult train_step(models::Seq2Seq& model, Optimizer& optimizer, const Shard&
     const LeafDoneHook hook = buckets.watch_backward();
     if (shard.batch) {  // an empty share (fewer examples than ranks) adds zero gradients
       const data::Batch& batch = *shard.batch;
-      const Tensor logits = model.forward(batch.source, batch.source_padding, batch.target_in);  // (B, T, V)
-      const Tensor token_loss_sum = cross_entropy(
-          logits, batch.target_out,
+      const Tensor token_loss_sum = model.loss(
+          batch.source, batch.source_padding, batch.target_in, batch.target_out,
           {.ignore_index = data::Vocab::kPad, .label_smoothing = options.label_smoothing, .reduction = Reduction::sum});
       const Tensor loss = token_loss_sum * (1.0 / static_cast<double>(shard.global_target_tokens));
       loss.backward();

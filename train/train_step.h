@@ -1,7 +1,7 @@
 // train_step.h — one training update, the few lines the rest of the trainer is built around:
 //
-//   logits = model(source, target_in)                       (B, T, V), teacher forcing
-//   loss   = cross_entropy(logits, target_out)              label-smoothed, mean per target token
+//   loss   = cross_entropy(model(source, target_in), target_out)    teacher forcing; label-smoothed,
+//            mean per target token (model.loss: the output layer fused with the loss)
 //   backward → clip the global gradient norm → optimizer step
 //
 // A step whose loss or gradient norm is not finite leaves the weights as they were (applied =

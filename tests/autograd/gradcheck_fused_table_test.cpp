@@ -1,5 +1,6 @@
 // gradcheck_fused_table_test.cpp — the second table: every fused op above autograd/ops/ (an op
-// with its own forward kernel and hand-written backward: layer_norm, cross_entropy, dropout,
+// with its own forward kernel and hand-written backward: layer_norm, cross_entropy,
+// linear_cross_entropy, dropout,
 // relu_dropout,
 // flash attention and its packed form, sparsemax, entmax15, linear attention's φ and prefix
 // sums, per_position's scores and pool, unbind_steps) against central finite differences in
@@ -40,6 +41,29 @@ void add_cross_entropy_rows(std::vector<Row>& rows) {
                       }});
     }
   }
+}
+
+// Rows for linear_cross_entropy: x (2, 3, 4), weight (5, 4), bias (5) against targets with two
+// ignored, in chunks of 2 rows (three chunks, the last one short) and of all rows at once; mean
+// and sum, with and without smoothing, and without a bias.
+void add_linear_cross_entropy_rows(std::vector<Row>& rows) {
+  const auto targets = [] { return from_vector(std::vector<int64_t>{0, 3, -100, 4, 2, -100}, Shape{2, 3}); };
+  struct Mode {
+    const char* name;
+    CrossEntropyOptions o;
+    int64_t chunk_rows;
+  };
+  for (const Mode& m : {Mode{"mean_smoothed_chunks_of_2", {-100, 0.2, Reduction::mean}, 2},
+                        Mode{"sum_one_chunk", {-100, 0.0, Reduction::sum}, 0},
+                        Mode{"mean_chunks_of_4", {-100, 0.0, Reduction::mean}, 4}}) {
+    rows.push_back({std::string("linear_cross_entropy_") + m.name, normals({{2, 3, 4}, {5, 4}, {5}}),
+                    [m, targets](const Inputs& x) {
+                      return linear_cross_entropy(x[0], x[1], x[2], targets(), m.o, m.chunk_rows);
+                    }});
+  }
+  rows.push_back({"linear_cross_entropy_no_bias", normals({{2, 3, 4}, {5, 4}}), [targets](const Inputs& x) {
+                    return linear_cross_entropy(x[0], x[1], Tensor(), targets(), {-100, 0.1, Reduction::mean}, 2);
+                  }});
 }
 
 // q (2, 2, tq, 3), k (2, 2, tk, 3), v (2, 2, tk, dv): attention inputs.
@@ -131,6 +155,7 @@ std::vector<Row> qkv::gradcheck_tables::fused_rows() {
        }},
   };
   add_cross_entropy_rows(rows);
+  add_linear_cross_entropy_rows(rows);
   return rows;
 }
 

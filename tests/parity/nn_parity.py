@@ -2,7 +2,8 @@
 """nn parity: qkv's layers and losses against torch.nn.functional on identical inputs and weights.
 
 Covers Linear (x·Wᵀ + b), LayerNorm, Embedding with padding_idx, cross_entropy with
-ignore_index, label smoothing and every reduction, mse_loss, and a small classifier chaining
+ignore_index, label smoothing and every reduction, linear_cross_entropy (linear then
+cross_entropy in torch), mse_loss, and a small classifier chaining
 them. Values and the gradients of every input (weights included) must agree to the harness's
 tolerances (parity_harness.py). Run by ctest as nn_parity; exits non-zero on any mismatch or if
 torch cannot be imported.
@@ -54,6 +55,15 @@ def cases():
                 t = p.input(targets)
                 p.op("cross_entropy", logits, t, ignore_index=-100, label_smoothing=smoothing, reduction=reduction)
                 out.append(Case(p, grad_for(p, gen)))
+        # linear_cross_entropy (the output layer fused with its loss): mean and sum, in chunks of 2
+        # rows (three, the last one short) and in one.
+        for reduction, chunk_rows in [(1, 2), (2, 0), (1, 0)]:
+            p = Program(f"linear_cross_entropy reduction={reduction} chunk_rows={chunk_rows} {name}")
+            x, w, b = (p.input(randn(gen, s, dtype), True) for s in [(2, 3, 4), (5, 4), (5,)])
+            t = p.input(targets)
+            p.op("linear_cross_entropy", x, w, b, t, ignore_index=-100, label_smoothing=0.1, reduction=reduction,
+                 chunk_rows=chunk_rows)
+            out.append(Case(p, grad_for(p, gen)))
         # mse_loss, every reduction.
         for reduction in [0, 1, 2]:
             p = Program(f"mse_loss reduction={reduction} {name}")

@@ -182,6 +182,13 @@ const std::map<std::string, Op>& registry() {
              s.arg(0), s.arg(1),
              {s.integer("ignore_index"), s.number("label_smoothing"), reduction(s.integer("reduction"))});
        }},
+      {"linear_cross_entropy",
+       [](const Step& s) {
+         return linear_cross_entropy(
+             s.arg(0), s.arg(1), s.arg(2), s.arg(3),
+             {s.integer("ignore_index"), s.number("label_smoothing"), reduction(s.integer("reduction"))},
+             s.integer("chunk_rows"));
+       }},
       {"mse_loss", [](const Step& s) { return mse_loss(s.arg(0), s.arg(1), reduction(s.integer("reduction"))); }},
   };
   return ops;

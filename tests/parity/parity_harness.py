@@ -145,6 +145,8 @@ TORCH_OPS = {
     "layer_norm": lambda a, k: F.layer_norm(a[0], (a[0].shape[-1],), a[1], a[2], k["eps"]),
     "embedding_padded": lambda a, k: F.embedding(a[1], a[0], padding_idx=k["padding_idx"]),
     "cross_entropy": lambda a, k: _cross_entropy(a[0], a[1], k),
+    # qkv's fused output layer and loss is torch's linear then cross_entropy (chunk_rows is qkv's alone)
+    "linear_cross_entropy": lambda a, k: _cross_entropy(F.linear(a[0], a[1], a[2]), a[3], k),
     "mse_loss": lambda a, k: F.mse_loss(a[0], a[1], reduction=REDUCTIONS[k["reduction"]]),
 }
 

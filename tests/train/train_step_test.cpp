@@ -64,9 +64,10 @@ TEST_CASE("train_step: forward, label-smoothed loss, backward, clipping and one 
         train::train_step(*model, optimizer, batch, {.lr = 0.01, .label_smoothing = 0.1, .clip_norm = clip_norm});
 
     by_hand_optimizer.set_lr(0.01);
-    const Tensor logits = by_hand->forward(batch.source, batch.source_padding, batch.target_in);
-    const Tensor loss =
-        cross_entropy(logits, batch.target_out, {.ignore_index = data::Vocab::kPad, .label_smoothing = 0.1});
+    // The model's loss: its output layer fused with cross_entropy (tests/models/fused_loss_test.cpp
+    // checks that against cross_entropy of forward's logits).
+    const Tensor loss = by_hand->loss(batch.source, batch.source_padding, batch.target_in, batch.target_out,
+                                      {.ignore_index = data::Vocab::kPad, .label_smoothing = 0.1});
     loss.backward();
     const auto params = by_hand->parameters();
     const double norm = clip_norm > 0 ? clip_grad_norm_(params, clip_norm) : grad_norm(params);
