@@ -1,9 +1,9 @@
 // bf16_layers_test.cpp — layers and a whole model with bf16 matrix products (tensor/precision.h)
-// against the same in fp32: Linear, the fused flash-attention kernel alone (64×64×64 tiles, large
-// enough for bf16: bf16_pays) and multi-head attention, forward and backward, agree to bf16's
-// precision and differ from fp32 by more than
-// fp32 rounding (so the bf16 products really ran); a tiny Transformer learns the copy task in
-// both precisions. Skipped with a warning where bf16 products cannot run.
+// against the same in fp32: Linear, linear_cross_entropy, the fused flash-attention kernel
+// alone (64×64×64 tiles, large enough for bf16: bf16_pays) and multi-head attention, forward and
+// backward, agree to bf16's precision and differ from fp32 by more than fp32 rounding (so the
+// bf16 products really ran); a tiny Transformer learns the copy task in both precisions.
+// Skipped with a warning where bf16 products cannot run.
 #include <catch2/catch.hpp>
 
 #include <cmath>
@@ -81,6 +81,22 @@ TEST_CASE("Linear forward and backward with bf16 products agree with fp32", "[bf
   const Tensor grad_out = randn({4, 32, 96}, gen);
   require_bf16_close([&] { return linear.forward(x); }, {x, linear.weight(), linear.bias()}, grad_out, kLayerTolerance,
                      {"y", "dx", "dW", "db"});
+}
+
+TEST_CASE("linear_cross_entropy with bf16 products agrees with fp32", "[bf16][nn]") {
+  if (!bf16_here()) return;
+  Generator gen(24);
+  // 128 rows in chunks of 40 (the last one 8 rows: below bf16_pays, so it stays fp32), 2,000
+  // classes: every product of a full chunk is at least 40×2000×128 multiply-adds.
+  const Tensor x = randn({4, 32, 128}, gen).requires_grad_();
+  const Tensor w = randn({2000, 128}, gen, Dtype::float32, 0, 0.1).requires_grad_();
+  const Tensor b = randn({2000}, gen).requires_grad_();
+  std::vector<int64_t> t(128);
+  for (size_t i = 0; i < t.size(); ++i) t[i] = i % 9 == 0 ? -100 : static_cast<int64_t>(gen.below(2000));
+  const Tensor targets = from_vector(t, Shape{4, 32});
+  const CrossEntropyOptions o{.ignore_index = -100, .label_smoothing = 0.1};
+  require_bf16_close([&] { return linear_cross_entropy(x, w, b, targets, o, 40); }, {x, w, b}, full({}, 1.0),
+                     kLayerTolerance, {"loss", "dx", "dW", "db"});
 }
 
 TEST_CASE("flash attention forward and backward with bf16 tile products agree with fp32", "[bf16][nn][attention]") {
