@@ -14,8 +14,9 @@ class OutputProjection : public Module {
   OutputProjection(int64_t d_model, int64_t vocab, bool own_weight, Dtype dtype);
   // x (..., D), weight (V, D) — the tied table when !own_weight, ignored otherwise → (..., V)
   Tensor forward(const Tensor& x, const Tensor& tied_weight);
-  // cross_entropy(forward(x, tied_weight), targets, options) without making the logits whole:
-  // linear_cross_entropy (nn/functional.h). targets: x's shape without its last dimension.
+  // cross_entropy(forward(x, tied_weight), targets, options) through linear_cross_entropy
+  // (nn/functional.h): for a mean or a sum, without making the logits whole. targets: x's shape
+  // without its last dimension.
   Tensor loss(const Tensor& x, const Tensor& tied_weight, const Tensor& targets, const CrossEntropyOptions& options);
   void visit(ModuleVisitor& v) override;
 

@@ -70,8 +70,8 @@ class RnnSeq2Seq : public Seq2Seq {
   void reset_own_parameters(Generator& gen) override;  // the embeddings (see above)
 
  private:
-  // forward, with the decoder's attention weights (B, T, S) to *weights when not null.
-  // The decoder's readout (B, T, E), before the output projection.
+  // The decoder's readout (B, T, E), before the output projection, with the decoder's attention
+  // weights (B, T, S) to *weights when not null; forward_impl adds the projection.
   Tensor decoder_output(const Tensor& src, const Tensor& src_padding, const Tensor& tgt_in, Tensor* weights);
   Tensor forward_impl(const Tensor& src, const Tensor& src_padding, const Tensor& tgt_in, Tensor* weights);
 

@@ -55,7 +55,7 @@ class Seq2Seq : public Module {
   // cross_entropy(forward(src, src_padding, tgt_in), tgt_out, options), tgt_out (B, T) int64:
   // the trainer's loss and the validation loss. This default makes the (B, T, V) logits; qkv's
   // models override it with their output layer fused into the loss (linear_cross_entropy), so
-  // the logits are never made whole.
+  // that for a mean or a sum the logits are never made whole.
   virtual Tensor loss(const Tensor& src, const Tensor& src_padding, const Tensor& tgt_in, const Tensor& tgt_out,
                       const CrossEntropyOptions& options) {
     return cross_entropy(forward(src, src_padding, tgt_in), tgt_out, options);

@@ -1,8 +1,9 @@
 // functional.h — the stateless building blocks of layers and losses.
 //
-// layer_norm, cross_entropy and linear_cross_entropy are fused ops: one forward loop and one
-// backward loop each, written out in nn/functional/*.cpp, rather than a chain of small ops
-// (faster, and the backward formula can be read in one place). softmax and log_softmax live in
+// layer_norm and cross_entropy are fused ops: one forward loop and one backward loop each,
+// written out in nn/functional/*.cpp, rather than a chain of small ops (faster, and the
+// backward formula can be read in one place); linear_cross_entropy makes its gradients in its
+// forward loop, and its backward only scales them. softmax and log_softmax live in
 // autograd/ops/reduce.h and are re-exported here.
 #pragma once
 
