@@ -9,39 +9,25 @@
 
 #include <algorithm>
 #include <climits>
+#include <vector>
 
+#include "autograd/ops/linear_kernels.h"
 #include "autograd/record.h"
-#include "tensor/blas.h"
-#include "tensor/grain.h"
 #include "tensor/matmul.h"
-#include "tensor/parallel.h"
 #include "tensor/views.h"
 
 namespace qkv {
 namespace {
 
-// Σ over the rows of g (M, N, contiguous): db (N). Columns are split into blocks across the
-// threads; each block's sums stay in double accumulators while the rows stream past.
+// Σ over the rows of g (M, N, contiguous): db (N), summed in double.
 Tensor column_sums(const Tensor& g) {
   const int64_t M = g.size(0), N = g.size(1);
   Tensor out = Tensor::empty({N}, g.dtype());
   dispatch_floating("linear", g.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    constexpr int64_t block = 64;
-    const T* src = g.data<T>();
-    T* dst = out.data<T>();
-    const int64_t blocks = (N + block - 1) / block;
-    parallel_for(blocks, grain::rows_per_task(grain::kLinearBias, M * block), [&](int64_t b0, int64_t b1) {
-      for (int64_t b = b0; b < b1; ++b) {
-        const int64_t j0 = b * block, n = std::min(block, N - j0);
-        double acc[block] = {};
-        for (int64_t r = 0; r < M; ++r) {
-          const T* row = src + r * N + j0;
-          for (int64_t j = 0; j < n; ++j) acc[j] += static_cast<double>(row[j]);
-        }
-        for (int64_t j = 0; j < n; ++j) dst[j0 + j] = static_cast<T>(acc[j]);
-      }
-    });
+    std::vector<double> sums(static_cast<size_t>(N));
+    linear_kernels::add_column_sums(g.data<T>(), M, N, sums.data());
+    std::copy(sums.begin(), sums.end(), out.data<T>());
   });
   return out;
 }
@@ -52,20 +38,8 @@ Tensor affine(const Tensor& x2, const Tensor& w, int64_t ldw, const Tensor& bias
   Tensor y = Tensor::empty({M, N}, x2.dtype());
   dispatch_floating("linear", x2.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    T* yp = y.data<T>();
-    const T* bp = bias.defined() ? bias.data<T>() : nullptr;
-    parallel_for(M, grain::rows_per_task(grain::kLinearBias, N), [&](int64_t r0, int64_t r1) {
-      for (int64_t r = r0; r < r1; ++r) {
-        if (bp != nullptr) {
-          std::copy_n(bp, N, yp + r * N);
-        } else {
-          std::fill_n(yp + r * N, N, T(0));
-        }
-      }
-    });
-    if (M > 0 && N > 0 && K > 0) {
-      blas::parallel_gemm(false, true, M, N, K, T(1), x2.data<T>(), K, w.data<T>(), ldw, T(1), yp, N);
-    }
+    linear_kernels::affine_into(x2.data<T>(), M, K, w.data<T>(), ldw, bias.defined() ? bias.data<T>() : nullptr, N,
+                                y.data<T>());
   });
   return y;
 }

@@ -28,6 +28,7 @@
 
 #include "autograd/grad_mode.h"
 #include "autograd/ops/linear.h"
+#include "autograd/ops/linear_kernels.h"
 #include "autograd/record.h"
 #include "nn/functional.h"
 #include "nn/functional/cross_entropy_rows.h"
@@ -66,21 +67,6 @@ struct GradientsOut {
   bool any() const { return dx != nullptr || dw != nullptr || db != nullptr; }
 };
 
-// z (r, v) = bias rows (or zeros) + x_rows (r, d)·wᵀ.
-template <class T>
-void chunk_logits(const Operands<T>& p, int64_t r0, int64_t r, T* z) {
-  parallel_for(r, grain::rows_per_task(grain::kLinearBias, p.v), [&](int64_t i0, int64_t i1) {
-    for (int64_t i = i0; i < i1; ++i) {
-      if (p.b != nullptr) {
-        std::copy_n(p.b, p.v, z + i * p.v);
-      } else {
-        std::fill_n(z + i * p.v, p.v, T(0));
-      }
-    }
-  });
-  if (p.d > 0) blas::parallel_gemm(false, true, r, p.v, p.d, T(1), p.x + r0 * p.d, p.d, p.w, p.ldw, T(1), z, p.v);
-}
-
 // Each row's loss into losses[r0..r0+r); with gradients wanted, z becomes s·∂loss/∂z.
 template <class T>
 void chunk_rows(const Operands<T>& p, int64_t r0, int64_t r, const CrossEntropyOptions& o, T s, bool gradients, T* z,
@@ -112,19 +98,7 @@ void chunk_gradients(const Operands<T>& p, int64_t r0, int64_t r, const T* g, co
   if (out.dw != nullptr && p.d > 0) {
     blas::parallel_gemm(true, false, p.v, p.d, r, T(1), g, p.v, x_rows, p.d, T(1), out.dw, p.d);
   }
-  if (out.db != nullptr) {
-    constexpr int64_t block = 64;
-    const int64_t blocks = (p.v + block - 1) / block;
-    parallel_for(blocks, grain::rows_per_task(grain::kLinearBias, r * block), [&](int64_t b0, int64_t b1) {
-      for (int64_t b = b0; b < b1; ++b) {
-        const int64_t j0 = b * block, m = std::min(block, p.v - j0);
-        for (int64_t i = 0; i < r; ++i) {
-          const T* gi = g + i * p.v + j0;
-          for (int64_t j = 0; j < m; ++j) out.db[j0 + j] += static_cast<double>(gi[j]);
-        }
-      }
-    });
-  }
+  if (out.db != nullptr) linear_kernels::add_column_sums(g, r, p.v, out.db);
 }
 
 // Runs every chunk; returns the sum of the row losses, added in row order whatever the chunk size.
@@ -134,7 +108,7 @@ double run_chunks(const Operands<T>& p, const CrossEntropyOptions& o, int64_t ch
   Tensor z = Tensor::empty({std::min(chunk, p.n), p.v}, dtype_of<T>);
   for (int64_t r0 = 0; r0 < p.n; r0 += chunk) {
     const int64_t r = std::min(chunk, p.n - r0);
-    chunk_logits(p, r0, r, z.data<T>());
+    linear_kernels::affine_into(p.x + r0 * p.d, r, p.d, p.w, p.ldw, p.b, p.v, z.data<T>());  // z = x_R·Wᵀ + b
     chunk_rows(p, r0, r, o, s, out.any(), z.data<T>(), losses.data());
     if (out.any()) chunk_gradients(p, r0, r, z.data<T>(), out);
   }
