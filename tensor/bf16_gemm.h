@@ -4,7 +4,8 @@
 // blas::parallel_gemm rounds each operand of a large product once: the one all blocks share
 // over the pool, the other a block at a time by the thread that multiplies that block
 // (gemm_bf16_rounded). When every thread rounded both operands of its own block, the shared
-// one was rounded once per thread.
+// one was rounded once per thread. An operand several products read can come rounded already
+// (blas::RoundedOnce, blas.h) and is then not rounded at all.
 //
 // THREADS. Debian's oneDNN runs on OpenMP. qkv keeps one thread pool (blas.h), so each thread
 // that calls this sets its own OpenMP thread count to 1 first: oneDNN then computes inline on

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 
+#include "tensor/allocator.h"
 #include "tensor/bf16_gemm.h"
 #include "tensor/grain.h"
 #include "tensor/parallel.h"
@@ -63,29 +64,37 @@ void split_gemm(int64_t parts, bool trans_a, bool trans_b, int64_t m, int64_t n,
   }
 }
 
-// The same in bf16 (bf16_gemm.h), each operand rounded once: the one every block reads first,
-// over the pool; then each block's task rounds its own part of the other just before
-// multiplying it, so that part is in the cache of the core that multiplies it.
+// The same in bf16 (bf16_gemm.h), each operand rounded once (or not at all, when it comes with
+// its bf16 copy): the one every block reads first, over the pool; then each block's task rounds
+// its own part of the other just before multiplying it, so that part is in the cache of the core
+// that multiplies it.
 void split_gemm_bf16(int64_t parts, bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,
-                     const float* a, int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {
-  const Bf16Operands r = bf16_operand_buffers(trans_a, trans_b, m, n, k);
+                     Operand<float> a, Operand<float> b, float beta, float* c, int64_t ldc) {
+  const Bf16Operands r = bf16_operand_buffers(trans_a, trans_b, a.bf16 ? 0 : m, b.bf16 ? 0 : n, k);
+  const uint16_t* a16 = a.bf16 != nullptr ? a.bf16 : r.a;
+  const uint16_t* b16 = b.bf16 != nullptr ? b.bf16 : r.b;
+  const int64_t lda16 = a.bf16 != nullptr ? a.bf16_ld : r.lda, ldb16 = b.bf16 != nullptr ? b.bf16_ld : r.ldb;
   if (m >= n) {
-    round_to_bf16_parallel(b, trans_b ? n : k, trans_b ? k : n, ldb, r.b);
+    if (b.bf16 == nullptr) round_to_bf16_parallel(b.data, trans_b ? n : k, trans_b ? k : n, b.ld, r.b);
     for_each_block(parts, m, [&](int64_t first, int64_t count) {  // rows first.. of op(A) and C
       // op(A)'s rows first..: stored rows, or (transposed) the same columns of every stored row.
-      const int64_t offset = trans_a ? first : first * r.lda;
-      round_to_bf16(a + (trans_a ? first : first * lda), trans_a ? k : count, trans_a ? count : k, lda, r.a + offset,
-                    r.lda);
-      gemm_bf16_rounded(trans_a, trans_b, count, n, k, alpha, r.a + offset, r.lda, r.b, r.ldb, beta, c + first * ldc,
+      const int64_t offset = trans_a ? first : first * lda16;
+      if (a.bf16 == nullptr) {
+        round_to_bf16(a.data + (trans_a ? first : first * a.ld), trans_a ? k : count, trans_a ? count : k, a.ld,
+                      r.a + offset, r.lda);
+      }
+      gemm_bf16_rounded(trans_a, trans_b, count, n, k, alpha, a16 + offset, lda16, b16, ldb16, beta, c + first * ldc,
                         ldc);
     });
   } else {
-    round_to_bf16_parallel(a, trans_a ? k : m, trans_a ? m : k, lda, r.a);
+    if (a.bf16 == nullptr) round_to_bf16_parallel(a.data, trans_a ? k : m, trans_a ? m : k, a.ld, r.a);
     for_each_block(parts, n, [&](int64_t first, int64_t count) {  // columns first.. of op(B) and C
-      const int64_t offset = trans_b ? first * r.ldb : first;
-      round_to_bf16(b + (trans_b ? first * ldb : first), trans_b ? count : k, trans_b ? k : count, ldb, r.b + offset,
-                    r.ldb);
-      gemm_bf16_rounded(trans_a, trans_b, m, count, k, alpha, r.a, r.lda, r.b + offset, r.ldb, beta, c + first, ldc);
+      const int64_t offset = trans_b ? first * ldb16 : first;
+      if (b.bf16 == nullptr) {
+        round_to_bf16(b.data + (trans_b ? first * b.ld : first), trans_b ? count : k, trans_b ? k : count, b.ld,
+                      r.b + offset, r.ldb);
+      }
+      gemm_bf16_rounded(trans_a, trans_b, m, count, k, alpha, a16, lda16, b16 + offset, ldb16, beta, c + first, ldc);
     });
   }
 }
@@ -118,7 +127,7 @@ void parallel_gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, 
   if (parts == 1) {
     gemm(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
   } else if (bf16_products_active() && bf16_pays(m, n, k)) {
-    split_gemm_bf16(parts, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    split_gemm_bf16(parts, trans_a, trans_b, m, n, k, alpha, {a, lda}, {b, ldb}, beta, c, ldc);
   } else {
     split_gemm(parts, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
   }
@@ -133,5 +142,40 @@ void parallel_gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, 
     split_gemm(parts, trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
   }
 }
+
+void parallel_gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, Operand<float> a,
+                   Operand<float> b, float beta, float* c, int64_t ldc) {
+  if ((a.bf16 == nullptr && b.bf16 == nullptr) || !bf16_products_active() || !bf16_pays(m, n, k)) {
+    parallel_gemm(trans_a, trans_b, m, n, k, alpha, a.data, a.ld, b.data, b.ld, beta, c, ldc);
+  } else {
+    split_gemm_bf16(split_parts(m, n, k), trans_a, trans_b, m, n, k, alpha, a, b, beta, c, ldc);
+  }
+}
+
+void parallel_gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, double alpha, Operand<double> a,
+                   Operand<double> b, double beta, double* c, int64_t ldc) {
+  parallel_gemm(trans_a, trans_b, m, n, k, alpha, a.data, a.ld, b.data, b.ld, beta, c, ldc);
+}
+
+template <>
+RoundedOnce<float>::RoundedOnce(const float* data, int64_t rows, int64_t cols, int64_t ld)
+    : data_(data), ld_(ld), cols_(cols) {
+  if (!bf16_products_active() || rows <= 0 || cols <= 0) return;
+  copy_bytes_ = static_cast<size_t>(rows * cols) * sizeof(uint16_t);
+  copy_ = static_cast<uint16_t*>(allocator::allocate(copy_bytes_));
+  round_to_bf16_parallel(data, rows, cols, ld, copy_);
+}
+
+template <>
+RoundedOnce<double>::RoundedOnce(const double* data, int64_t, int64_t cols, int64_t ld)
+    : data_(data), ld_(ld), cols_(cols) {}
+
+template <class T>
+RoundedOnce<T>::~RoundedOnce() {
+  if (copy_ != nullptr) allocator::release(copy_, copy_bytes_);
+}
+
+template class RoundedOnce<float>;
+template class RoundedOnce<double>;
 
 }  // namespace qkv::blas

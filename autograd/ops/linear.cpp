@@ -38,7 +38,7 @@ Tensor affine(const Tensor& x2, const Tensor& w, int64_t ldw, const Tensor& bias
   Tensor y = Tensor::empty({M, N}, x2.dtype());
   dispatch_floating("linear", x2.dtype(), [&](auto tag) {
     using T = decltype(tag);
-    linear_kernels::affine_into(x2.data<T>(), M, K, w.data<T>(), ldw, bias.defined() ? bias.data<T>() : nullptr, N,
+    linear_kernels::affine_into(x2.data<T>(), M, K, {w.data<T>(), ldw}, bias.defined() ? bias.data<T>() : nullptr, N,
                                 y.data<T>());
   });
   return y;

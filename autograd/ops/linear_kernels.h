@@ -12,10 +12,10 @@
 
 namespace qkv::linear_kernels {
 
-// y (m, n) = bias rows (or zeros, when bias is null) + x (m, k)·w (n, k; row stride ldw)ᵀ:
-// one product with the bias as its starting value.
+// y (m, n) = bias rows (or zeros, when bias is null) + x (m, k)·w (n, k; row stride w.ld)ᵀ:
+// one product with the bias as its starting value. w may carry its bf16 copy (blas::Operand).
 template <class T>
-void affine_into(const T* x, int64_t m, int64_t k, const T* w, int64_t ldw, const T* bias, int64_t n, T* y) {
+void affine_into(const T* x, int64_t m, int64_t k, blas::Operand<T> w, const T* bias, int64_t n, T* y) {
   parallel_for(m, grain::rows_per_task(grain::kLinearBias, n), [&](int64_t r0, int64_t r1) {
     for (int64_t r = r0; r < r1; ++r) {
       if (bias != nullptr) {
@@ -25,7 +25,7 @@ void affine_into(const T* x, int64_t m, int64_t k, const T* w, int64_t ldw, cons
       }
     }
   });
-  if (m > 0 && n > 0 && k > 0) blas::parallel_gemm(false, true, m, n, k, T(1), x, k, w, ldw, T(1), y, n);
+  if (m > 0 && n > 0 && k > 0) blas::parallel_gemm(false, true, m, n, k, T(1), blas::Operand<T>{x, k}, w, T(1), y, n);
 }
 
 // acc[j] += Σ over the m rows of g (m, n, contiguous) of g[i][j]. Columns are split into blocks

@@ -20,6 +20,11 @@
 // scalar. The products and the row arithmetic are those of linear and cross_entropy; only the
 // order of the sums over rows differs (dW and db gather chunk by chunk).
 //
+// With bf16 products (tensor/precision.h), W is rounded to bf16 once per call and g once per
+// chunk (blas::RoundedOnce), not by each product that reads them: at `small`'s shapes that
+// made the op 7-12% faster than rounding W for every chunk's two products
+// (bench/output_loss_bench.cpp; docs/measurements.md, eighteenth session).
+//
 // Reduction::none gives every row its own dloss, known only in backward: that case is linear
 // followed by cross_entropy, unfused.
 #include <algorithm>
@@ -88,29 +93,36 @@ void chunk_rows(const Operands<T>& p, int64_t r0, int64_t r, const CrossEntropyO
   });
 }
 
-// The chunk's share of every wanted gradient, from g (r, v) = s·∂loss/∂z.
+// The chunk's share of every wanted gradient, from g (r, v) = s·∂loss/∂z; w is the weight as
+// the products read it (with its bf16 copy in bf16 mode). g too is rounded once when two
+// products read it.
 template <class T>
-void chunk_gradients(const Operands<T>& p, int64_t r0, int64_t r, const T* g, const GradientsOut<T>& out) {
-  const T* x_rows = p.x + r0 * p.d;
+void chunk_gradients(const Operands<T>& p, blas::Operand<T> w, int64_t r0, int64_t r, const T* g,
+                     const GradientsOut<T>& out) {
+  const bool both = out.dx != nullptr && out.dw != nullptr && p.d > 0;
+  const blas::RoundedOnce<T> g_once(g, both ? r : 0, p.v, p.v);
+  const blas::Operand<T> x_rows{p.x + r0 * p.d, p.d};
   if (out.dx != nullptr && p.d > 0) {
-    blas::parallel_gemm(false, false, r, p.d, p.v, T(1), g, p.v, p.w, p.ldw, T(0), out.dx + r0 * p.d, p.d);
+    blas::parallel_gemm(false, false, r, p.d, p.v, T(1), g_once.operand(), w, T(0), out.dx + r0 * p.d, p.d);
   }
   if (out.dw != nullptr && p.d > 0) {
-    blas::parallel_gemm(true, false, p.v, p.d, r, T(1), g, p.v, x_rows, p.d, T(1), out.dw, p.d);
+    blas::parallel_gemm(true, false, p.v, p.d, r, T(1), g_once.operand(), x_rows, T(1), out.dw, p.d);
   }
   if (out.db != nullptr) linear_kernels::add_column_sums(g, r, p.v, out.db);
 }
 
 // Runs every chunk; returns the sum of the row losses, added in row order whatever the chunk size.
+// In bf16 mode W is rounded once here, not by each of the 2 products per chunk that read it.
 template <class T>
 double run_chunks(const Operands<T>& p, const CrossEntropyOptions& o, int64_t chunk, T s, const GradientsOut<T>& out) {
   std::vector<double> losses(static_cast<size_t>(p.n));
   Tensor z = Tensor::empty({std::min(chunk, p.n), p.v}, dtype_of<T>);
+  const blas::RoundedOnce<T> w(p.w, p.d > 0 ? p.v : 0, p.d, p.ldw);
   for (int64_t r0 = 0; r0 < p.n; r0 += chunk) {
     const int64_t r = std::min(chunk, p.n - r0);
-    linear_kernels::affine_into(p.x + r0 * p.d, r, p.d, p.w, p.ldw, p.b, p.v, z.data<T>());  // z = x_R·Wᵀ + b
+    linear_kernels::affine_into(p.x + r0 * p.d, r, p.d, w.operand(), p.b, p.v, z.data<T>());  // z = x_R·Wᵀ + b
     chunk_rows(p, r0, r, o, s, out.any(), z.data<T>(), losses.data());
-    if (out.any()) chunk_gradients(p, r0, r, z.data<T>(), out);
+    if (out.any()) chunk_gradients(p, w.operand(), r0, r, z.data<T>(), out);
   }
   double total = 0;
   for (double l : losses) total += l;
