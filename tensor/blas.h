@@ -35,9 +35,10 @@ void parallel_gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, 
 void parallel_gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, double alpha, const double* a,
                    int64_t lda, const double* b, int64_t ldb, double beta, double* c, int64_t ldc);
 
-// A matrix operand of a product: its data and row stride, and (float32 only) a bfloat16 copy of
-// it made already, which bf16 products read instead of rounding the data again (null: none;
-// the copy is stored like the data, rows of bf16_ld values).
+// A matrix operand of a product: its data and row stride, and a bfloat16 copy of it made
+// already, which bf16 products read instead of rounding the data again (null: none; float64
+// products never use one). The copy is packed: the stored rows, each of bf16_ld = the stored
+// columns values.
 template <class T>
 struct Operand {
   const T* data;
@@ -56,8 +57,8 @@ void parallel_gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, 
 
 // A matrix that several products read, rounded to bfloat16 once for all of them: when T is
 // float and bf16 products are active (tensor/precision.h) it holds the copy, rounded over the
-// pool; otherwise it holds nothing and operand() is the matrix itself. linear_cross_entropy's
-// weight is one: two products read it for every chunk of rows.
+// pool; otherwise (or when rows or cols is 0) it holds nothing and operand() is the matrix
+// itself. linear_cross_entropy's weight is one: two products read it for every chunk of rows.
 //
 //   blas::RoundedOnce<float> w(w_data, v, d, ldw);                       // rounds once
 //   blas::parallel_gemm(false, true, r, v, d, 1.0f, {x, d}, w.operand(), 0.0f, z, v);
@@ -77,5 +78,9 @@ class RoundedOnce {
   uint16_t* copy_ = nullptr;  // from qkv's allocator (tensor/allocator.h), rows·cols values
   size_t copy_bytes_ = 0;
 };
+template <>
+RoundedOnce<float>::RoundedOnce(const float* data, int64_t rows, int64_t cols, int64_t ld);
+template <>
+RoundedOnce<double>::RoundedOnce(const double* data, int64_t rows, int64_t cols, int64_t ld);
 
 }  // namespace qkv::blas

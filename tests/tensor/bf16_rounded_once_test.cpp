@@ -60,9 +60,10 @@ TEST_CASE("operands rounded once give a bf16 product's own rounding, bit for bit
   const PrecisionGuard bf16(Precision::bf16);
   const int saved = num_threads();
   Generator gen(21);
-  // m, n, k: tall C (split by rows), wide C (split by columns), and, on one thread, not split.
-  const int64_t sizes[][3] = {{256, 96, 128}, {64, 512, 128}};
-  for (int threads : {2, 1}) {
+  // m, n, k: tall C (split by rows), wide C (split by columns), both with a last block shorter
+  // than the others at 3 threads; and, on one thread, not split.
+  const int64_t sizes[][3] = {{256, 96, 128}, {64, 512, 128}, {250, 96, 64}, {48, 500, 96}};
+  for (int threads : {2, 3, 1}) {
     set_num_threads(threads);
     for (const auto& mnk : sizes) {
       for (bool trans_a : {false, true}) {
@@ -82,10 +83,48 @@ TEST_CASE("operands rounded once give a bf16 product's own rounding, bit for bit
   set_num_threads(saved);
 }
 
+TEST_CASE("a product inside a parallel loop reads the operands' copies too", "[bf16][matmul]") {
+  if (!bf16_here()) return;
+  const PrecisionGuard bf16(Precision::bf16);
+  Generator gen(23);
+  constexpr int64_t rows = 64, n = 80, k = 64;  // each half: 327,680 multiply-adds, bf16 ones
+  REQUIRE(bf16_pays(rows, n, k));
+  const Stored a(2 * rows, k, 0, gen), b(k, n, 3, gen);
+  std::vector<float> own(2 * rows * n), given(2 * rows * n);
+  for (int64_t half = 0; half < 2; ++half) {  // each half rounding its operands itself
+    blas::parallel_gemm(false, false, rows, n, k, 1.0f, a.values.data() + half * rows * a.ld, a.ld, b.values.data(),
+                        b.ld, 0.0f, own.data() + half * rows * n, n);
+  }
+  const blas::RoundedOnce<float> b_once(b.values.data(), b.rows, b.cols, b.ld);
+  parallel_for(2, 1, [&](int64_t begin, int64_t end) {  // the same halves, one per task
+    for (int64_t half = begin; half < end; ++half) {
+      blas::parallel_gemm(false, false, rows, n, k, 1.0f, {a.values.data() + half * rows * a.ld, a.ld},
+                          b_once.operand(), 0.0f, given.data() + half * rows * n, n);
+    }
+  });
+  CHECK(given == own);
+}
+
+TEST_CASE("a bf16 product reads the copy an operand comes with, not its data", "[bf16][matmul]") {
+  if (!bf16_here()) return;
+  const PrecisionGuard bf16(Precision::bf16);
+  Generator gen(24);
+  const Stored a(128, 96, 0, gen), b(96, 64, 0, gen), other_b(96, 64, 0, gen);
+  const blas::RoundedOnce<float> other_once(other_b.values.data(), other_b.rows, other_b.cols, other_b.ld);
+  // b's data, other_b's copy: the product must be a·other_b.
+  const blas::Operand<float> mixed{b.values.data(), b.ld, other_once.operand().bf16, other_b.cols};
+  std::vector<float> want(128 * 64), got(128 * 64);
+  blas::parallel_gemm(false, false, 128, 64, 96, 1.0f, a.values.data(), a.ld, other_b.values.data(), other_b.ld, 0.0f,
+                      want.data(), 64);
+  blas::parallel_gemm(false, false, 128, 64, 96, 1.0f, {a.values.data(), a.ld}, mixed, 0.0f, got.data(), 64);
+  CHECK(got == want);
+}
+
 TEST_CASE("a RoundedOnce holds the bf16 values in bf16 mode and nothing in fp32 mode", "[bf16]") {
   Generator gen(22);
   const Stored w(7, 20, 3, gen);
   {
+    const PrecisionGuard fp32_mode(Precision::fp32);
     const blas::RoundedOnce<float> fp32(w.values.data(), w.rows, w.cols, w.ld);
     CHECK(fp32.operand().bf16 == nullptr);
     CHECK(fp32.operand().data == w.values.data());
