@@ -21,8 +21,8 @@
 // order of the sums over rows differs (dW and db gather chunk by chunk).
 //
 // With bf16 products (tensor/precision.h), W is rounded to bf16 once per call and g once per
-// chunk (blas::RoundedOnce), not by each product that reads them: at `small`'s shapes that
-// made the op 7-12% faster than rounding W for every chunk's two products
+// chunk (blas::RoundedOnce), not by each product that reads them: at `small`'s shapes the op
+// takes 7-12% less time than when every chunk's two products rounded W
 // (bench/output_loss_bench.cpp; docs/measurements.md, eighteenth session).
 //
 // Reduction::none gives every row its own dloss, known only in backward: that case is linear
