@@ -29,7 +29,6 @@
 // followed by cross_entropy, unfused.
 #include <algorithm>
 #include <climits>
-#include <type_traits>
 #include <vector>
 
 #include "autograd/grad_mode.h"
@@ -95,11 +94,12 @@ void chunk_rows(const Operands<T>& p, int64_t r0, int64_t r, const CrossEntropyO
   });
 }
 
-// Every product of a chunk of r rows multiplies r·V·D: in bf16 mode, whether they run in bf16
-// and so whether an operand is worth rounding once for them.
+// Every product of a chunk of r rows multiplies r·V·D: whether, in bf16 mode, they run in bf16
+// and so an operand is worth rounding once for them (RoundedOnce itself rounds only float
+// operands, and only in bf16 mode).
 template <class T>
-bool products_in_bf16(const Operands<T>& p, int64_t r) {
-  return std::is_same_v<T, float> && bf16_products_active() && bf16_pays(r, p.v, p.d);
+bool chunk_products_pay(const Operands<T>& p, int64_t r) {
+  return bf16_pays(r, p.v, p.d);
 }
 
 // The chunk's share of every wanted gradient, from g (r, v) = s·∂loss/∂z; w is p's weight as
@@ -109,7 +109,7 @@ template <class T>
 void chunk_gradients(const Operands<T>& p, blas::Operand<T> w, int64_t r0, int64_t r, const T* g,
                      const GradientsOut<T>& out) {
   const bool g_read_twice = out.dx != nullptr && out.dw != nullptr && p.d > 0;
-  const blas::RoundedOnce<T> g_once(g, g_read_twice && products_in_bf16(p, r) ? r : 0, p.v, p.v);
+  const blas::RoundedOnce<T> g_once(g, g_read_twice && chunk_products_pay(p, r) ? r : 0, p.v, p.v);
   const blas::Operand<T> x_rows{p.x + r0 * p.d, p.d};
   if (out.dx != nullptr && p.d > 0) {
     blas::parallel_gemm(false, false, r, p.d, p.v, T(1), g_once.operand(), w, T(0), out.dx + r0 * p.d, p.d);
@@ -127,7 +127,7 @@ template <class T>
 double run_chunks(const Operands<T>& p, const CrossEntropyOptions& o, int64_t chunk, T s, const GradientsOut<T>& out) {
   std::vector<double> losses(static_cast<size_t>(p.n));
   Tensor z = Tensor::empty({std::min(chunk, p.n), p.v}, dtype_of<T>);
-  const blas::RoundedOnce<T> w(p.w, products_in_bf16(p, std::min(chunk, p.n)) ? p.v : 0, p.d, p.ldw);
+  const blas::RoundedOnce<T> w(p.w, chunk_products_pay(p, std::min(chunk, p.n)) ? p.v : 0, p.d, p.ldw);
   for (int64_t r0 = 0; r0 < p.n; r0 += chunk) {
     const int64_t r = std::min(chunk, p.n - r0);
     linear_kernels::affine_into(p.x + r0 * p.d, r, p.d, w.operand(), p.b, p.v, z.data<T>());  // z = x_R·Wᵀ + b
